@@ -1,0 +1,118 @@
+/**
+ * Seeded random numbers for initialisers and dropout masks.
+ *
+ * PyTorch draws from one global generator that `torch.manual_seed` resets; this module mirrors that with
+ * {@link manualSeed} and {@link defaultGenerator}, and lets every layer take its own {@link Generator} instead.
+ * The algorithm is xoshiro128** (seeded through splitmix32): fast, 128 bits of state, and its state can be saved
+ * in a checkpoint and restored exactly.
+ */
+
+/** The serialisable state of a {@link Generator}: four unsigned 32-bit words and the normal kept for next time. */
+export interface GeneratorState {
+  words: [number, number, number, number];
+  spareNormal: number | null;
+}
+
+function splitmix32(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x9e3779b9) >>> 0;
+    let z = s;
+    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
+    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
+    return (z ^ (z >>> 16)) >>> 0;
+  };
+}
+
+function rotl(x: number, k: number): number {
+  return ((x << k) | (x >>> (32 - k))) >>> 0;
+}
+
+/** A seeded pseudo-random generator (xoshiro128**). */
+export class Generator {
+  private s: [number, number, number, number] = [0, 0, 0, 0];
+  private spareNormal: number | null = null;
+
+  constructor(seed = 0) {
+    this.seed(seed);
+  }
+
+  /** Resets the generator to the sequence that `seed` starts. */
+  seed(seed: number): this {
+    if (!Number.isFinite(seed)) throw new RangeError(`Generator seed must be a finite number, got ${seed}`);
+    const next = splitmix32(Math.floor(seed) ^ Math.floor(seed / 2 ** 32));
+    this.s = [next(), next(), next(), next()];
+    if (this.s.every((w) => w === 0)) this.s[0] = 1;
+    this.spareNormal = null;
+    return this;
+  }
+
+  /** The next unsigned 32-bit integer. */
+  nextUint32(): number {
+    const s = this.s;
+    const result = Math.imul(rotl(Math.imul(s[1], 5) >>> 0, 7), 9) >>> 0;
+    const t = (s[1] << 9) >>> 0;
+    s[2] = (s[2] ^ s[0]) >>> 0;
+    s[3] = (s[3] ^ s[1]) >>> 0;
+    s[1] = (s[1] ^ s[2]) >>> 0;
+    s[0] = (s[0] ^ s[3]) >>> 0;
+    s[2] = (s[2] ^ t) >>> 0;
+    s[3] = rotl(s[3], 11);
+    return result;
+  }
+
+  /** A float uniformly distributed in [0, 1), with 53 bits of resolution. */
+  uniform(): number {
+    const hi = this.nextUint32() >>> 5;
+    const lo = this.nextUint32() >>> 6;
+    return (hi * 67108864 + lo) / 9007199254740992;
+  }
+
+  /** A standard normal sample (Box-Muller; the second value of each pair is kept for the next call). */
+  normal(): number {
+    if (this.spareNormal !== null) {
+      const v = this.spareNormal;
+      this.spareNormal = null;
+      return v;
+    }
+    let u = 0;
+    while (u === 0) u = this.uniform();
+    const v = this.uniform();
+    const r = Math.sqrt(-2 * Math.log(u));
+    this.spareNormal = r * Math.sin(2 * Math.PI * v);
+    return r * Math.cos(2 * Math.PI * v);
+  }
+
+  /** An integer seed for APIs that take one (for example `tf.randomUniform`). */
+  nextSeed(): number {
+    return this.nextUint32();
+  }
+
+  /** A copy of the state, for checkpoints (plain JSON). */
+  getState(): GeneratorState {
+    return { words: [...this.s], spareNormal: this.spareNormal };
+  }
+
+  /** Restores a state returned by {@link Generator.getState}. */
+  setState(state: GeneratorState): this {
+    const words = state?.words;
+    if (
+      !Array.isArray(words) ||
+      words.length !== 4 ||
+      words.some((w) => !Number.isInteger(w) || w < 0 || w > 0xffffffff)
+    ) {
+      throw new TypeError('Generator state must hold four unsigned 32-bit integers in `words`');
+    }
+    this.s = [words[0], words[1], words[2], words[3]];
+    this.spareNormal = typeof state.spareNormal === 'number' ? state.spareNormal : null;
+    return this;
+  }
+}
+
+/** The generator layers use when they are given none (PyTorch's global generator). */
+export const defaultGenerator = new Generator(Date.now() % 2 ** 32);
+
+/** Seeds {@link defaultGenerator}, like `torch.manual_seed`. */
+export function manualSeed(seed: number): void {
+  defaultGenerator.seed(seed);
+}

@@ -1,0 +1,54 @@
+/** Helpers shared by the packages' tests: fixture files, layout conversion, tolerance checks. Never published. */
+import { readFileSync } from 'node:fs';
+import * as tf from '@tensorflow/tfjs-core';
+import { expect } from 'vitest';
+
+/** The bytes of a committed fixture (written by scripts/fixtures/pytorch_reference.py). */
+export function fixtureBytes(url: URL): Uint8Array {
+  return new Uint8Array(readFileSync(url));
+}
+
+/** NCHW (PyTorch) data as an NHWC tensor. */
+export function nchwToNhwc(raw: { shape: number[]; data: Float32Array | Int32Array }): tf.Tensor4D {
+  return tf.tidy(() =>
+    tf.transpose(tf.tensor4d(raw.data, raw.shape as [number, number, number, number], 'float32'), [0, 2, 3, 1]),
+  );
+}
+
+/**
+ * Asserts `actual` matches `expected` to a relative tolerance measured against the largest magnitude of the
+ * expected values: |a - e| <= tolerance * max|e| element-wise (elements near zero cannot meet a per-element
+ * relative bound in float32), and reports the worst element.
+ */
+export function expectClose(
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  tolerance: number,
+  label = '',
+): void {
+  expect(actual.length, `${label}: length`).toBe(expected.length);
+  let scale = 0;
+  for (let i = 0; i < expected.length; i++) scale = Math.max(scale, Math.abs(expected[i]));
+  let worst = 0;
+  let worstIndex = -1;
+  for (let i = 0; i < expected.length; i++) {
+    const error = Math.abs(actual[i] - expected[i]);
+    if (!(error <= worst)) {
+      worst = error;
+      worstIndex = i;
+    }
+  }
+  const relative = scale > 0 ? worst / scale : worst;
+  expect(
+    relative,
+    `${label}: worst relative error ${relative} at ${worstIndex} (${actual[worstIndex]} vs ${expected[worstIndex]})`,
+  ).toBeLessThanOrEqual(tolerance);
+}
+
+/** Runs `step` `times` times and asserts the number of live tensors is the same after as after the first run. */
+export function expectNoTensorLeak(step: () => void, times = 3): void {
+  step();
+  const before = tf.memory().numTensors;
+  for (let i = 1; i < times; i++) step();
+  expect(tf.memory().numTensors, 'live tensors after repeated steps').toBe(before);
+}
