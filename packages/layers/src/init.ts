@@ -13,26 +13,23 @@ export interface InitContext {
 /** Produces the initial values of a parameter, in PyTorch's layout, row-major. */
 export type Initializer = (context: InitContext) => Float32Array;
 
-function fill(context: InitContext, draw: () => number): Float32Array {
-  const size = context.shape.reduce((a, b) => a * b, 1);
-  const values = new Float32Array(size);
-  for (let i = 0; i < size; i++) values[i] = draw();
-  return values;
+function sizeOf(context: InitContext): number {
+  return context.shape.reduce((a, b) => a * b, 1);
 }
 
 /** Every value `value`. */
 export function constant(value: number): Initializer {
-  return (context) => new Float32Array(context.shape.reduce((a, b) => a * b, 1)).fill(value);
+  return (context) => new Float32Array(sizeOf(context)).fill(value);
 }
 
 /** Values from N(mean, std²); the 2012 paper uses `normal(0.01)` for every weight. */
 export function normal(std: number, mean = 0): Initializer {
-  return (context) => fill(context, () => mean + std * context.rng.normal());
+  return (context) => context.rng.fillNormal(new Float32Array(sizeOf(context)), mean, std);
 }
 
 /** Values from U(low, high). */
 export function uniform(low: number, high: number): Initializer {
-  return (context) => fill(context, () => low + (high - low) * context.rng.uniform());
+  return (context) => context.rng.fillUniform(new Float32Array(sizeOf(context)), low, high);
 }
 
 /**
@@ -42,7 +39,7 @@ export function uniform(low: number, high: number): Initializer {
 export function kaimingUniform(a = Math.sqrt(5)): Initializer {
   return (context) => {
     const bound = Math.sqrt(6 / ((1 + a * a) * context.fanIn));
-    return fill(context, () => -bound + 2 * bound * context.rng.uniform());
+    return context.rng.fillUniform(new Float32Array(sizeOf(context)), -bound, bound);
   };
 }
 
@@ -50,7 +47,7 @@ export function kaimingUniform(a = Math.sqrt(5)): Initializer {
 export function fanInUniform(): Initializer {
   return (context) => {
     const bound = context.fanIn > 0 ? 1 / Math.sqrt(context.fanIn) : 0;
-    return fill(context, () => -bound + 2 * bound * context.rng.uniform());
+    return context.rng.fillUniform(new Float32Array(sizeOf(context)), -bound, bound);
   };
 }
 

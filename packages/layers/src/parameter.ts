@@ -57,11 +57,45 @@ export function initializedParameter(
   toTorch: readonly number[] | null = null,
 ): Parameter {
   const values = runInitializer(init, torchShape, fanIn, rng);
-  const stored = tf.tidy(() => {
-    const torchTensor = tf.tensor(values, [...torchShape], 'float32');
-    return toTorch ? tf.transpose(torchTensor, invertPermutation(toTorch)) : torchTensor;
-  });
+  // Permuting in JavaScript is several times faster than tf.transpose on the CPU backend for 37M values.
+  const [storedValues, storedShape] = toTorch
+    ? permute(values, torchShape, invertPermutation(toTorch))
+    : [values, [...torchShape]];
+  const stored = tf.tensor(storedValues, storedShape, 'float32');
   const parameter = new Parameter(stored, toTorch);
   stored.dispose();
   return parameter;
+}
+
+/** Row-major `values` of `shape` with axes reordered by `perm` (output axis i is input axis perm[i]). */
+export function permute(
+  values: Float32Array,
+  shape: readonly number[],
+  perm: readonly number[],
+): [Float32Array, number[]] {
+  const outShape = perm.map((axis) => shape[axis]);
+  const inStrides = new Array<number>(shape.length);
+  for (let d = shape.length - 1, stride = 1; d >= 0; d--) {
+    inStrides[d] = stride;
+    stride *= shape[d];
+  }
+  const strides = perm.map((axis) => inStrides[axis]);
+  const out = new Float32Array(values.length);
+  const rank = outShape.length;
+  const index = new Array<number>(rank).fill(0);
+  const last = rank - 1;
+  const lastStride = strides[last];
+  const lastSize = outShape[last];
+  let position = 0;
+  for (let o = 0; o < out.length; o += lastSize) {
+    let source = position;
+    for (let j = 0; j < lastSize; j++, source += lastStride) out[o + j] = values[source];
+    for (let d = last - 1; d >= 0; d--) {
+      position += strides[d];
+      if (++index[d] < outShape[d]) break;
+      position -= strides[d] * outShape[d];
+      index[d] = 0;
+    }
+  }
+  return [out, outShape];
 }

@@ -1,0 +1,12 @@
+import type { FileAccess } from './types.js';
+
+const unavailable = (path: string | URL): never => {
+  throw new Error(
+    `Cannot access "${path}": file paths work in Node.js only. In a browser pass a URL, an ArrayBuffer or a Uint8Array.`,
+  );
+};
+
+export const files: FileAccess = {
+  readFile: async (path) => unavailable(path),
+  writeFile: async (path) => unavailable(path),
+};

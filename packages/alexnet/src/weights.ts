@@ -1,0 +1,227 @@
+import {
+  extractStateDict,
+  fromStateDict,
+  type LoadStateDictResult,
+  type Module,
+  type RawTensors,
+  readPyTorch,
+  readSafetensors,
+  toStateDict,
+  writeSafetensors,
+} from '@alexnet/layers';
+import * as tf from '@tensorflow/tfjs-core';
+import { files } from '#platform';
+import { AlexNet, type AlexNetOptions } from './alexnet.js';
+import type { Preprocessing } from './preprocessing.js';
+import { createModel } from './registry.js';
+
+/**
+ * Where weights come from: a file path (Node.js), an http(s) or file URL, or the bytes themselves.
+ */
+export type WeightsSource = string | URL | ArrayBuffer | ArrayBufferView;
+
+/** What a weight file says about its model, beyond the tensors (safetensors `__metadata__`). */
+export interface WeightsMetadata {
+  /** Registry name of the model (`alexnet_v1`). */
+  model?: string;
+  /** The options the model was built with. */
+  options?: Partial<AlexNetOptions>;
+  preprocessing?: Preprocessing;
+  classNames?: string[];
+  classIds?: string[];
+  /** Other string entries of the file's metadata, as written. */
+  extra: Record<string, string>;
+}
+
+/** A weight file, read: tensors in PyTorch names and layouts, and its metadata when it has any. */
+export interface WeightsFile {
+  format: 'safetensors' | 'pytorch';
+  tensors: RawTensors;
+  metadata: WeightsMetadata;
+}
+
+/** Reads a `.safetensors` or PyTorch `.pth` / `.pt` file; the format is recognised from the bytes, not the name. */
+export async function readWeights(source: WeightsSource): Promise<WeightsFile> {
+  const name = describe(source);
+  const bytes = await readBytes(source, name);
+  if (looksLikePyTorch(bytes)) {
+    return { format: 'pytorch', tensors: extractStateDict(readPyTorch(bytes, name), name), metadata: { extra: {} } };
+  }
+  if (looksLikeSafetensors(bytes)) {
+    const { tensors, metadata } = readSafetensors(bytes, name);
+    return { format: 'safetensors', tensors, metadata: parseMetadata(metadata, name) };
+  }
+  const head = Array.from(bytes.subarray(0, 8), (b) => b.toString(16).padStart(2, '0')).join(' ');
+  throw new Error(
+    `${name} is not a weight file this package reads (safetensors, or a PyTorch .pth / .pt checkpoint); ` +
+      (bytes.byteLength === 0 ? 'it is empty' : `it starts with bytes ${head}`),
+  );
+}
+
+/** Options of {@link loadWeights}. */
+export interface LoadWeightsOptions {
+  /** Fail on missing or unexpected parameters (default true). A failed load leaves the model unchanged. */
+  strict?: boolean;
+}
+
+/**
+ * Loads weights into a model: `.safetensors` from this package or any PyTorch state dict (`.pth` / `.pt`, zip or
+ * legacy format, at the top level or under `model` / `state_dict`, DataParallel's `module.` prefix removed).
+ * Shapes and names are checked before anything changes; mismatches throw naming the keys.
+ */
+export async function loadWeights(
+  model: Module,
+  source: WeightsSource,
+  options: LoadWeightsOptions = {},
+): Promise<LoadStateDictResult & { metadata: WeightsMetadata }> {
+  const file = await readWeights(source);
+  const modelName = model instanceof AlexNet ? model.name : model.typeName;
+  if (model instanceof AlexNet && file.metadata.model && file.metadata.model !== model.name) {
+    throw new Error(`${describe(source)} holds ${file.metadata.model} weights, not ${model.name}`);
+  }
+  const dict = toStateDict(file.tensors);
+  try {
+    const result = model.loadStateDict(dict, options);
+    if (model instanceof AlexNet) {
+      model.classNames = file.metadata.classNames ?? model.classNames;
+      model.classIds = file.metadata.classIds ?? model.classIds;
+    }
+    return { ...result, metadata: file.metadata };
+  } catch (error) {
+    throw new Error(`Cannot load ${describe(source)} into ${modelName}: ${(error as Error).message}`);
+  } finally {
+    tf.dispose(Object.values(dict));
+  }
+}
+
+/**
+ * Builds the model a `.safetensors` file of this package describes and loads its weights. PyTorch files carry
+ * no model name: pass `model` (and any options, such as `lrn: 'reference'` for the seed article's checkpoints).
+ */
+export async function loadModel(
+  source: WeightsSource,
+  options: AlexNetOptions & { model?: string } = {},
+): Promise<AlexNet> {
+  const file = await readWeights(source);
+  const { model: name = file.metadata.model, ...overrides } = options;
+  if (!name) {
+    throw new Error(
+      `${describe(source)} does not name its model; pass { model: 'alexnet_v1' } (or another registered name)`,
+    );
+  }
+  const model = createModel(name, {
+    ...file.metadata.options,
+    classNames: file.metadata.classNames,
+    classIds: file.metadata.classIds,
+    ...overrides,
+  });
+  const dict = toStateDict(file.tensors);
+  try {
+    model.loadStateDict(dict);
+  } catch (error) {
+    model.dispose();
+    throw new Error(`Cannot load ${describe(source)} into ${name}: ${(error as Error).message}`);
+  } finally {
+    tf.dispose(Object.values(dict));
+  }
+  return model;
+}
+
+/**
+ * The model's weights as `.safetensors` bytes: PyTorch names and layouts (so `safetensors.torch.load_file` gives
+ * a state dict PyTorch's model loads), with the model name, options, preprocessing and class names as metadata.
+ */
+export async function serializeWeights(model: Module, extra: Record<string, string> = {}): Promise<Uint8Array> {
+  const dict = model.stateDict();
+  try {
+    return writeSafetensors(await fromStateDict(dict), { ...modelMetadata(model), ...extra });
+  } finally {
+    tf.dispose(Object.values(dict));
+  }
+}
+
+/**
+ * Writes the model's weights to `path` (Node.js) as `.safetensors`, atomically: a crash never leaves a
+ * half-written file under that name.
+ */
+export async function saveWeights(model: Module, path: string, extra: Record<string, string> = {}): Promise<void> {
+  if (!path.endsWith('.safetensors')) {
+    throw new Error(`saveWeights writes .safetensors files; "${path}" has another extension`);
+  }
+  await files.writeFile(path, await serializeWeights(model, extra));
+}
+
+function modelMetadata(model: Module): Record<string, string> {
+  const metadata: Record<string, string> = { format: 'pt', framework: '@alexnet/models' };
+  if (model instanceof AlexNet) {
+    const { seed: _seed, ...options } = model.options;
+    metadata.model = model.name;
+    metadata.options = JSON.stringify(options);
+    metadata.preprocessing = JSON.stringify(model.preprocessing);
+    if (model.classNames) metadata.class_names = JSON.stringify(model.classNames);
+    if (model.classIds) metadata.class_ids = JSON.stringify(model.classIds);
+  }
+  return metadata;
+}
+
+function parseMetadata(raw: Record<string, string>, name: string): WeightsMetadata {
+  const json = <T>(key: string): T | undefined => {
+    if (raw[key] === undefined) return undefined;
+    try {
+      return JSON.parse(raw[key]) as T;
+    } catch {
+      throw new Error(`${name}: metadata entry "${key}" is not valid JSON`);
+    }
+  };
+  const { model, options, preprocessing, class_names, class_ids, ...extra } = raw;
+  return {
+    model,
+    options: json('options'),
+    preprocessing: json('preprocessing'),
+    classNames: json('class_names'),
+    classIds: json('class_ids'),
+    extra,
+  };
+}
+
+function looksLikePyTorch(bytes: Uint8Array): boolean {
+  const zip = bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04;
+  return zip || bytes[0] === 0x80;
+}
+
+function looksLikeSafetensors(bytes: Uint8Array): boolean {
+  if (bytes.byteLength < 10) return false;
+  const length = Number(new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true));
+  return length > 0 && length <= bytes.byteLength - 8 && bytes[8] === 0x7b;
+}
+
+function describe(source: WeightsSource): string {
+  if (typeof source === 'string') return source;
+  if (source instanceof URL) return source.href;
+  return 'weights data';
+}
+
+async function readBytes(source: WeightsSource, name: string): Promise<Uint8Array> {
+  if (source instanceof ArrayBuffer) return new Uint8Array(source);
+  if (ArrayBuffer.isView(source)) return new Uint8Array(source.buffer, source.byteOffset, source.byteLength);
+  const url = source instanceof URL ? source : parseUrl(source);
+  if (url && url.protocol !== 'file:') {
+    const response = await fetch(url);
+    if (!response.ok) throw new Error(`Cannot download ${name}: HTTP ${response.status} ${response.statusText}`);
+    return new Uint8Array(await response.arrayBuffer());
+  }
+  try {
+    return await files.readFile(url ?? (source as string));
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === 'ENOENT') throw new Error(`Weight file not found: ${name}`);
+    if (code === 'EISDIR') throw new Error(`${name} is a folder, not a weight file`);
+    throw error;
+  }
+}
+
+/** A URL when `value` is one (http:, https:, file:), else null (a path). */
+function parseUrl(value: string): URL | null {
+  if (!/^(https?|file):\/\//i.test(value)) return null;
+  return new URL(value);
+}

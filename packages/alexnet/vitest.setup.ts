@@ -1,0 +1,10 @@
+// Tests run on the CPU backend (exact reference kernels) unless ALEXNET_TEST_BACKEND names another that installs
+// here (wasm). '@tensorflow/tfjs' is imported for its side effect: it registers TF.js's gradient functions, which
+// '@tensorflow/tfjs-core' alone does not.
+import '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-backend-wasm';
+import * as tf from '@tensorflow/tfjs-core';
+
+await tf.setBackend(process.env.ALEXNET_TEST_BACKEND ?? 'cpu');
+await tf.ready();
