@@ -4,7 +4,11 @@
 import '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
+import { useFastCpuKernels } from '@alexnet/layers';
 import * as tf from '@tensorflow/tfjs-core';
 
-await tf.setBackend(process.env.ALEXNET_TEST_BACKEND ?? 'cpu');
+const backend = process.env.ALEXNET_TEST_BACKEND ?? 'cpu';
+await tf.setBackend(backend);
 await tf.ready();
+// The CPU backend's own weight-gradient kernel takes minutes for one full-size AlexNet image.
+if (backend === 'cpu') useFastCpuKernels();

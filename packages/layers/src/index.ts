@@ -7,6 +7,7 @@
  * @packageDocumentation
  */
 
+export { restoreCpuKernels, useFastCpuKernels } from './cpu-kernels.js';
 export {
   constant,
   fanInUniform,

@@ -1,0 +1,97 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+/**
+ * Faster JavaScript kernels for TF.js's `cpu` backend, where its own are pathologically slow for AlexNet.
+ *
+ * `Conv2DBackpropFilter` (the weight gradient of a convolution) in tfjs-backend-cpu 4.22 indexes every element
+ * through a generic buffer: one AlexNet V2 image takes about 160 s of it, against 2 s for the forward pass. The
+ * kernel here walks the input once in memory order and accumulates outer products into the filter gradient,
+ * skipping zero inputs (half of them after a ReLU); it is about 100x faster and gives the same sums.
+ */
+
+interface CpuBackendLike {
+  data: { get(dataId: object): { values: unknown } };
+  makeTensorInfo(shape: number[], dtype: tf.DataType, values: Float32Array): tf.TensorInfo;
+}
+
+let originalFilterGrad: tf.KernelConfig | undefined;
+
+/**
+ * Replaces the CPU backend's `Conv2DBackpropFilter` with the faster kernel. Idempotent; undo with
+ * {@link restoreCpuKernels}. Call after '@tensorflow/tfjs-backend-cpu' is imported.
+ */
+export function useFastCpuKernels(): void {
+  const current = tf.getKernel('Conv2DBackpropFilter', 'cpu');
+  if (!current) throw new Error("TF.js's cpu backend is not registered: import '@tensorflow/tfjs-backend-cpu' first");
+  if (current.kernelFunc === conv2dBackpropFilter) return;
+  originalFilterGrad = current;
+  tf.unregisterKernel('Conv2DBackpropFilter', 'cpu');
+  tf.registerKernel({ kernelName: 'Conv2DBackpropFilter', backendName: 'cpu', kernelFunc: conv2dBackpropFilter });
+}
+
+/** Puts TF.js's own CPU kernels back. */
+export function restoreCpuKernels(): void {
+  if (!originalFilterGrad) return;
+  tf.unregisterKernel('Conv2DBackpropFilter', 'cpu');
+  tf.registerKernel(originalFilterGrad);
+  originalFilterGrad = undefined;
+}
+
+function conv2dBackpropFilter(args: {
+  inputs: tf.NamedTensorInfoMap;
+  backend: unknown;
+  attrs?: tf.NamedAttrMap;
+}): tf.TensorInfo {
+  const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
+  const attrs = args.attrs as unknown as {
+    strides: [number, number] | number;
+    pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
+    dataFormat: 'NHWC' | 'NCHW';
+    dimRoundingMode?: 'floor' | 'round' | 'ceil';
+    filterShape: [number, number, number, number];
+  };
+  if (attrs.dataFormat === 'NCHW' && originalFilterGrad) {
+    return originalFilterGrad.kernelFunc(args as never) as tf.TensorInfo;
+  }
+  const backend = args.backend as CpuBackendLike;
+  const info = tf.backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number],
+    attrs.filterShape,
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    false,
+  );
+  const xs = backend.data.get(x.dataId).values as Float32Array;
+  const dys = backend.data.get(dy.dataId).values as Float32Array;
+  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
+  const { filterHeight, filterWidth, strideHeight, strideWidth } = info;
+  const top = info.padInfo.top;
+  const left = info.padInfo.left;
+  const dw = new Float32Array(filterHeight * filterWidth * inChannels * outChannels);
+  for (let b = 0; b < batchSize; b++) {
+    for (let oh = 0; oh < outHeight; oh++) {
+      for (let ow = 0; ow < outWidth; ow++) {
+        const dyOffset = ((b * outHeight + oh) * outWidth + ow) * outChannels;
+        for (let kh = 0; kh < filterHeight; kh++) {
+          const ih = oh * strideHeight - top + kh;
+          if (ih < 0 || ih >= inHeight) continue;
+          for (let kw = 0; kw < filterWidth; kw++) {
+            const iw = ow * strideWidth - left + kw;
+            if (iw < 0 || iw >= inWidth) continue;
+            const xOffset = ((b * inHeight + ih) * inWidth + iw) * inChannels;
+            const wOffset = (kh * filterWidth + kw) * inChannels * outChannels;
+            for (let c = 0; c < inChannels; c++) {
+              const xv = xs[xOffset + c];
+              if (xv === 0) continue;
+              const row = wOffset + c * outChannels;
+              for (let o = 0; o < outChannels; o++) dw[row + o] += xv * dys[dyOffset + o];
+            }
+          }
+        }
+      }
+    }
+  }
+  return backend.makeTensorInfo([...attrs.filterShape], 'float32', dw);
+}
