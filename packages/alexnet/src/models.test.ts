@@ -213,6 +213,20 @@ describe('weights files', () => {
     copy.dispose();
   });
 
+  it('tells safetensors from pickles even when the header length starts with the pickle byte 0x80', async () => {
+    const model = createModel('alexnet_tiny_test', { seed: 1 });
+    for (let pad = 0; pad < 300; pad += 8) {
+      const bytes = await serializeWeights(model, { pad: 'x'.repeat(pad) });
+      if (bytes[0] !== 0x80) continue;
+      const file = await readWeights(bytes);
+      expect(file.format).toBe('safetensors');
+      expect(file.metadata.extra.pad).toHaveLength(pad);
+      model.dispose();
+      return;
+    }
+    throw new Error('no padding gave a header length ending in 0x80');
+  });
+
   it('refuses files of another model, of the wrong shapes, and non-weight files, leaving the model unchanged', async () => {
     const model = createModel('alexnet_tiny_test', { seed: 1 });
     const before = Array.from(model.parameters()[0].dataSync());

@@ -44,12 +44,13 @@ export interface WeightsFile {
 export async function readWeights(source: WeightsSource): Promise<WeightsFile> {
   const name = describe(source);
   const bytes = await readBytes(source, name);
-  if (looksLikePyTorch(bytes)) {
-    return { format: 'pytorch', tensors: extractStateDict(readPyTorch(bytes, name), name), metadata: { extra: {} } };
-  }
+  // Safetensors first: its header length is arbitrary, so its first byte can be 0x80 like a pickle's.
   if (looksLikeSafetensors(bytes)) {
     const { tensors, metadata } = readSafetensors(bytes, name);
     return { format: 'safetensors', tensors, metadata: parseMetadata(metadata, name) };
+  }
+  if (looksLikePyTorch(bytes)) {
+    return { format: 'pytorch', tensors: extractStateDict(readPyTorch(bytes, name), name), metadata: { extra: {} } };
   }
   const head = Array.from(bytes.subarray(0, 8), (b) => b.toString(16).padStart(2, '0')).join(' ');
   throw new Error(
@@ -186,7 +187,7 @@ function parseMetadata(raw: Record<string, string>, name: string): WeightsMetada
 
 function looksLikePyTorch(bytes: Uint8Array): boolean {
   const zip = bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04;
-  return zip || bytes[0] === 0x80;
+  return zip || (bytes[0] === 0x80 && bytes[1] >= 2 && bytes[1] <= 5);
 }
 
 function looksLikeSafetensors(bytes: Uint8Array): boolean {

@@ -26,9 +26,10 @@ export interface ModelSummary {
 
 /**
  * Layer table of `model` for one input of `inputShape` (`[height, width, channels]`, or with a leading batch
- * dimension, which is ignored), computed from shapes alone: nothing runs and no memory is used.
+ * dimension, which is ignored), computed from shapes alone: nothing runs and no memory is used. `title` heads the
+ * table (default the module's type).
  */
-export function summary(model: Module, inputShape: Shape): ModelSummary {
+export function summary(model: Module, inputShape: Shape, options: { title?: string } = {}): ModelSummary {
   const sample = inputShape.length === 4 ? inputShape.slice(1) : [...inputShape];
   const rows: SummaryRow[] = [];
   const visit = (module: Module, name: string, input: Shape): number[] => {
@@ -56,7 +57,7 @@ export function summary(model: Module, inputShape: Shape): ModelSummary {
     rows,
     totalParameters,
     totalMultiplyAdds,
-    toString: () => formatSummary(model.typeName, sample, rows, totalParameters, totalMultiplyAdds),
+    toString: () => formatSummary(options.title ?? model.typeName, sample, rows, totalParameters, totalMultiplyAdds),
   };
 }
 

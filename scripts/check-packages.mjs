@@ -1,0 +1,93 @@
+#!/usr/bin/env node
+// Checks that the packages work where users install them: publint on each public package, then `pnpm pack`,
+// `npm install` of the tarballs into a fresh project outside the workspace, and a script there that imports
+// them (ESM and CommonJS), builds a model, runs a forward pass and round-trips its weights through a file.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const root = resolve(import.meta.dirname, '..');
+const run = (command, args, cwd) =>
+  execFileSync(command, args, { cwd, stdio: ['ignore', 'pipe', 'inherit'] }).toString();
+
+const packages = ['packages', 'apps']
+  .flatMap((folder) => readdirSync(join(root, folder)).map((name) => join(root, folder, name)))
+  .filter((dir) => {
+    try {
+      return !JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).private;
+    } catch {
+      return false;
+    }
+  });
+
+const work = mkdtempSync(join(tmpdir(), 'alexnet-pack-'));
+try {
+  const tarballs = [];
+  for (const dir of packages) {
+    const { name } = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+    process.stdout.write(`publint ${name}: `);
+    console.log(run('pnpm', ['exec', 'publint', '--strict', dir], root).trim().split('\n').at(-1));
+    run('pnpm', ['pack', '--pack-destination', work], dir);
+  }
+  tarballs.push(
+    ...readdirSync(work)
+      .filter((f) => f.endsWith('.tgz'))
+      .map((f) => join(work, f)),
+  );
+  console.log(`packed: ${tarballs.map((t) => t.split('/').at(-1)).join(', ')}`);
+
+  const app = join(work, 'app');
+  run('mkdir', ['-p', app], work);
+  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
+  run(
+    'npm',
+    [
+      'install',
+      '--no-audit',
+      '--no-fund',
+      '--loglevel=error',
+      ...tarballs,
+      '@tensorflow/tfjs-core@4.22.0',
+      '@tensorflow/tfjs-backend-cpu@4.22.0',
+    ],
+    app,
+  );
+  writeFileSync(
+    join(app, 'esm.mjs'),
+    `import '@tensorflow/tfjs-backend-cpu';
+import * as tf from '@tensorflow/tfjs-core';
+import { summary } from '@alexnet/layers';
+import { createModel, listModels, loadWeights, saveWeights } from '@alexnet/models';
+tf.env().set('IS_TEST', true);
+await tf.setBackend('cpu');
+const model = createModel('alexnet_v2', { seed: 1 }).eval();
+const logits = model.forward(tf.zeros([1, 224, 224, 3]));
+if (logits.shape.join() !== '1,1000') throw new Error('unexpected logits shape ' + logits.shape);
+const path = ${JSON.stringify(join(work, 'w.safetensors'))};
+await saveWeights(model, path);
+const copy = createModel('alexnet_v2', { seed: 2 });
+await loadWeights(copy, path);
+const same = tf.all(tf.equal(copy.eval().forward(tf.zeros([1, 224, 224, 3])), logits)).dataSync()[0];
+if (!same) throw new Error('weights did not round-trip');
+console.log('esm: ' + listModels().join(', ') + '; ' + summary(model, [224, 224, 3]).totalParameters + ' parameters; forward and weights OK');
+`,
+  );
+  writeFileSync(
+    join(app, 'cjs.cjs'),
+    `require('@tensorflow/tfjs-backend-cpu');
+const tf = require('@tensorflow/tfjs-core');
+const { createModel } = require('@alexnet/models');
+const { Conv2d } = require('@alexnet/layers');
+const model = createModel('alexnet_torchvision', { seed: 1 }).eval();
+const y = model.forward(tf.zeros([1, 63, 63, 3]));
+if (y.shape.join() !== '1,1000' || !(new Conv2d({ inChannels: 1, outChannels: 1, kernelSize: 1 }) instanceof Conv2d)) process.exit(1);
+console.log('cjs: forward OK');
+`,
+  );
+  console.log(run('node', ['esm.mjs'], app).trim());
+  console.log(run('node', ['cjs.cjs'], app).trim());
+  console.log('check:packages passed');
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
