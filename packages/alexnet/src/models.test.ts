@@ -130,7 +130,7 @@ describe('options', () => {
       'classifier.6',
     ];
     expect(biases.map((b) => mean(`${b}.bias`))).toEqual([0, 1, 0, 1, 1, 1, 1, 0]);
-    const weight = state['classifier.1.weight'].dataSync();
+    const weight = Array.from(state['classifier.1.weight'].dataSync());
     const std = Math.sqrt(weight.reduce((s, v) => s + v * v, 0) / weight.length);
     expect(std).toBeCloseTo(0.01, 3);
     tf.dispose(Object.values(state));

@@ -95,7 +95,7 @@ describe('every checkpoint container loads the same weights', () => {
   it.each(files)('%s gives the PyTorch logits', async (file) => {
     const { model, config, expected } = buildSmall('v1_reference');
     const bytes = fixtureBytes(fixtureUrl(file));
-    await loadWeights(model, bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+    await loadWeights(model, bytes.slice().buffer as ArrayBuffer);
     model.eval();
     const x = nchwToNhwc(input(config.side));
     const logits = model.forward(x);
