@@ -7,6 +7,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { useFastCpuKernels } from '@alexnet/layers';
 import * as tf from '@tensorflow/tfjs-core';
 
+tf.env().set('IS_TEST', true); // silences TF.js's "install tfjs-node" banner
 const backend = process.env.ALEXNET_TEST_BACKEND ?? 'cpu';
 await tf.setBackend(backend);
 await tf.ready();

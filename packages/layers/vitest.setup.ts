@@ -7,6 +7,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import { useFastCpuKernels } from './src/index.js';
 
+tf.env().set('IS_TEST', true); // silences TF.js's "install tfjs-node" banner
 const backend = process.env.ALEXNET_TEST_BACKEND ?? 'cpu';
 await tf.setBackend(backend);
 await tf.ready();

@@ -1,0 +1,133 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { fromStateDict, type RawTensors, readSafetensors, toStateDict, writeSafetensors } from '@alexnet/layers';
+import * as tf from '@tensorflow/tfjs-core';
+import type { SGD, SGDState } from './sgd.js';
+
+/** Where a run is, beyond its tensors: what a checkpoint's metadata holds. */
+export interface TrainingState {
+  /** Epochs completed. */
+  epoch: number;
+  /** Optimiser steps taken. */
+  step: number;
+  /** Best monitored metric so far and the epoch it came from. */
+  best: { metric: string; value: number; epoch: number } | null;
+  optimizer: SGDState['paramGroups'];
+  scheduler: Record<string, unknown> | null;
+  /** States of the run's random generators (dropout, shuffling), in the order fit was given them. */
+  rng: unknown[];
+  /** The run's configuration, as the caller gave it. */
+  config: Record<string, unknown>;
+}
+
+/** A model whose weights a checkpoint can hold: a `@alexnet/layers` module or named variables. */
+export interface CheckpointableModel {
+  namedParameters(): Array<[string, tf.Variable]>;
+  stateDict?(): Record<string, tf.Tensor>;
+  loadStateDict?(dict: Record<string, tf.Tensor>, options?: { strict?: boolean }): unknown;
+}
+
+const MODEL_PREFIX = 'model.';
+const BUFFER_PREFIX = 'optimizer.';
+const BUFFER_SUFFIX = '.momentum_buffer';
+
+/**
+ * Writes a checkpoint as one `.safetensors` file: model weights under `model.` (PyTorch layouts when the model has
+ * a state dict), momentum buffers under `optimizer.<name>.momentum_buffer`, and the {@link TrainingState} as JSON
+ * metadata (`checkpoint`), plus any `extraMetadata` (for example the model's name and preprocessing). The file is
+ * written to a temporary name and renamed, so a crash never leaves a truncated checkpoint.
+ */
+export async function saveCheckpoint(
+  path: string,
+  model: CheckpointableModel,
+  optimizer: SGD,
+  state: Omit<TrainingState, 'optimizer'>,
+  extraMetadata: Record<string, string> = {},
+): Promise<void> {
+  const weights = model.stateDict
+    ? model.stateDict()
+    : Object.fromEntries(model.namedParameters().map(([n, v]) => [n, tf.clone(v)]));
+  const optimizerState = optimizer.stateDict();
+  try {
+    const tensors: RawTensors = {};
+    for (const [name, raw] of Object.entries(await fromStateDict(weights))) tensors[MODEL_PREFIX + name] = raw;
+    const buffers = Object.fromEntries(Object.entries(optimizerState.state).map(([n, s]) => [n, s.momentumBuffer]));
+    for (const [name, raw] of Object.entries(await fromStateDict(buffers))) {
+      tensors[BUFFER_PREFIX + name + BUFFER_SUFFIX] = raw;
+    }
+    const full: TrainingState = { ...state, optimizer: optimizerState.paramGroups };
+    const bytes = writeSafetensors(tensors, { ...extraMetadata, checkpoint: JSON.stringify(full) });
+    await writeAtomically(path, bytes);
+  } finally {
+    tf.dispose(Object.values(weights));
+    tf.dispose(Object.values(optimizerState.state).map((s) => s.momentumBuffer));
+  }
+}
+
+/** Reads a checkpoint written by {@link saveCheckpoint}: the state, and the tensors split into weights and buffers. */
+export async function readCheckpoint(
+  path: string,
+): Promise<{ state: TrainingState; weights: RawTensors; buffers: RawTensors; metadata: Record<string, string> }> {
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(await readFile(path));
+  } catch (error) {
+    if ((error as { code?: string }).code === 'ENOENT') throw new Error(`Checkpoint not found: ${path}`);
+    throw error;
+  }
+  const { tensors, metadata } = readSafetensors(bytes, path);
+  if (!metadata.checkpoint)
+    throw new Error(`${path} is a weights file, not a training checkpoint (no "checkpoint" metadata)`);
+  const state = JSON.parse(metadata.checkpoint) as TrainingState;
+  const weights: RawTensors = {};
+  const buffers: RawTensors = {};
+  for (const [name, raw] of Object.entries(tensors)) {
+    if (name.startsWith(MODEL_PREFIX)) weights[name.slice(MODEL_PREFIX.length)] = raw;
+    else if (name.startsWith(BUFFER_PREFIX) && name.endsWith(BUFFER_SUFFIX)) {
+      buffers[name.slice(BUFFER_PREFIX.length, -BUFFER_SUFFIX.length)] = raw;
+    }
+  }
+  return { state, weights, buffers, metadata };
+}
+
+/** Restores a model's weights and an optimiser's state from {@link readCheckpoint}'s result. */
+export function restoreCheckpoint(
+  checkpoint: Awaited<ReturnType<typeof readCheckpoint>>,
+  model: CheckpointableModel,
+  optimizer: SGD,
+): void {
+  const weights = toStateDict(checkpoint.weights);
+  const buffers = toStateDict(checkpoint.buffers);
+  try {
+    if (model.loadStateDict) {
+      model.loadStateDict(weights, { strict: true });
+    } else {
+      const variables = new Map(model.namedParameters());
+      for (const [name, value] of Object.entries(weights)) {
+        const variable = variables.get(name);
+        if (!variable) throw new Error(`Checkpoint has weights for unknown parameter "${name}"`);
+        variable.assign(value);
+      }
+    }
+    optimizer.loadStateDict({
+      state: Object.fromEntries(Object.entries(buffers).map(([n, t]) => [n, { momentumBuffer: t }])),
+      paramGroups: checkpoint.state.optimizer,
+    });
+  } finally {
+    tf.dispose([...Object.values(weights), ...Object.values(buffers)]);
+  }
+}
+
+/** Writes `data` to a temporary file beside `path`, then renames it over `path`. */
+export async function writeAtomically(path: string, data: Uint8Array | string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const temporary = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    await writeFile(temporary, data);
+    await rename(temporary, path);
+  } catch (error) {
+    await rm(temporary, { force: true });
+    throw error;
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * `@alexnet/trainer`: a generic trainer for TensorFlow.js modules, with PyTorch's optimiser and scheduler
+ * semantics.
+ *
+ * ```ts
+ * import { SGD, ReduceLROnPlateau, fit } from '@alexnet/trainer';
+ * const optimizer = new SGD(model, { lr: 0.01, momentum: 0.9, weightDecay: 5e-4 });
+ * const scheduler = new ReduceLROnPlateau(optimizer, { mode: 'max', factor: 0.1 });
+ * await fit({ model, optimizer, scheduler, trainData, valData, epochs: 90, checkpointDir: 'runs/v2' });
+ * ```
+ *
+ * Training needs TF.js's gradient functions: import `@tensorflow/tfjs` (or `@tensorflow/tfjs-node`) once.
+ *
+ * @packageDocumentation
+ */
+export {
+  type CheckpointableModel,
+  readCheckpoint,
+  restoreCheckpoint,
+  saveCheckpoint,
+  type TrainingState,
+  writeAtomically,
+} from './checkpoint.js';
+export type { Batch, DataSource } from './data.js';
+export { type EvaluateOptions, evaluate, type LossFunction, type RunnableModel } from './evaluate.js';
+export {
+  type EpochRecord,
+  type FitOptions,
+  type FitResult,
+  fit,
+  type MonitoredMetric,
+  NonFiniteLossError,
+  type StepEvent,
+  type TrainableModel,
+  TrainingInterruptedError,
+} from './fit.js';
+export {
+  type SigmoidCrossEntropyOptions,
+  type SoftmaxCrossEntropyOptions,
+  sigmoidCrossEntropy,
+  softmaxCrossEntropy,
+} from './losses.js';
+export { averageCrops, ClassificationMetrics, type ClassificationResult } from './metrics.js';
+export type { HasNamedParameters, NamedParameters } from './params.js';
+export {
+  type EpochScheduler,
+  type HasParamGroups,
+  MultiStepLR,
+  paperSchedule,
+  ReduceLROnPlateau,
+  type ReduceLROnPlateauOptions,
+  StepLR,
+} from './schedulers.js';
+export { type ParamGroup, type ParamGroupInput, SGD, type SGDOptions, type SGDState } from './sgd.js';
