@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { summary } from '@alexnet/layers';
+import { type RawTensors, summary, writeSafetensors } from '@alexnet/layers';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
@@ -225,6 +225,21 @@ describe('weights files', () => {
       return;
     }
     throw new Error('no padding gave a header length ending in 0x80');
+  });
+
+  it("loads the weights of a trainer checkpoint (tensors under 'model.', run state in metadata)", async () => {
+    const model = createModel('alexnet_tiny_test', { seed: 4 });
+    const weights = await readWeights(await serializeWeights(model));
+    const tensors: RawTensors = { 'optimizer.features.0.weight.momentum_buffer': weights.tensors['features.0.weight'] };
+    for (const [key, value] of Object.entries(weights.tensors)) tensors[`model.${key}`] = value;
+    const checkpoint = writeSafetensors(tensors, { model: 'alexnet_tiny_test', checkpoint: '{"epoch":3}' });
+    const copy = createModel('alexnet_tiny_test', { seed: 5 });
+    const result = await loadWeights(copy, checkpoint);
+    expect(result.unexpectedKeys).toEqual([]);
+    expect(Array.from(copy.parameters()[0].dataSync())).toEqual(Array.from(model.parameters()[0].dataSync()));
+    expect(result.metadata.extra).toEqual({});
+    model.dispose();
+    copy.dispose();
   });
 
   it('refuses files of another model, of the wrong shapes, and non-weight files, leaving the model unchanged', async () => {

@@ -47,7 +47,7 @@ export async function readWeights(source: WeightsSource): Promise<WeightsFile> {
   // Safetensors first: its header length is arbitrary, so its first byte can be 0x80 like a pickle's.
   if (looksLikeSafetensors(bytes)) {
     const { tensors, metadata } = readSafetensors(bytes, name);
-    return { format: 'safetensors', tensors, metadata: parseMetadata(metadata, name) };
+    return { format: 'safetensors', tensors: modelTensors(tensors, metadata), metadata: parseMetadata(metadata, name) };
   }
   if (looksLikePyTorch(bytes)) {
     return { format: 'pytorch', tensors: extractStateDict(readPyTorch(bytes, name), name), metadata: { extra: {} } };
@@ -165,6 +165,20 @@ function modelMetadata(model: Module): Record<string, string> {
   return metadata;
 }
 
+/**
+ * The model's tensors of a safetensors file: all of them for a weights file; for a training checkpoint of
+ * `@alexnet/trainer` (metadata `checkpoint`), those under `model.` with the prefix removed (optimiser state is
+ * left out).
+ */
+function modelTensors(tensors: RawTensors, metadata: Record<string, string>): RawTensors {
+  if (metadata.checkpoint === undefined) return tensors;
+  return Object.fromEntries(
+    Object.entries(tensors)
+      .filter(([key]) => key.startsWith('model.'))
+      .map(([key, value]) => [key.slice('model.'.length), value]),
+  );
+}
+
 function parseMetadata(raw: Record<string, string>, name: string): WeightsMetadata {
   const json = <T>(key: string): T | undefined => {
     if (raw[key] === undefined) return undefined;
@@ -174,7 +188,7 @@ function parseMetadata(raw: Record<string, string>, name: string): WeightsMetada
       throw new Error(`${name}: metadata entry "${key}" is not valid JSON`);
     }
   };
-  const { model, options, preprocessing, class_names, class_ids, ...extra } = raw;
+  const { model, options, preprocessing, class_names, class_ids, checkpoint: _checkpoint, ...extra } = raw;
   return {
     model,
     options: json('options'),
