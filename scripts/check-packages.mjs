@@ -51,6 +51,7 @@ try {
       ...tarballs,
       '@tensorflow/tfjs-core@4.22.0',
       '@tensorflow/tfjs-backend-cpu@4.22.0',
+      '@tensorflow/tfjs@4.22.0',
     ],
     app,
   );
@@ -72,6 +73,20 @@ await loadWeights(copy, path);
 const same = tf.all(tf.equal(copy.eval().forward(tf.zeros([1, 224, 224, 3])), logits)).dataSync()[0];
 if (!same) throw new Error('weights did not round-trip');
 console.log('esm: ' + listModels().join(', ') + '; ' + summary(model, [224, 224, 3]).totalParameters + ' parameters; forward and weights OK');
+
+// Data and trainer together: a synthetic dataset through worker threads into one epoch of training.
+await import('@tensorflow/tfjs'); // registers the gradients training needs
+const { ImageLoader, openDataset, writeSyntheticDataset, Resize, CenterCrop, Normalize } = await import('@alexnet/imagenet-data');
+const { fit, SGD } = await import('@alexnet/trainer');
+const { Sequential, Flatten, Linear } = await import('@alexnet/layers');
+const data = ${JSON.stringify(join(work, 'data'))};
+await writeSyntheticDataset(data, { classes: 2, trainPerClass: 6, valPerClass: 2 });
+const loader = new ImageLoader(openDataset(data), { batchSize: 4, transforms: [Resize(20), CenterCrop(16), Normalize()], workers: 1 });
+const net = new Sequential([new Flatten(), new Linear({ inFeatures: 16 * 16 * 3, outFeatures: 2 })]);
+const { history } = await fit({ model: net, optimizer: new SGD(net, { lr: 0.01 }), trainData: (e) => loader.epoch(e), epochs: 1, logFile: null });
+await loader.close();
+if (history[0].train.count !== 12) throw new Error('expected 12 training images, got ' + history[0].train.count);
+console.log('esm: imagenet-data worker threads and trainer OK');
 `,
   );
   writeFileSync(

@@ -1,0 +1,50 @@
+/**
+ * `@alexnet/imagenet-data`: ImageNet (or any class-per-folder image set) from disk to augmented batches.
+ *
+ * ```ts
+ * import { ImageLoader, openDataset, paperTrain } from '@alexnet/imagenet-data';
+ * const train = openDataset('/data/imagenet/train');
+ * const loader = new ImageLoader(train, { batchSize: 128, transforms: paperTrain(), seed: 0 });
+ * for await (const { images, labels } of loader.epoch(1)) { ... }
+ * ```
+ *
+ * @packageDocumentation
+ */
+export { checkDataset, type DatasetReport } from './check.js';
+export {
+  IMAGE_EXTENSIONS,
+  type ImageDataset,
+  type Layout,
+  type OpenDatasetOptions,
+  openDataset,
+  type Sample,
+  type SubsetOptions,
+  subset,
+} from './dataset.js';
+export { type DecodedImage, loadImage } from './decode.js';
+export { type BadFile, ImageLoader, type LoadedBatch, type LoaderOptions } from './loader.js';
+export { liveWorkerThreads } from './pool.js';
+export { SYNTHETIC_SHAPES, type SyntheticDataset, type SyntheticOptions, writeSyntheticDataset } from './synth.js';
+export {
+  CenterCrop,
+  ColorJitter,
+  IMAGENET_MEAN,
+  IMAGENET_PCA,
+  IMAGENET_STD,
+  Normalize,
+  PcaLighting,
+  paperEval,
+  paperTrain,
+  RandomCrop,
+  RandomHorizontalFlip,
+  RandomResizedCrop,
+  Rescale,
+  Resize,
+  referenceEval,
+  referenceTrain,
+  type Size,
+  TenCrop,
+  type Transform,
+  torchvisionEval,
+  torchvisionTrain,
+} from './transforms.js';

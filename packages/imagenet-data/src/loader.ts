@@ -1,0 +1,209 @@
+import { availableParallelism } from 'node:os';
+import { Generator } from '@alexnet/layers';
+import * as tf from '@tensorflow/tfjs-core';
+import { type ImageDataset, shuffleInPlace } from './dataset.js';
+import { type DecodedImage, loadImage } from './decode.js';
+import { WorkerPool } from './pool.js';
+import type { Transform } from './transforms.js';
+
+/** A file that could not be used, and why. */
+export interface BadFile {
+  path: string;
+  reason: string;
+}
+
+/** Options of {@link ImageLoader}. */
+export interface LoaderOptions {
+  batchSize: number;
+  transforms: Transform[];
+  /** Reshuffle every epoch (default true). */
+  shuffle?: boolean;
+  /** Seed of the order and of every random transform (default 0). */
+  seed?: number;
+  /** Drop the last batch when it is short (default false). */
+  dropLast?: boolean;
+  /** Worker threads decoding images (default: the number of cores; 0 decodes on the main thread). */
+  workers?: number;
+  /** Batches prepared ahead of the one being consumed (default 2): memory stays bounded by it. */
+  prefetch?: number;
+  /**
+   * What to do with a file that cannot be decoded (empty, truncated, not an image): `'skip'` (default) reports it
+   * and uses the next sample of the epoch in its place; `'error'` stops with an error naming the file.
+   */
+  badFiles?: 'skip' | 'error';
+  /** Called once per bad file (default: a warning on stderr). */
+  onBadFile?: (file: BadFile) => void;
+}
+
+/** A batch: NHWC float32 images (`crops` per sample, consecutive), int32 labels, and the files they came from. */
+export interface LoadedBatch {
+  images: tf.Tensor4D;
+  labels: tf.Tensor1D;
+  paths: string[];
+  crops: number;
+}
+
+/**
+ * Loads a dataset as batches, one epoch at a time: `for await (const batch of loader.epoch(3))`. The order is
+ * shuffled with (seed, epoch) and every sample's random transforms are seeded by (seed, epoch, position), so the
+ * batches are identical whatever the number of workers. Worker threads start with the first epoch and stop on
+ * {@link ImageLoader.close} or when a consumer leaves an epoch early.
+ */
+export class ImageLoader {
+  readonly dataset: ImageDataset;
+  readonly options: Required<Omit<LoaderOptions, 'onBadFile'>> & Pick<LoaderOptions, 'onBadFile'>;
+  /** Every bad file met so far, once each. */
+  readonly badFiles: BadFile[] = [];
+  private readonly reported = new Set<string>();
+  private pool: WorkerPool | null = null;
+
+  constructor(dataset: ImageDataset, options: LoaderOptions) {
+    if (dataset.samples.length === 0) throw new Error(`${dataset.root} holds no images`);
+    if (!(Number.isInteger(options.batchSize) && options.batchSize > 0)) {
+      throw new RangeError(`batchSize must be a positive integer, got ${options.batchSize}`);
+    }
+    this.dataset = dataset;
+    this.options = {
+      shuffle: true,
+      seed: 0,
+      dropLast: false,
+      workers: availableParallelism(),
+      prefetch: 2,
+      badFiles: 'skip',
+      ...options,
+    };
+  }
+
+  /** Batches in one epoch. */
+  get batchesPerEpoch(): number {
+    const n = this.dataset.samples.length;
+    return this.options.dropLast ? Math.floor(n / this.options.batchSize) : Math.ceil(n / this.options.batchSize);
+  }
+
+  /** The batches of `epoch` (any integer; the same epoch gives the same batches). */
+  async *epoch(epoch: number): AsyncGenerator<LoadedBatch> {
+    const { batchSize, seed, workers, prefetch } = this.options;
+    const order = this.dataset.samples.map((_, i) => i);
+    if (this.options.shuffle) shuffleInPlace(order, new Generator(mix(seed, epoch, 0x5eed)));
+    // Workers outlive a completed epoch (starting them costs a few hundred ms), not an abandoned one.
+    if (workers > 0 && !this.pool) this.pool = new WorkerPool(workers);
+    const pool = this.pool;
+    let completed = false;
+    const inFlight: Array<Promise<LoadedBatchData>> = [];
+    let next = 0;
+    const launch = () => {
+      while (inFlight.length <= prefetch && next < this.batchesPerEpoch) {
+        const start = next * batchSize;
+        const positions = order.slice(start, start + batchSize).map((_, k) => start + k);
+        const loading = this.loadBatch(positions, order, epoch, pool);
+        loading.catch(() => {}); // awaited below; never an unhandled rejection if the consumer leaves first
+        inFlight.push(loading);
+        next += 1;
+      }
+    };
+    try {
+      launch();
+      while (inFlight.length > 0) {
+        const data = await (inFlight.shift() as Promise<LoadedBatchData>);
+        launch();
+        yield {
+          images: tf.tensor4d(data.images, [data.paths.length * data.crops, data.height, data.width, 3]),
+          labels: tf.tensor1d(data.labels, 'int32'),
+          paths: data.paths,
+          crops: data.crops,
+        };
+      }
+      completed = true;
+    } finally {
+      if (!completed) await this.close();
+    }
+  }
+
+  /** Stops the worker threads (they also stop when an epoch is left early; idle ones never keep a process alive). */
+  async close(): Promise<void> {
+    const pool = this.pool;
+    this.pool = null;
+    await pool?.close();
+  }
+
+  private async loadBatch(
+    positions: number[],
+    order: number[],
+    epoch: number,
+    pool: WorkerPool | null,
+  ): Promise<LoadedBatchData> {
+    const decoded = await Promise.all(positions.map((position) => this.loadSample(position, order, epoch, pool)));
+    const { height, width, crops } = decoded[0].image;
+    const size = crops * height * width * 3;
+    const images = new Float32Array(decoded.length * size);
+    for (const [i, { image, path }] of decoded.entries()) {
+      if (image.height !== height || image.width !== width || image.crops !== crops) {
+        throw new Error(
+          `${path} came out ${image.height}x${image.width} but the batch is ${height}x${width}: end the transforms with a crop of fixed size`,
+        );
+      }
+      images.set(image.data, i * size);
+    }
+    return { images, labels: decoded.map((d) => d.label), paths: decoded.map((d) => d.path), height, width, crops };
+  }
+
+  /** The sample at `position` of the epoch, or with 'skip', the next good one after it. */
+  private async loadSample(
+    position: number,
+    order: number[],
+    epoch: number,
+    pool: WorkerPool | null,
+  ): Promise<{ image: DecodedImage; label: number; path: string }> {
+    const n = order.length;
+    for (let attempt = 0; attempt < Math.min(n, 64); attempt++) {
+      const sample = this.dataset.samples[order[(position + attempt) % n]];
+      const job = {
+        path: sample.path,
+        transforms: this.options.transforms,
+        seed: mix(this.options.seed, epoch, position, attempt),
+      };
+      try {
+        const image = pool ? await pool.run(job) : await loadImage(job.path, job.transforms, job.seed);
+        return { image, label: sample.label, path: sample.path };
+      } catch (error) {
+        const reason = (error as Error).message.split('\n')[0];
+        if (/worker pool (is|was) closed/.test(reason)) throw error;
+        if (this.options.badFiles === 'error') throw new Error(`Cannot read ${sample.path}: ${reason}`);
+        this.report({ path: sample.path, reason });
+      }
+    }
+    throw new Error(
+      `No readable image among 64 samples from position ${position} of epoch ${epoch} in ${this.dataset.root}`,
+    );
+  }
+
+  private report(file: BadFile): void {
+    if (this.reported.has(file.path)) return;
+    this.reported.add(file.path);
+    this.badFiles.push(file);
+    if (this.options.onBadFile) this.options.onBadFile(file);
+    else process.emitWarning(`skipping ${file.path}: ${file.reason}`, { code: 'ALEXNET_BAD_IMAGE' });
+  }
+}
+
+interface LoadedBatchData {
+  images: Float32Array;
+  labels: number[];
+  paths: string[];
+  height: number;
+  width: number;
+  crops: number;
+}
+
+/** A 32-bit seed from several integers (murmur3's finaliser over a running hash). */
+export function mix(...values: number[]): number {
+  let h = 0x811c9dc5;
+  for (const value of values) {
+    h = Math.imul(h ^ (value >>> 0), 0x01000193);
+    h = Math.imul(h ^ Math.floor(value / 2 ** 32), 0x01000193);
+    h ^= h >>> 16;
+    h = Math.imul(h, 0x85ebca6b);
+    h ^= h >>> 13;
+  }
+  return h >>> 0;
+}

@@ -1,0 +1,135 @@
+import { readFileSync } from 'node:fs';
+import { expectClose } from '@alexnet/test-utils';
+import { describe, expect, it } from 'vitest';
+import { loadImage, roundHalfEven } from './decode.js';
+import {
+  CenterCrop,
+  ColorJitter,
+  IMAGENET_PCA,
+  Normalize,
+  PcaLighting,
+  RandomCrop,
+  RandomHorizontalFlip,
+  RandomResizedCrop,
+  Resize,
+  TenCrop,
+} from './transforms.js';
+
+/** Written by scripts/fixtures/torchvision_transforms.py with torchvision's PIL transforms. */
+const pattern = new URL('../fixtures/pattern.png', import.meta.url).pathname;
+const reference = JSON.parse(readFileSync(new URL('../fixtures/transforms.json', import.meta.url), 'utf8')) as Record<
+  string,
+  { shape: number[]; data: number[] }
+>;
+
+describe('transforms against torchvision', () => {
+  it.each([
+    ['centerCrop_20x31_normalize', [CenterCrop([20, 31]), Normalize()]],
+    ['centerCrop_24', [CenterCrop(24)]],
+    ['centerCrop_odd_offsets_21x30', [CenterCrop([21, 30])]],
+  ] as const)('%s matches exactly (to float32 rounding)', async (name, transforms) => {
+    const image = await loadImage(pattern, transforms, 0);
+    expect([image.height, image.width, 3]).toEqual(reference[name].shape);
+    expectClose(image.data, reference[name].data, 1e-6, name);
+  });
+
+  it.each(['resize_24', 'resize_24_centerCrop_20'])(
+    '%s matches PIL bilinear within resampling differences',
+    async (name) => {
+      const transforms = name === 'resize_24' ? [Resize(24)] : [Resize(24), CenterCrop(20)];
+      const image = await loadImage(pattern, transforms, 0);
+      expect([image.height, image.width, 3]).toEqual(reference[name].shape);
+      const diff = image.data.reduce((sum, v, i) => sum + Math.abs(v - reference[name].data[i]), 0) / image.data.length;
+      expect(diff).toBeLessThan(0.06);
+    },
+  );
+
+  it("rounds centre-crop offsets half to even, as Python's round()", () => {
+    expect([0.5, 1.5, 2.5, 2.4, 2.6, -0.5].map(roundHalfEven)).toEqual([0, 2, 2, 2, 3, 0]);
+  });
+});
+
+describe('random transforms', () => {
+  const full = async () => loadImage(pattern, [], 0);
+  const pixel = (img: { data: Float32Array; width: number }, y: number, x: number) =>
+    Array.from(img.data.subarray((y * img.width + x) * 3, (y * img.width + x) * 3 + 3));
+
+  it('RandomCrop takes a window of the image, the same one for the same seed', async () => {
+    const source = await full();
+    const crops = await Promise.all([1, 1, 2].map((seed) => loadImage(pattern, [RandomCrop(10)], seed)));
+    expect(Array.from(crops[0].data)).toEqual(Array.from(crops[1].data));
+    expect(Array.from(crops[0].data)).not.toEqual(Array.from(crops[2].data));
+    const found = [...Array(source.height - 9).keys()].some((top) =>
+      [...Array(source.width - 9).keys()].some(
+        (left) =>
+          pixel(source, top, left).every((v, c) => v === crops[2].data[c]) &&
+          pixel(source, top + 9, left + 9).every((v, c) => v === crops[2].data[(9 * 10 + 9) * 3 + c]),
+      ),
+    );
+    expect(found).toBe(true);
+    await expect(loadImage(pattern, [RandomCrop(100)], 1)).rejects.toThrow(/larger than the 37x53 image/);
+  });
+
+  it('RandomHorizontalFlip mirrors with probability p', async () => {
+    const source = await full();
+    const flipped = await loadImage(pattern, [RandomHorizontalFlip(1)], 0);
+    expect(pixel(flipped, 3, 0)).toEqual(pixel(source, 3, source.width - 1));
+    const kept = await loadImage(pattern, [RandomHorizontalFlip(0)], 0);
+    expect(Array.from(kept.data)).toEqual(Array.from(source.data));
+  });
+
+  it('TenCrop gives corners, centre and their mirrors', async () => {
+    const source = await full();
+    const ten = await loadImage(pattern, [TenCrop(8)], 0);
+    expect(ten.crops).toBe(10);
+    const crop = (k: number) => ({ data: ten.data.subarray(k * 8 * 8 * 3, (k + 1) * 8 * 8 * 3), width: 8 });
+    expect(pixel(crop(0), 0, 0)).toEqual(pixel(source, 0, 0));
+    expect(pixel(crop(3), 7, 7)).toEqual(pixel(source, source.height - 1, source.width - 1));
+    expect(pixel(crop(5), 0, 7)).toEqual(pixel(source, 0, 0));
+  });
+
+  it.each([
+    [RandomHorizontalFlip(1), CenterCrop([20, 30])],
+    [RandomHorizontalFlip(1), RandomCrop([17, 29]), CenterCrop([12, 21])],
+    [Resize(41), RandomHorizontalFlip(), RandomCrop(30), RandomHorizontalFlip(), CenterCrop(27)],
+    [CenterCrop(60), RandomHorizontalFlip(1)],
+  ])('the fused crop/flip/normalise pass equals step-by-step transforms (%#)', async (...pipeline) => {
+    for (const seed of [1, 2, 3, 4]) {
+      const fused = await loadImage(pattern, [...pipeline, Normalize()], seed);
+      // PcaLighting(0) changes nothing but cannot be fused, so every transform runs on its own.
+      const stepwise = await loadImage(pattern, [...pipeline, PcaLighting(0), Normalize()], seed);
+      expect([fused.height, fused.width]).toEqual([stepwise.height, stepwise.width]);
+      expectClose(fused.data, stepwise.data, 1e-6, `seed ${seed}`);
+    }
+  });
+
+  it('RandomResizedCrop returns the requested size', async () => {
+    const out = await loadImage(pattern, [RandomResizedCrop(16)], 5);
+    expect([out.height, out.width, out.crops]).toEqual([16, 16, 1]);
+  });
+
+  it('PcaLighting adds one RGB offset along ImageNet’s principal components to every pixel', async () => {
+    const source = await full();
+    const lit = await loadImage(pattern, [PcaLighting(0.1)], 3);
+    const delta = [0, 1, 2].map((c) => lit.data[c] - source.data[c]);
+    for (let p = 0; p < lit.data.length; p += 3) {
+      for (let c = 0; c < 3; c++) expect(lit.data[p + c] - source.data[p + c]).toBeCloseTo(delta[c], 5);
+    }
+    // delta = eigvec @ (alpha * eigval): solve for alpha and check it is a plausible N(0, 0.1) draw.
+    const { eigvec, eigval } = IMAGENET_PCA;
+    const alpha = [0, 1, 2].map((j) => eigvec.reduce((s, row, i) => s + row[j] * delta[i], 0) / eigval[j]);
+    expect(alpha.every((a) => Math.abs(a) < 0.6)).toBe(true);
+    expect(delta.some((d) => Math.abs(d) > 1e-4)).toBe(true);
+  });
+
+  it('ColorJitter brightness scales pixels by a factor in [1 - b, 1 + b], clamped to [0, 1]', async () => {
+    const source = await full();
+    const jittered = await loadImage(pattern, [ColorJitter({ brightness: 0.4 })], 9);
+    const ratios = Array.from(jittered.data).flatMap((v, i) =>
+      source.data[i] > 0.05 && v < 1 ? [v / source.data[i]] : [],
+    );
+    expect(Math.max(...ratios) - Math.min(...ratios)).toBeLessThan(1e-5);
+    expect(ratios[0]).toBeGreaterThanOrEqual(0.6);
+    expect(ratios[0]).toBeLessThanOrEqual(1.4);
+  });
+});

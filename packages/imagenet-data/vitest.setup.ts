@@ -1,0 +1,15 @@
+// Tests run on the CPU backend (exact reference kernels) unless ALEXNET_TEST_BACKEND names another that installs
+// here (wasm). '@tensorflow/tfjs' is imported for its side effect: it registers TF.js's gradient functions, which
+// '@tensorflow/tfjs-core' alone does not.
+import '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-backend-wasm';
+import { useFastCpuKernels } from '@alexnet/layers';
+import * as tf from '@tensorflow/tfjs-core';
+
+tf.env().set('IS_TEST', true); // silences TF.js's "install tfjs-node" banner
+const backend = process.env.ALEXNET_TEST_BACKEND ?? 'cpu';
+await tf.setBackend(backend);
+await tf.ready();
+// The CPU backend's own weight-gradient kernel takes minutes for one full-size AlexNet image.
+if (backend === 'cpu') useFastCpuKernels();
