@@ -49,6 +49,12 @@ export interface AlexNetOptions {
   classNames?: string[];
   /** Class ids (ImageNet wnids, or a dataset's folder names), index order. */
   classIds?: string[];
+  /**
+   * Average-pool the last feature map to this side before the classifier, as torchvision does (default: the
+   * architecture's, 6 for torchvision's variant, none for V1 and V2). With 6, V1 and V2 keep their parameters and
+   * accept any input side from 63 instead of 223 to 254.
+   */
+  adaptivePool?: number | null;
 }
 
 /** The options a model was built with, every default filled in: what weight files record. */
@@ -59,6 +65,7 @@ export interface ResolvedAlexNetOptions {
   init: 'paper' | 'pytorch';
   head: 'softmax' | 'sigmoid';
   seed: number | null;
+  adaptivePool: number | null;
 }
 
 /** The input sides a model accepts: `max` is null when any size from `min` up works. */
@@ -127,12 +134,11 @@ export class AlexNet extends Module {
       channels = stage.out;
     }
     this.features = this.registerModule('features', new Sequential(featureLayers));
-    this.avgpool = architecture.adaptivePool
-      ? this.registerModule('avgpool', new AdaptiveAvgPool2d(architecture.adaptivePool))
-      : null;
+    const pool = this.options.adaptivePool;
+    this.avgpool = pool ? this.registerModule('avgpool', new AdaptiveAvgPool2d(pool)) : null;
     this.registerModule('flatten', new Flatten({ order: 'chw' }));
 
-    const finalSide = architecture.adaptivePool ?? 6;
+    const finalSide = pool ?? 6;
     let features = channels * finalSide * finalSide;
     const classifierLayers: Module[] = [];
     for (const units of architecture.hidden) {
@@ -242,6 +248,7 @@ function resolveOptions(architecture: AlexNetArchitecture, options: AlexNetOptio
     init,
     head,
     seed: options.seed ?? null,
+    adaptivePool: options.adaptivePool === undefined ? architecture.adaptivePool : options.adaptivePool,
   };
 }
 

@@ -166,6 +166,14 @@ describe('input sizes', () => {
     tv.dispose();
   });
 
+  it('accepts any side from 63 for V2 with adaptive pooling, keeping its parameter count', () => {
+    const v2 = createModel('alexnet_v2', { seed: 1, adaptivePool: 6 });
+    expect(v2.inputSizes()).toEqual({ min: 63, max: null });
+    expect(v2.numParameters()).toBe(61_838_248);
+    expect(v2.namedParameters().map(([n]) => n)).toContain('classifier.6.bias');
+    v2.dispose();
+  });
+
   it('runs torchvision at its smallest size', () => {
     const tv = new AlexNet({ ...createModel('alexnet_torchvision').architecture, convs: tiny.convs, hidden: [8, 8] });
     const x = tf.zeros([1, 63, 63, 3]);
