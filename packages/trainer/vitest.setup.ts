@@ -13,5 +13,5 @@ const backend = process.env.ALEXNET_TEST_BACKEND ?? 'cpu';
 if (backend === 'cpu') tf.env().set('IS_TEST', true);
 await tf.setBackend(backend);
 await tf.ready();
-// The CPU backend's own weight-gradient kernel takes minutes for one full-size AlexNet image.
-if (backend === 'cpu') useFastCpuKernels();
+// The CPU backend's own weight-gradient kernel takes minutes for one full-size AlexNet image; wasm has none.
+useFastCpuKernels();
