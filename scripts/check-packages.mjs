@@ -103,6 +103,13 @@ console.log('cjs: forward OK');
   );
   console.log(run('node', ['esm.mjs'], app).trim());
   console.log(run('node', ['cjs.cjs'], app).trim());
+  if (tarballs.some((t) => t.includes('alexnet-cli-'))) {
+    const table = JSON.parse(
+      run(join(app, 'node_modules', '.bin', 'alexnet'), ['summary', 'alexnet_v1', '--json'], app),
+    );
+    if (table.totalParameters !== 62378344) throw new Error(`alexnet summary: ${table.totalParameters} parameters`);
+    console.log('bin: alexnet summary alexnet_v1 OK');
+  }
   console.log('check:packages passed');
 } finally {
   rmSync(work, { recursive: true, force: true });

@@ -5,6 +5,7 @@ import {
   Flatten,
   Generator,
   type InitScheme,
+  kaimingInit,
   Linear,
   type LocalResponseNormOptions,
   Module,
@@ -36,8 +37,12 @@ export interface AlexNetOptions {
   dropout?: number;
   /** Local response normalisation (default `'paper'` for V1 and V2; torchvision's variant has none). */
   lrn?: LrnOption;
-  /** Initialisation: the 2012 paper's N(0, 0.01) with biases of 1, or PyTorch's defaults. */
-  init?: 'paper' | 'pytorch';
+  /**
+   * Initialisation: the 2012 paper's N(0, 0.01) with biases of 1; PyTorch's defaults (Kaiming-uniform with
+   * a = sqrt(5), which shrinks activations layer by layer, so AlexNet starts slowly); or `'kaiming'` (He normal,
+   * zero biases), which starts learning at once.
+   */
+  init?: 'paper' | 'pytorch' | 'kaiming';
   /**
    * How logits become probabilities: `'softmax'` (one class per image) or `'sigmoid'` (the 2014 paper's
    * independent logistic units). The logits are the same; trainers pick the matching loss.
@@ -62,7 +67,7 @@ export interface ResolvedAlexNetOptions {
   numClasses: number;
   dropout: number;
   lrn: 'paper' | 'reference' | 'none' | Required<LocalResponseNormOptions>;
-  init: 'paper' | 'pytorch';
+  init: 'paper' | 'pytorch' | 'kaiming';
   head: 'softmax' | 'sigmoid';
   seed: number | null;
   adaptivePool: number | null;
@@ -91,6 +96,11 @@ export class AlexNet extends Module {
   readonly features: Sequential;
   readonly avgpool: AdaptiveAvgPool2d | null;
   readonly classifier: Sequential;
+  /**
+   * The generator that drew the initial weights and draws the dropout masks, when a `seed` was given: trainers
+   * checkpoint its state so a resumed run repeats the uninterrupted one.
+   */
+  readonly generator: Generator | null;
   private sizes: InputSizeRange | null = null;
 
   override get typeName(): string {
@@ -111,8 +121,10 @@ export class AlexNet extends Module {
       if (list && list.length !== numClasses)
         throw new Error(`${label} has ${list.length} entries for ${numClasses} classes`);
     }
-    const rng = this.options.seed === null ? undefined : new Generator(this.options.seed);
-    const init = (bias: number): InitScheme => (this.options.init === 'paper' ? paperInit(bias) : pytorchInit());
+    this.generator = this.options.seed === null ? null : new Generator(this.options.seed);
+    const rng = this.generator ?? undefined;
+    const init = (bias: number): InitScheme =>
+      this.options.init === 'paper' ? paperInit(bias) : this.options.init === 'kaiming' ? kaimingInit() : pytorchInit();
 
     let channels = 3;
     const featureLayers: Module[] = [];
@@ -236,8 +248,9 @@ function resolveOptions(architecture: AlexNetArchitecture, options: AlexNetOptio
     throw new Error(`lrn must be 'paper', 'reference', 'none' or LRN parameters, got ${JSON.stringify(lrn)}`);
   }
   const init = options.init ?? architecture.defaults.init;
-  if (init !== 'paper' && init !== 'pytorch')
-    throw new Error(`init must be 'paper' or 'pytorch', got ${JSON.stringify(init)}`);
+  if (init !== 'paper' && init !== 'pytorch' && init !== 'kaiming') {
+    throw new Error(`init must be 'paper', 'pytorch' or 'kaiming', got ${JSON.stringify(init)}`);
+  }
   const head = options.head ?? architecture.defaults.head;
   if (head !== 'softmax' && head !== 'sigmoid')
     throw new Error(`head must be 'softmax' or 'sigmoid', got ${JSON.stringify(head)}`);

@@ -35,7 +35,7 @@ export interface AlexNetArchitecture {
   /** Defaults of the options that differ between variants. */
   defaults: {
     lrn: 'paper' | 'none';
-    init: 'paper' | 'pytorch';
+    init: 'paper' | 'pytorch' | 'kaiming';
     head: 'softmax' | 'sigmoid';
   };
 }

@@ -46,4 +46,5 @@ export {
   type WeightsFile,
   type WeightsMetadata,
   type WeightsSource,
+  weightsMetadata,
 } from './weights.js';

@@ -272,7 +272,11 @@ describe('weights files', () => {
     writeFileSync(empty, '');
     await expect(loadWeights(model, empty)).rejects.toThrow(/empty\.safetensors .* it is empty/);
     await expect(loadWeights(model, join(tmp, 'missing.pth'))).rejects.toThrow(/Weight file not found: .*missing\.pth/);
-    await expect(saveWeights(model, join(tmp, 'w.pth'))).rejects.toThrow(/writes \.safetensors files/);
+    await expect(saveWeights(model, join(tmp, 'w.bin'))).rejects.toThrow(/writes \.safetensors or PyTorch \.pth/);
+    await saveWeights(model, join(tmp, 'w.pth'));
+    const pth = await readWeights(join(tmp, 'w.pth'));
+    expect(pth.format).toBe('pytorch');
+    expect(Array.from(pth.tensors['features.0.bias'].data)).toEqual(Array.from(model.parameters()[1].dataSync()));
     await expect(loadModel(await serializeWeights(model))).resolves.toBeInstanceOf(AlexNet);
     other.dispose();
     model.dispose();

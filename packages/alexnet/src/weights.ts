@@ -7,6 +7,7 @@ import {
   readPyTorch,
   readSafetensors,
   toStateDict,
+  writePyTorch,
   writeSafetensors,
 } from '@alexnet/layers';
 import * as tf from '@tensorflow/tfjs-core';
@@ -135,24 +136,37 @@ export async function loadModel(
 export async function serializeWeights(model: Module, extra: Record<string, string> = {}): Promise<Uint8Array> {
   const dict = model.stateDict();
   try {
-    return writeSafetensors(await fromStateDict(dict), { ...modelMetadata(model), ...extra });
+    return writeSafetensors(await fromStateDict(dict), { ...weightsMetadata(model), ...extra });
   } finally {
     tf.dispose(Object.values(dict));
   }
 }
 
 /**
- * Writes the model's weights to `path` (Node.js) as `.safetensors`, atomically: a crash never leaves a
- * half-written file under that name.
+ * Writes the model's weights to `path` (Node.js), atomically (a crash never leaves a half-written file under that
+ * name): `.safetensors` with metadata, or `.pth` / `.pt` in PyTorch's zip format, which `torch.load` reads as a
+ * state dict for the PyTorch model (no metadata: PyTorch files carry none).
  */
 export async function saveWeights(model: Module, path: string, extra: Record<string, string> = {}): Promise<void> {
-  if (!path.endsWith('.safetensors')) {
-    throw new Error(`saveWeights writes .safetensors files; "${path}" has another extension`);
+  if (path.endsWith('.safetensors')) {
+    await files.writeFile(path, await serializeWeights(model, extra));
+  } else if (path.endsWith('.pth') || path.endsWith('.pt')) {
+    const dict = model.stateDict();
+    try {
+      await files.writeFile(path, writePyTorch(await fromStateDict(dict)));
+    } finally {
+      tf.dispose(Object.values(dict));
+    }
+  } else {
+    throw new Error(`saveWeights writes .safetensors or PyTorch .pth / .pt files; "${path}" has another extension`);
   }
-  await files.writeFile(path, await serializeWeights(model, extra));
 }
 
-function modelMetadata(model: Module): Record<string, string> {
+/**
+ * The metadata this package writes beside a model's weights: model name, options, preprocessing, class names and
+ * ids. Trainers pass it to their checkpoints so those load with {@link loadModel} too.
+ */
+export function weightsMetadata(model: Module): Record<string, string> {
   const metadata: Record<string, string> = { format: 'pt', framework: '@alexnet/models' };
   if (model instanceof AlexNet) {
     const { seed: _seed, ...options } = model.options;

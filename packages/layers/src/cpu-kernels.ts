@@ -65,7 +65,9 @@ export function useFastCpuKernels(): void {
   }
   if (tf.findBackendFactory('wasm')) useUntransposedWasmMatMul();
   if (registered === 0) {
-    throw new Error("Neither TF.js's cpu nor its wasm backend is registered: import '@tensorflow/tfjs-backend-cpu' first");
+    throw new Error(
+      "Neither TF.js's cpu nor its wasm backend is registered: import '@tensorflow/tfjs-backend-cpu' first",
+    );
   }
 }
 

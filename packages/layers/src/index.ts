@@ -14,6 +14,8 @@ export {
   type InitContext,
   type Initializer,
   type InitScheme,
+  kaimingInit,
+  kaimingNormal,
   kaimingUniform,
   normal,
   paperInit,
@@ -22,6 +24,7 @@ export {
 } from './init.js';
 export { PickleGlobal, PickleObject, type UnpickleHooks, unpickle } from './io/pickle.js';
 export { extractStateDict, readPyTorch } from './io/pytorch.js';
+export { writePyTorch } from './io/pytorch-writer.js';
 export { fromStateDict, isRawTensor, type RawTensor, type RawTensors, toStateDict } from './io/raw-tensor.js';
 export { readSafetensors, type SafetensorsContent, writeSafetensors } from './io/safetensors.js';
 export { AdaptiveAvgPool2d } from './layers/adaptive-avg-pool2d.js';

@@ -43,6 +43,14 @@ export function kaimingUniform(a = Math.sqrt(5)): Initializer {
   };
 }
 
+/**
+ * Kaiming (He) normal, as `torch.nn.init.kaiming_normal_(mode='fan_in', nonlinearity='relu')`: N(0, 2 / fanIn),
+ * which keeps activation variance steady through ReLU layers, so deep nets start learning at once.
+ */
+export function kaimingNormal(): Initializer {
+  return (context) => context.rng.fillNormal(new Float32Array(sizeOf(context)), 0, Math.sqrt(2 / context.fanIn));
+}
+
 /** PyTorch's default bias of conv and linear layers: U(-1/sqrt(fanIn), 1/sqrt(fanIn)). */
 export function fanInUniform(): Initializer {
   return (context) => {
@@ -60,6 +68,11 @@ export interface InitScheme {
 /** PyTorch's defaults for `nn.Conv2d` and `nn.Linear` (Kaiming-uniform with a = sqrt(5), fan-in uniform bias). */
 export function pytorchInit(): InitScheme {
   return { weight: kaimingUniform(Math.sqrt(5)), bias: fanInUniform() };
+}
+
+/** He initialisation with zero biases (torchvision's choice for VGG, common for training from scratch). */
+export function kaimingInit(): InitScheme {
+  return { weight: kaimingNormal(), bias: constant(0) };
 }
 
 /** The 2012 paper's scheme for one layer: weights N(0, 0.01), bias a constant (1 or 0 in the paper). */

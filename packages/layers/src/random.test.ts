@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { constant, fanInUniform, Generator, kaimingUniform, normal } from './index.js';
+import { constant, fanInUniform, Generator, kaimingNormal, kaimingUniform, normal } from './index.js';
 
 describe('Generator', () => {
   it('repeats its sequence for a seed and differs between seeds', () => {
@@ -64,6 +64,12 @@ describe('initialisers', () => {
       expect(max).toBeLessThanOrEqual(bound);
       expect(max).toBeGreaterThan(bound * 0.99);
     }
+  });
+
+  it('kaimingNormal has variance 2 / fanIn', () => {
+    const values = kaimingNormal()(context([512, 256, 3, 3], 2304));
+    const variance = values.reduce((s, v) => s + v * v, 0) / values.length;
+    expect(variance).toBeCloseTo(2 / 2304, 5);
   });
 
   it('constant fills every value and seeded initialisers repeat', () => {

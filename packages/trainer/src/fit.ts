@@ -201,7 +201,7 @@ export async function fit(options: FitOptions): Promise<FitResult> {
       model.train(true);
       let batch = 0;
       let images = 0;
-      let pending: { grads: Record<string, tf.Tensor>; images: number; batches: number } | null = null;
+      let pending: PendingGradients | null = null;
 
       const applyPending = () => {
         if (!pending) return;
@@ -229,26 +229,16 @@ export async function fit(options: FitOptions): Promise<FitResult> {
             lossValue = value;
             metrics.update(logits as unknown as tf.Tensor, labels, value);
             tf.dispose(logits as unknown as tf.Tensor);
-            // Gradients of per-batch means are weighted by batch size, so accumulated steps equal one big batch.
-            const weighted = tf.tidy(() =>
-              Object.fromEntries(Object.entries(grads).map(([id, g]) => [nameOf.get(id) as string, tf.mul(g, n)])),
-            );
-            tf.dispose(Object.values(grads));
-            if (pending) {
-              const sums = tf.tidy(() =>
-                Object.fromEntries(
-                  Object.entries(weighted).map(([k, g]) => [
-                    k,
-                    tf.add((pending as NonNullable<typeof pending>).grads[k], g),
-                  ]),
-                ),
-              );
-              tf.dispose([...Object.values(weighted), ...Object.values(pending.grads)]);
-              pending = { grads: sums, images: pending.images + n, batches: pending.batches + 1 };
+            const byName = Object.fromEntries(Object.entries(grads).map(([id, g]) => [nameOf.get(id) as string, g]));
+            if (accumulate === 1) {
+              // A step per batch: the batch's mean gradient is the step's, with no extra pass over the parameters.
+              optimizer.step(byName);
+              tf.dispose(Object.values(byName));
+              run.step += 1;
             } else {
-              pending = { grads: weighted, images: n, batches: 1 };
+              pending = accumulateGradients(pending, byName, n);
+              if (pending.batches === accumulate) applyPending();
             }
-            if (pending.batches === accumulate) applyPending();
           } finally {
             tf.dispose([x, labels]);
           }
@@ -275,7 +265,7 @@ export async function fit(options: FitOptions): Promise<FitResult> {
         }
         if (!controller.signal.aborted) applyPending();
       } finally {
-        if (pending) tf.dispose(Object.values((pending as { grads: Record<string, tf.Tensor> }).grads));
+        if (pending) tf.dispose(Object.values((pending as PendingGradients).grads));
         pending = null;
       }
 
@@ -337,6 +327,31 @@ export async function fit(options: FitOptions): Promise<FitResult> {
       process.off('SIGTERM', abort);
     }
   }
+}
+
+/** Gradient sums of the batches of an optimiser step not yet taken. */
+interface PendingGradients {
+  grads: Record<string, tf.Tensor>;
+  images: number;
+  batches: number;
+}
+
+/**
+ * Adds a batch's mean gradients, weighted by its size, to the running sums (consuming `grads`), so the step taken
+ * from `sums / images` equals one step on all the accumulated images together.
+ */
+function accumulateGradients(
+  pending: PendingGradients | null,
+  grads: Record<string, tf.Tensor>,
+  n: number,
+): PendingGradients {
+  const sums = tf.tidy(() =>
+    Object.fromEntries(
+      Object.entries(grads).map(([k, g]) => [k, pending ? tf.add(pending.grads[k], tf.mul(g, n)) : tf.mul(g, n)]),
+    ),
+  );
+  tf.dispose([...Object.values(grads), ...(pending ? Object.values(pending.grads) : [])]);
+  return { grads: sums, images: (pending?.images ?? 0) + n, batches: (pending?.batches ?? 0) + 1 };
 }
 
 function metricValue(record: EpochRecord, metric: MonitoredMetric): number {

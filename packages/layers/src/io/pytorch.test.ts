@@ -2,6 +2,7 @@ import { fixtureBytes } from '@alexnet/test-utils';
 import { describe, expect, it } from 'vitest';
 import { unpickle } from './pickle.js';
 import { extractStateDict, readPyTorch } from './pytorch.js';
+import { writePyTorch } from './pytorch-writer.js';
 import { isRawTensor, type RawTensor } from './raw-tensor.js';
 import { readSafetensors } from './safetensors.js';
 
@@ -86,5 +87,20 @@ describe('unpickle', () => {
     expect(() => unpickle(Uint8Array.of(0x80, 0x02, 0xff))).toThrow(
       /Invalid pickle at byte 2: unsupported opcode 0xff/,
     );
+  });
+});
+
+describe('writePyTorch', () => {
+  it('writes a zip checkpoint that reads back tensor for tensor (torch.load reads it too: checked by hand)', () => {
+    const tensors = {
+      'features.0.weight': { dtype: 'float32' as const, shape: [2, 3], data: Float32Array.from([1, -2, 3, 4.5, 5, 6]) },
+      scalar: { dtype: 'int32' as const, shape: [], data: Int32Array.from([300]) },
+      big: { dtype: 'float32' as const, shape: [70_000], data: new Float32Array(70_000).fill(0.25) },
+    };
+    const bytes = writePyTorch(tensors);
+    const back = readPyTorch(bytes) as Map<string, RawTensor>;
+    expect([...back.keys()]).toEqual(['features.0.weight', 'scalar', 'big']);
+    for (const [name, tensor] of Object.entries(tensors)) expect(back.get(name)).toEqual(tensor);
+    expect(extractStateDict(back).big.data[69_999]).toBe(0.25);
   });
 });

@@ -1,0 +1,79 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { UsageError } from './errors.js';
+
+/** Backends `--backend` accepts. `auto` takes the fastest that is installed and works. */
+export const BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+export type BackendChoice = (typeof BACKENDS)[number];
+
+/** What runs the tensors: TF.js's backend name and the device in words. */
+export interface BackendInfo {
+  requested: BackendChoice;
+  name: string;
+  device: string;
+}
+
+const NATIVE = {
+  'tensorflow-gpu': {
+    module: '@tensorflow/tfjs-node-gpu',
+    install: 'npm install @tensorflow/tfjs-node-gpu@4.22.0 (it needs CUDA 11.2 and cuDNN 8.1 on Linux x64)',
+  },
+  tensorflow: { module: '@tensorflow/tfjs-node', install: 'npm install @tensorflow/tfjs-node@4.22.0' },
+} as const;
+
+/**
+ * Loads and selects a backend. `auto` tries `@tensorflow/tfjs-node-gpu` (when it is installed and sees a GPU), then
+ * `@tensorflow/tfjs-node`, then WebAssembly, then plain JavaScript. Asking for a backend that is not installed fails
+ * with the command that installs it.
+ */
+export async function selectBackend(choice: BackendChoice): Promise<BackendInfo> {
+  if (!BACKENDS.includes(choice)) {
+    throw new UsageError(`Unknown backend "${choice}": use one of ${BACKENDS.join(', ')}`);
+  }
+  // Gradients for training, and the cpu backend. tfjs-node imports this too, so there is one TF.js either way.
+  await import('@tensorflow/tfjs');
+  tf.enableProdMode();
+  const { useFastCpuKernels } = await import('@alexnet/layers');
+  if (choice === 'tensorflow-gpu' || choice === 'tensorflow' || choice === 'auto') {
+    for (const name of choice === 'auto' ? (['tensorflow-gpu', 'tensorflow'] as const) : [choice]) {
+      const loaded = await loadNative(name, choice !== 'auto');
+      if (!loaded) continue;
+      if (await tf.setBackend('tensorflow')) {
+        const gpu = name === 'tensorflow-gpu' ? gpuName() : null;
+        if (name === 'tensorflow-gpu' && !gpu && choice === 'auto') continue;
+        return { requested: choice, name: 'tensorflow', device: gpu ?? 'CPU (libtensorflow)' };
+      }
+    }
+  }
+  if (choice === 'wasm' || choice === 'auto') {
+    await import('@tensorflow/tfjs-backend-wasm');
+    useFastCpuKernels();
+    if (await tf.setBackend('wasm').catch(() => false)) {
+      return { requested: choice, name: 'wasm', device: 'CPU (WebAssembly SIMD)' };
+    }
+    if (choice === 'wasm') throw new UsageError('The wasm backend failed to start on this machine');
+  }
+  useFastCpuKernels();
+  await tf.setBackend('cpu');
+  return { requested: choice, name: 'cpu', device: 'CPU (JavaScript)' };
+}
+
+async function loadNative(name: keyof typeof NATIVE, required: boolean): Promise<boolean> {
+  const { module, install } = NATIVE[name];
+  try {
+    await import(module);
+    return true;
+  } catch (error) {
+    const missing = (error as { code?: string }).code === 'ERR_MODULE_NOT_FOUND';
+    if (!required) return false;
+    if (missing) throw new UsageError(`--backend ${name} needs ${module}, which is not installed: ${install}`);
+    throw new UsageError(`${module} is installed but failed to load: ${(error as Error).message.split('\n')[0]}`);
+  }
+}
+
+/** The GPU libtensorflow sees, from its device list, or null when it sees none. */
+function gpuName(): string | null {
+  const backend = tf.backend() as unknown as { binding?: { TF_Version?: string }; getDeviceList?: () => string[] };
+  const devices = backend.getDeviceList?.() ?? [];
+  const gpu = devices.find((d) => /GPU/i.test(d));
+  return gpu ?? (devices.length === 0 ? 'GPU (CUDA)' : null);
+}

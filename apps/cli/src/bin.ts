@@ -1,0 +1,52 @@
+import { listModels } from '@alexnet/models';
+import { EVAL_HELP, evalCommand, PREDICT_HELP, predict, SUMMARY_HELP, summary } from './commands/inspect.js';
+import { BENCH_HELP, bench, CONVERT_HELP, convert, DATA_HELP, data } from './commands/tools.js';
+import { TRAIN_HELP, train } from './commands/train.js';
+import { UsageError } from './errors.js';
+
+const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; help: string; line: string }> = {
+  train: { run: train, help: TRAIN_HELP, line: 'train a model (no --data: a quick demo on synthetic images)' },
+  eval: { run: evalCommand, help: EVAL_HELP, line: 'top-1 / top-5 / loss on a dataset, centre crop or --ten-crop' },
+  predict: { run: predict, help: PREDICT_HELP, line: 'the top classes of images' },
+  summary: { run: summary, help: SUMMARY_HELP, line: 'the layer table of a model' },
+  bench: { run: bench, help: BENCH_HELP, line: 'forward and training images/s on a backend' },
+  convert: { run: convert, help: CONVERT_HELP, line: 'PyTorch .pth <-> .safetensors' },
+  data: { run: data, help: DATA_HELP, line: 'synth: write the synthetic dataset; check <dir>: scan a dataset' },
+};
+
+const USAGE = `Usage: alexnet <command> [options]
+
+${Object.entries(COMMANDS)
+  .map(([name, c]) => `  ${name.padEnd(9)}${c.line}`)
+  .join('\n')}
+
+Models: ${listModels().join(', ')}. Backends: --backend auto | tensorflow-gpu | tensorflow | wasm | cpu.
+'alexnet <command> --help' for a command's options; --debug shows stack traces.
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(USAGE);
+    return name ? 0 : 2;
+  }
+  if (name === '--version' || name === '-v') {
+    const { createRequire } = await import('node:module');
+    process.stdout.write(`${createRequire(import.meta.url)('../package.json').version}\n`);
+    return 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) throw new UsageError(`Unknown command "${name}". Commands: ${Object.keys(COMMANDS).join(', ')}`);
+  return command.run(rest);
+}
+
+const debug = process.argv.includes('--debug');
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: Error) => {
+    process.stderr.write(`alexnet: ${debug ? (error.stack ?? error.message) : error.message.split('\n')[0]}\n`);
+    process.exitCode = error instanceof UsageError ? error.exitCode : 1;
+  },
+);
