@@ -10,6 +10,7 @@
  * ```
  *
  * @packageDocumentation
+ * @module @alexnet/models
  */
 export {
   AlexNet,

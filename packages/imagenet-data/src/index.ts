@@ -9,6 +9,7 @@
  * ```
  *
  * @packageDocumentation
+ * @module @alexnet/imagenet-data
  */
 export { checkDataset, type DatasetReport } from './check.js';
 export {

@@ -5,6 +5,7 @@
  * and exchange weights in PyTorch's names and layouts, so state dicts move between the two frameworks unchanged.
  *
  * @packageDocumentation
+ * @module @alexnet/layers
  */
 
 export { restoreCpuKernels, useFastCpuKernels } from './cpu-kernels.js';

@@ -12,6 +12,7 @@
  * Training needs TF.js's gradient functions: import `@tensorflow/tfjs` (or `@tensorflow/tfjs-node`) once.
  *
  * @packageDocumentation
+ * @module @alexnet/trainer
  */
 export {
   type CheckpointableModel,

@@ -1,0 +1,152 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+// The built site (turbo runs docs:build before this test) and the examples the pages include.
+const root = dirname(dirname(fileURLToPath(import.meta.url)));
+const dist = join(root, 'dist');
+const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find(existsSync);
+
+function htmlFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? htmlFiles(path) : name.endsWith('.html') ? [path] : [];
+  });
+}
+
+describe('the docs site', () => {
+  const pages = htmlFiles(dist);
+
+  it('has the guide, a page per model, the CLI reference and an API page per package', () => {
+    const names = pages.map((p) => relative(dist, p));
+    for (const page of [
+      'index.html',
+      'getting-started.html',
+      'gpu.html',
+      'imagenet.html',
+      'recipes.html',
+      'weights.html',
+      'performance.html',
+      'architectures.html',
+      'cli.html',
+      'models/index.html',
+      'models/alexnet_v1.html',
+      'models/alexnet_v2.html',
+      'models/alexnet_torchvision.html',
+      'api/index.html',
+    ]) {
+      expect(names, page).toContain(page);
+    }
+    for (const pkg of ['layers', 'models', 'imagenet-data', 'trainer']) {
+      expect(
+        names.some((n) => n.startsWith('api/') && n.includes(pkg)),
+        pkg,
+      ).toBe(true);
+    }
+    const cli = readFileSync(join(dist, 'cli.html'), 'utf8');
+    expect(cli).toContain('Usage: alexnet train [options]');
+    expect(readFileSync(join(dist, 'models', 'alexnet_v1.html'), 'utf8')).toContain('62,378,344');
+  });
+
+  it('has no broken internal links', () => {
+    const broken: string[] = [];
+    for (const page of pages) {
+      const html = readFileSync(page, 'utf8');
+      for (const [, href] of html.matchAll(/href="([^"#?]+)[^"]*"/g)) {
+        if (/^(https?:|mailto:|data:|\/\/)/.test(href) || href === '') continue;
+        const target = href.startsWith('/') ? join(dist, href) : resolve(dirname(page), href);
+        const candidates = [target, `${target}.html`, join(target, 'index.html')];
+        if (!candidates.some((c) => existsSync(c) && statSync(c).isFile()))
+          broken.push(`${relative(dist, page)} -> ${href}`);
+      }
+    }
+    expect(broken).toEqual([]);
+  });
+
+  it.each(['quickstart', 'weights', 'train'])('example %s.mjs, included in the pages, runs', (name) => {
+    const output = execFileSync(process.execPath, [join(root, 'examples', `${name}.mjs`)], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 240_000,
+    });
+    expect(output.trim().length).toBeGreaterThan(0);
+  });
+
+  it.runIf(CHROMIUM)(
+    'serves to headless Chromium: headings on the home, a model and an API page, no console errors',
+    async () => {
+      // Served over loopback HTTP, as a site is: the pages' scripts and styles use absolute paths.
+      const types: Record<string, string> = {
+        '.html': 'text/html',
+        '.js': 'text/javascript',
+        '.css': 'text/css',
+        '.svg': 'image/svg+xml',
+        '.json': 'application/json',
+        '.woff2': 'font/woff2',
+      };
+      const server = createServer((request, response) => {
+        const path = join(dist, decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname));
+        const file = existsSync(path) && statSync(path).isDirectory() ? join(path, 'index.html') : path;
+        if (!file.startsWith(dist) || !existsSync(file)) {
+          response.writeHead(404).end();
+          return;
+        }
+        response.writeHead(200, {
+          'content-type': types[file.slice(file.lastIndexOf('.'))] ?? 'application/octet-stream',
+        });
+        response.end(readFileSync(file));
+      });
+      await new Promise<void>((ready) => server.listen(0, '127.0.0.1', ready));
+      const port = (server.address() as { port: number }).port;
+      try {
+        const checks: Array<[string, RegExp]> = [
+          ['/', /AlexNet, done properly/],
+          ['/models/alexnet_v2.html', /<h1[^>]*>alexnet_v2/],
+          ['/api/', /<h1[^>]*>/],
+        ];
+        for (const [page, heading] of checks) {
+          const { stdout, stderr } = await chromium(`http://127.0.0.1:${port}${page}`);
+          expect(stdout, page).toMatch(heading);
+          expect(stdout, page).toMatch(/class="VPNav/);
+          expect(stderr, page).not.toMatch(/Uncaught|CONSOLE.*(Error|error)|Failed to load resource/);
+        }
+      } finally {
+        server.close();
+      }
+    },
+  );
+});
+
+function chromium(url: string): Promise<{ stdout: string; stderr: string }> {
+  const args = [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--enable-logging=stderr',
+    '--v=0',
+    '--virtual-time-budget=5000',
+    '--dump-dom',
+    url,
+  ];
+  return new Promise((resolveRun, reject) => {
+    const child = spawn(CHROMIUM as string, args);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    child.on('error', reject);
+    child.on('close', () => resolveRun({ stdout, stderr }));
+  });
+}
