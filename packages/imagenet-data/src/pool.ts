@@ -29,8 +29,8 @@ export function liveWorkerThreads(): number {
 }
 
 /**
- * A fixed set of worker threads decoding images in submission order. Each takes two jobs at a time: libvips
- * decodes one on libuv's thread pool while the worker's JavaScript crops and converts the other.
+ * A fixed set of worker threads decoding images in submission order. Each takes four jobs at a time: libvips
+ * decodes on libuv's thread pool while the worker's JavaScript crops and converts (two cores: 4 beat 2 by ~10%).
  */
 export class WorkerPool {
   private readonly workers: Worker[] = [];
@@ -43,7 +43,7 @@ export class WorkerPool {
 
   constructor(
     size: number,
-    private readonly jobsPerWorker = 2,
+    private readonly jobsPerWorker = 4,
   ) {
     for (let i = 0; i < size; i++) {
       const worker = new Worker(workerUrl());
