@@ -1,13 +1,12 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CHROMIUM, headlessChromium } from '@alexnet/test-utils';
 import type { EpochRecord } from '@alexnet/trainer';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { renderReport } from './report.js';
 
-const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find(existsSync);
 const tmp = mkdtempSync(join(tmpdir(), 'alexnet-report-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -44,24 +43,7 @@ describe('report.html', () => {
     const page = join(tmp, 'report.html');
     const shot = join(tmp, 'report.png');
     writeFileSync(page, html);
-    execFileSync(
-      CHROMIUM as string,
-      [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        `--user-data-dir=${join(tmp, 'profile')}`,
-        '--window-size=1000,900',
-        `--screenshot=${shot}`,
-        `file://${page}`,
-      ],
-      { stdio: 'ignore', timeout: 60_000 },
-    );
+    await headlessChromium(['--window-size=1000,900', `--screenshot=${shot}`, `file://${page}`]);
     const { data, info } = await sharp(shot).removeAlpha().raw().toBuffer({ resolveWithObject: true });
     const count = (r: number, g: number, b: number) => {
       let n = 0;

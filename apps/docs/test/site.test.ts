@@ -1,14 +1,14 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CHROMIUM, headlessChromium } from '@alexnet/test-utils';
 import { describe, expect, it } from 'vitest';
 
 // The built site (turbo runs docs:build before this test) and the examples the pages include.
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const dist = join(root, 'dist');
-const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find(existsSync);
 
 function htmlFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -108,7 +108,11 @@ describe('the docs site', () => {
           ['/api/', /<h1[^>]*>/],
         ];
         for (const [page, heading] of checks) {
-          const { stdout, stderr } = await chromium(`http://127.0.0.1:${port}${page}`);
+          const { stdout, stderr } = await headlessChromium([
+            '--virtual-time-budget=5000',
+            '--dump-dom',
+            `http://127.0.0.1:${port}${page}`,
+          ]);
           expect(stdout, page).toMatch(heading);
           expect(stdout, page).toMatch(/class="VPNav/);
           expect(stderr, page).not.toMatch(/Uncaught|CONSOLE.*(Error|error)|Failed to load resource/);
@@ -119,34 +123,3 @@ describe('the docs site', () => {
     },
   );
 });
-
-function chromium(url: string): Promise<{ stdout: string; stderr: string }> {
-  const args = [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--enable-logging=stderr',
-    '--v=0',
-    '--virtual-time-budget=5000',
-    '--dump-dom',
-    url,
-  ];
-  return new Promise((resolveRun, reject) => {
-    const child = spawn(CHROMIUM as string, args);
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    child.on('error', reject);
-    child.on('close', () => resolveRun({ stdout, stderr }));
-  });
-}

@@ -1,5 +1,8 @@
 /** Helpers shared by the packages' tests: fixture files, layout conversion, tolerance checks. Never published. */
-import { readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { expect } from 'vitest';
 
@@ -51,4 +54,45 @@ export function expectNoTensorLeak(step: () => void, times = 3): void {
   const before = tf.memory().numTensors;
   for (let i = 1; i < times; i++) step();
   expect(tf.memory().numTensors, 'live tensors after repeated steps').toBe(before);
+}
+
+/** Debian's Chromium, when installed (`.ci/run` installs it); browser tests skip without it. */
+export const CHROMIUM: string | undefined = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find(existsSync);
+
+/**
+ * Runs headless Chromium with the flags this machine needs (no sandbox as root, no background networking, which
+ * the closed network refuses) plus `args`, and returns what it printed. Console messages go to stderr.
+ */
+export function headlessChromium(args: string[], timeoutMs = 60_000): Promise<{ stdout: string; stderr: string }> {
+  if (!CHROMIUM) return Promise.reject(new Error('Chromium is not installed'));
+  const flags = [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--enable-logging=stderr',
+    '--v=0',
+    `--user-data-dir=${mkdtempSync(join(tmpdir(), 'chromium-'))}`,
+  ];
+  return new Promise((resolve, reject) => {
+    const child = spawn(CHROMIUM, [...flags, ...args]);
+    let stdout = '';
+    let stderr = '';
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    child.on('error', reject);
+    child.on('close', () => {
+      clearTimeout(timer);
+      resolve({ stdout, stderr });
+    });
+  });
 }
