@@ -41,6 +41,7 @@ export {
   type LoadWeightsOptions,
   loadModel,
   loadWeights,
+  modelFromWeights,
   readWeights,
   saveWeights,
   serializeWeights,

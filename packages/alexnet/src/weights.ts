@@ -104,14 +104,27 @@ export async function loadModel(
   source: WeightsSource,
   options: AlexNetOptions & { model?: string } = {},
 ): Promise<AlexNet> {
-  const file = await readWeights(source);
+  return modelFromWeights(await readWeights(source), options, describe(source));
+}
+
+/**
+ * {@link loadModel} for a file already read with {@link readWeights}: the model its metadata (or `options.model`)
+ * names, with its options, class names and, when nothing says, as many classes as the last layer's bias holds.
+ */
+export function modelFromWeights(
+  file: WeightsFile,
+  options: AlexNetOptions & { model?: string } = {},
+  source = 'weights data',
+): AlexNet {
   const { model: name = file.metadata.model, ...overrides } = options;
   if (!name) {
-    throw new Error(
-      `${describe(source)} does not name its model; pass { model: 'alexnet_v1' } (or another registered name)`,
-    );
+    throw new Error(`${source} does not name its model; pass { model: 'alexnet_v1' } (or another registered name)`);
   }
+  const lastBias = Object.keys(file.tensors)
+    .filter((k) => k.startsWith('classifier.') && k.endsWith('.bias'))
+    .at(-1);
   const model = createModel(name, {
+    numClasses: lastBias ? file.tensors[lastBias].shape[0] : undefined,
     ...file.metadata.options,
     classNames: file.metadata.classNames,
     classIds: file.metadata.classIds,
@@ -122,7 +135,7 @@ export async function loadModel(
     model.loadStateDict(dict);
   } catch (error) {
     model.dispose();
-    throw new Error(`Cannot load ${describe(source)} into ${name}: ${(error as Error).message}`);
+    throw new Error(`Cannot load ${source} into ${name}: ${(error as Error).message}`);
   } finally {
     tf.dispose(Object.values(dict));
   }
