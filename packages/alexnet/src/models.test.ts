@@ -32,6 +32,18 @@ const tiny = {
 };
 registerModel(tiny);
 
+/** The conv and linear layers of V1 / V2, by their PyTorch state-dict names. */
+const WEIGHTED_LAYERS = [
+  'features.0',
+  'features.4',
+  'features.8',
+  'features.10',
+  'features.12',
+  'classifier.1',
+  'classifier.4',
+  'classifier.6',
+];
+
 describe('registry', () => {
   it('lists the three AlexNets (and registered variants) by name', () => {
     expect(listModels()).toEqual(['alexnet_tiny_test', 'alexnet_torchvision', 'alexnet_v1', 'alexnet_v2']);
@@ -63,18 +75,7 @@ describe('registry', () => {
 
   it("uses PyTorch's state-dict names: features.{0,4,8,10,12}, classifier.{1,4,6}", () => {
     const v1 = createModel('alexnet_tiny_test', { seed: 1 });
-    expect(v1.namedParameters().map(([n]) => n)).toEqual(
-      [
-        'features.0',
-        'features.4',
-        'features.8',
-        'features.10',
-        'features.12',
-        'classifier.1',
-        'classifier.4',
-        'classifier.6',
-      ].flatMap((m) => [`${m}.weight`, `${m}.bias`]),
-    );
+    expect(v1.namedParameters().map(([n]) => n)).toEqual(WEIGHTED_LAYERS.flatMap((m) => [`${m}.weight`, `${m}.bias`]));
     v1.dispose();
     // Without LRN the indices shift as they would in PyTorch (torchvision's layout).
     const none = createModel('alexnet_tiny_test', { lrn: 'none', seed: 1 });
@@ -119,16 +120,7 @@ describe('options', () => {
     const model = createModel('alexnet_tiny_test', { seed: 3 });
     const state = model.stateDict();
     const mean = (name: string) => tf.tidy(() => tf.mean(state[name]).dataSync()[0]);
-    const biases = [
-      'features.0',
-      'features.4',
-      'features.8',
-      'features.10',
-      'features.12',
-      'classifier.1',
-      'classifier.4',
-      'classifier.6',
-    ];
+    const biases = WEIGHTED_LAYERS;
     expect(biases.map((b) => mean(`${b}.bias`))).toEqual([0, 1, 0, 1, 1, 1, 1, 0]);
     const weight = Array.from(state['classifier.1.weight'].dataSync());
     const std = Math.sqrt(weight.reduce((s, v) => s + v * v, 0) / weight.length);

@@ -78,37 +78,42 @@ function fusedTail(transforms: readonly Transform[]): FusableTransform[] {
   return transforms.slice(start) as FusableTransform[];
 }
 
+/** A window over an image: where it starts, its size, and whether it is mirrored. */
+interface Window {
+  img: Pixels;
+  top: number;
+  left: number;
+  height: number;
+  width: number;
+  flipped: boolean;
+}
+
+/** The `h x w` window at offset (dy, dx) of `view`, offsets counted as the viewer sees it (mirrored if flipped). */
+function cropWindow(view: Window, h: number, w: number, dy: number, dx: number): Window {
+  return {
+    ...view,
+    top: view.top + dy,
+    left: view.left + (view.flipped ? view.width - w - dx : dx),
+    height: h,
+    width: w,
+  };
+}
+
 /** Runs the fused tail on each image as a window (top, left, size, mirrored) and writes float32 output once. */
 function finish(images: Pixels[], tail: FusableTransform[], rng: Generator): DecodedImage {
   const windows = images.map((img) => {
-    let view = { img, top: 0, left: 0, height: img.height, width: img.width, flipped: false };
+    let view: Window = { img, top: 0, left: 0, height: img.height, width: img.width, flipped: false };
     for (const t of tail) {
       if (t.type === 'centerCrop') {
         const [h, w] = sizePair(t.size);
-        const dy = roundHalfEven((view.height - h) / 2);
-        const dx = roundHalfEven((view.width - w) / 2);
-        view = {
-          ...view,
-          top: view.top + dy,
-          left: view.left + (view.flipped ? view.width - w - dx : dx),
-          height: h,
-          width: w,
-        };
+        view = cropWindow(view, h, w, roundHalfEven((view.height - h) / 2), roundHalfEven((view.width - w) / 2));
       } else if (t.type === 'randomCrop') {
         const [h, w] = sizePair(t.size);
         if (view.height < h || view.width < w) {
           throw new Error(`RandomCrop(${h}x${w}) is larger than the ${view.height}x${view.width} image: resize first`);
         }
         const dy = randomInt(rng, view.height - h);
-        const dx = randomInt(rng, view.width - w);
-        // A crop of a mirrored window starts from the other side.
-        view = {
-          ...view,
-          top: view.top + dy,
-          left: view.left + (view.flipped ? view.width - w - dx : dx),
-          height: h,
-          width: w,
-        };
+        view = cropWindow(view, h, w, dy, randomInt(rng, view.width - w));
       } else if (t.type === 'randomHorizontalFlip') {
         if (rng.uniform() < t.p) view = { ...view, flipped: !view.flipped };
       }
