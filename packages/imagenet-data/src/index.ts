@@ -43,6 +43,7 @@ export {
   Resize,
   referenceEval,
   referenceTrain,
+  resizeFor,
   type Size,
   TenCrop,
   type Transform,

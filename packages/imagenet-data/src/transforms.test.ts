@@ -8,11 +8,16 @@ import {
   IMAGENET_PCA,
   Normalize,
   PcaLighting,
+  paperEval,
+  paperTrain,
   RandomCrop,
   RandomHorizontalFlip,
   RandomResizedCrop,
   Resize,
+  referenceEval,
+  referenceTrain,
   TenCrop,
+  torchvisionEval,
 } from './transforms.js';
 
 /** Written by scripts/fixtures/torchvision_transforms.py with torchvision's PIL transforms. */
@@ -46,6 +51,23 @@ describe('transforms against torchvision', () => {
 
   it("rounds centre-crop offsets half to even, as Python's round()", () => {
     expect([0.5, 1.5, 2.5, 2.4, 2.6, -0.5].map(roundHalfEven)).toEqual([0, 2, 2, 2, 3, 0]);
+  });
+});
+
+describe('presets', () => {
+  it('resize to 256 for 224 crops and in the same ratio for other sizes', () => {
+    expect(paperTrain()).toEqual([
+      Resize(256),
+      CenterCrop(256),
+      RandomCrop(224),
+      RandomHorizontalFlip(),
+      PcaLighting(0.1),
+      Normalize(),
+    ]);
+    expect(paperEval()).toEqual([Resize(256), CenterCrop(256), TenCrop(224), Normalize()]);
+    expect(referenceTrain(64)).toEqual([Resize(73), RandomHorizontalFlip(), RandomCrop(64), Normalize()]);
+    expect(referenceEval(64)).toEqual([Resize(73), CenterCrop(64), Normalize()]);
+    expect(torchvisionEval(224)).toEqual(referenceEval(224));
   });
 });
 

@@ -121,29 +121,36 @@ export const IMAGENET_PCA = {
   ] as const,
 };
 
+/** The side images are resized to before cropping `size`: 256 for 224, in the same ratio for other sizes. */
+export function resizeFor(size: number): number {
+  return Math.round((size * 256) / 224);
+}
+
 /** The 2012 paper's training: short side 256, centre 256 square, random 224 crop, flip, PCA lighting. */
 export function paperTrain(size = 224): Transform[] {
-  return [Resize(256), CenterCrop(256), RandomCrop(size), RandomHorizontalFlip(), PcaLighting(0.1), Normalize()];
+  const resize = resizeFor(size);
+  return [Resize(resize), CenterCrop(resize), RandomCrop(size), RandomHorizontalFlip(), PcaLighting(0.1), Normalize()];
 }
 
 /** The 2012 paper's test: ten 224 crops (corners, centre, mirrored) of the 256 square. */
 export function paperEval(size = 224): Transform[] {
-  return [Resize(256), CenterCrop(256), TenCrop(size), Normalize()];
+  const resize = resizeFor(size);
+  return [Resize(resize), CenterCrop(resize), TenCrop(size), Normalize()];
 }
 
 /** The seed article's training (`Rescale(256)`, flip, `RandomCrop(224)`), with its missing /255 fixed. */
 export function referenceTrain(size = 224): Transform[] {
-  return [Resize(256), RandomHorizontalFlip(), RandomCrop(size), Normalize()];
+  return [Resize(resizeFor(size)), RandomHorizontalFlip(), RandomCrop(size), Normalize()];
 }
 
 /** The seed article's evaluation: short side 256, centre 224 crop. */
 export function referenceEval(size = 224): Transform[] {
-  return [Resize(256), CenterCrop(size), Normalize()];
+  return [Resize(resizeFor(size)), CenterCrop(size), Normalize()];
 }
 
 /** torchvision's ImageNet evaluation: `Resize(256)`, `CenterCrop(224)`, normalise. */
 export function torchvisionEval(size = 224): Transform[] {
-  return [Resize(Math.round((size * 256) / 224)), CenterCrop(size), Normalize()];
+  return referenceEval(size);
 }
 
 /** torchvision's ImageNet training: `RandomResizedCrop(224)`, flip, normalise. */

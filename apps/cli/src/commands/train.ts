@@ -1,18 +1,14 @@
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
-  CenterCrop,
   ImageLoader,
-  Normalize,
   openDataset,
-  PcaLighting,
-  RandomCrop,
-  RandomHorizontalFlip,
-  RandomResizedCrop,
-  Resize,
+  paperEval,
+  paperTrain,
+  referenceEval,
+  referenceTrain,
   subset,
-  TenCrop,
-  type Transform,
+  torchvisionTrain,
   writeSyntheticDataset,
 } from '@alexnet/imagenet-data';
 import { createModel, loadWeights, weightsMetadata } from '@alexnet/models';
@@ -28,6 +24,7 @@ import {
   softmaxCrossEntropy,
   TrainingInterruptedError,
 } from '@alexnet/trainer';
+import type { Tensor } from '@tensorflow/tfjs-core';
 import { choiceFlag, numberFlag, parseFlags } from '../args.js';
 import { BACKENDS, selectBackend } from '../backend.js';
 import { UsageError } from '../errors.js';
@@ -202,11 +199,10 @@ export async function train(argv: string[]): Promise<number> {
   }
 
   const size = config.imageSize;
-  const resize = Math.round((size * 256) / 224);
-  const transforms = trainTransforms(config.recipe, size, resize);
-  const evalTransforms: Transform[] = config.tenCrop
-    ? [Resize(resize), CenterCrop(resize), TenCrop(size), Normalize()]
-    : [Resize(resize), CenterCrop(size), Normalize()];
+  const transforms = { reference: referenceTrain, paper: paperTrain, torchvision: torchvisionTrain }[config.recipe](
+    size,
+  );
+  const evalTransforms = config.tenCrop ? paperEval(size) : referenceEval(size);
   const badFile = (f: { path: string; reason: string }) => out.info(`skipping ${f.path}: ${f.reason}`);
   const trainLoader = new ImageLoader(trainSet, {
     batchSize: config.batchSize,
@@ -238,9 +234,8 @@ export async function train(argv: string[]): Promise<number> {
           });
   const loss =
     model.options.head === 'sigmoid'
-      ? (logits: import('@tensorflow/tfjs-core').Tensor, labels: import('@tensorflow/tfjs-core').Tensor) =>
-          sigmoidCrossEntropy(logits, labels)
-      : (logits: import('@tensorflow/tfjs-core').Tensor, labels: import('@tensorflow/tfjs-core').Tensor) =>
+      ? (logits: Tensor, labels: Tensor) => sigmoidCrossEntropy(logits, labels)
+      : (logits: Tensor, labels: Tensor) =>
           softmaxCrossEntropy(logits, labels, { labelSmoothing: config.labelSmoothing });
 
   const runDir = resolve(
@@ -307,20 +302,6 @@ export async function train(argv: string[]): Promise<number> {
     await trainLoader.close();
     await valLoader?.close();
   }
-}
-
-function trainTransforms(recipe: TrainConfig['recipe'], size: number, resize: number): Transform[] {
-  if (recipe === 'paper')
-    return [
-      Resize(resize),
-      CenterCrop(resize),
-      RandomCrop(size),
-      RandomHorizontalFlip(),
-      PcaLighting(0.1),
-      Normalize(),
-    ];
-  if (recipe === 'torchvision') return [RandomResizedCrop(size), RandomHorizontalFlip(), Normalize()];
-  return [Resize(resize), RandomHorizontalFlip(), RandomCrop(size), Normalize()];
 }
 
 async function locateData(
