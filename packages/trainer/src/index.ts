@@ -52,4 +52,11 @@ export {
   type ReduceLROnPlateauOptions,
   StepLR,
 } from './schedulers.js';
-export { type ParamGroup, type ParamGroupInput, SGD, type SGDOptions, type SGDState } from './sgd.js';
+export {
+  FUSED_SGD_UPDATE,
+  type ParamGroup,
+  type ParamGroupInput,
+  SGD,
+  type SGDOptions,
+  type SGDState,
+} from './sgd.js';

@@ -1,6 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type NamedParameters, toNamedList } from './params.js';
 
+/**
+ * The fused SGD kernel's name: a backend that registers a kernel of this name (as `@alexnet/tfjs-backend-native`
+ * does) gets each parameter's whole update in one call. Inputs `param`, `grad`, `buffer` (with momentum);
+ * attributes `lr`, `momentum`, `dampening`, `weightDecay`, `nesterov`, `first`. It updates in place and returns
+ * nothing, or returns the new parameter and buffer where their storage is shared.
+ */
+export const FUSED_SGD_UPDATE = 'AlexnetFusedSGDUpdate';
+
 /** Hyperparameters of {@link SGD}, per group; names follow `torch.optim.SGD` in camel case. */
 export interface SGDOptions {
   lr: number;
@@ -66,29 +74,59 @@ export class SGD {
     for (const group of this.paramGroups) group.lr = value;
   }
 
-  /** Applies one update. `grads` maps parameter names to gradients; parameters without one are left as they are. */
+  /**
+   * Applies one update. `grads` maps parameter names to gradients; parameters without one are left as they are.
+   * On a backend that registers {@link FUSED_SGD_UPDATE} (`@alexnet/tfjs-backend-native`) each parameter is updated
+   * in one native pass; elsewhere with TF.js's element-wise ops. Both follow PyTorch's rule.
+   */
   step(grads: Record<string, tf.Tensor>): void {
+    const fused = tf.getKernel(FUSED_SGD_UPDATE, tf.getBackend()) !== undefined;
     tf.tidy(() => {
       for (const group of this.paramGroups) {
-        const { lr, momentum, dampening, nesterov, weightDecay } = group;
         for (const [name, variable] of group.params) {
           const grad = grads[name];
           if (!grad) continue;
-          let g = weightDecay !== 0 ? tf.add(grad, tf.mul(variable, weightDecay)) : grad;
-          if (momentum !== 0) {
-            let buffer = this.buffers.get(name);
-            if (!buffer) {
-              buffer = tf.variable(g, false);
-              this.buffers.set(name, buffer);
-            } else {
-              buffer.assign(tf.add(tf.mul(buffer, momentum), dampening === 0 ? g : tf.mul(g, 1 - dampening)));
-            }
-            g = nesterov ? tf.add(g, tf.mul(buffer, momentum)) : buffer;
-          }
-          variable.assign(tf.sub(variable, tf.mul(g, lr)));
+          if (fused) this.fusedStep(name, variable, grad, group);
+          else this.opsStep(name, variable, grad, group);
         }
       }
     });
+  }
+
+  private opsStep(name: string, variable: tf.Variable, grad: tf.Tensor, group: ParamGroup): void {
+    const { lr, momentum, dampening, nesterov, weightDecay } = group;
+    let g = weightDecay !== 0 ? tf.add(grad, tf.mul(variable, weightDecay)) : grad;
+    if (momentum !== 0) {
+      let buffer = this.buffers.get(name);
+      if (!buffer) {
+        buffer = tf.variable(g, false);
+        this.buffers.set(name, buffer);
+      } else {
+        buffer.assign(tf.add(tf.mul(buffer, momentum), dampening === 0 ? g : tf.mul(g, 1 - dampening)));
+      }
+      g = nesterov ? tf.add(g, tf.mul(buffer, momentum)) : buffer;
+    }
+    variable.assign(tf.sub(variable, tf.mul(g, lr)));
+  }
+
+  private fusedStep(name: string, variable: tf.Variable, grad: tf.Tensor, group: ParamGroup): void {
+    const { lr, momentum, dampening, nesterov, weightDecay } = group;
+    let buffer = this.buffers.get(name);
+    const first = momentum !== 0 && !buffer;
+    if (first) {
+      // A fresh buffer the kernel owns alone, so it is written in place (it sets it to the gradient, as PyTorch).
+      buffer = tf.variable(tf.zerosLike(variable), false);
+      this.buffers.set(name, buffer);
+    }
+    const inputs: tf.NamedTensorMap = { param: variable, grad: tf.cast(grad, 'float32') };
+    if (momentum !== 0 && buffer) inputs.buffer = buffer;
+    const attrs = { lr, momentum, dampening, weightDecay, nesterov, first };
+    const outputs = tf.engine().runKernel(FUSED_SGD_UPDATE, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+    // Storage shared with another tensor is not updated in place: the kernel returns the new values instead.
+    if (outputs.length > 0) {
+      variable.assign(outputs[0]);
+      if (buffer && outputs[1]) buffer.assign(outputs[1]);
+    }
   }
 
   /** Momentum buffers (new tensors, the caller disposes them) and group hyperparameters. */

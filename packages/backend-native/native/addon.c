@@ -1,0 +1,284 @@
+/*
+ * The N-API surface: thin wrappers that check their arguments and hand raw Float32Array memory to the kernels.
+ * Everything runs synchronously on the calling thread plus the kernel thread pool; outputs are arrays the caller
+ * allocated. Node-API is ABI-stable, so one build serves every Node version >= 18.
+ */
+#ifndef NAPI_VERSION
+#define NAPI_VERSION 8
+#endif
+#include <node_api.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "native.h"
+
+#define CHECK(call)                                                                                                   \
+  do {                                                                                                                \
+    if ((call) != napi_ok) return fail(env, "internal N-API call failed: " #call);                                    \
+  } while (0)
+
+static napi_value fail(napi_env env, const char *message) {
+  napi_throw_type_error(env, NULL, message);
+  return NULL;
+}
+
+/* Fetches up to `max` arguments. */
+static int args_of(napi_env env, napi_callback_info info, napi_value *argv, size_t max) {
+  size_t argc = max;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return -1;
+  for (size_t i = argc; i < max; i++) napi_get_undefined(env, &argv[i]);
+  return (int)argc;
+}
+
+/* A Float32Array's memory, or NULL (and a pending TypeError naming the argument) for anything else. `optional`
+ * accepts null / undefined as NULL without an error. */
+static float *floats(napi_env env, napi_value v, const char *name, size_t *length, int optional) {
+  napi_valuetype type;
+  napi_typeof(env, v, &type);
+  if (optional && (type == napi_null || type == napi_undefined)) {
+    if (length) *length = 0;
+    return NULL;
+  }
+  bool is_typed = false;
+  napi_is_typedarray(env, v, &is_typed);
+  napi_typedarray_type kind;
+  size_t count = 0;
+  void *data = NULL;
+  if (!is_typed || napi_get_typedarray_info(env, v, &kind, &count, &data, NULL, NULL) != napi_ok ||
+      kind != napi_float32_array) {
+    char message[128];
+    snprintf(message, sizeof message, "%s must be a Float32Array", name);
+    napi_throw_type_error(env, NULL, message);
+    return NULL;
+  }
+  if (length) *length = count;
+  /* An empty array may have no backing store; any non-null pointer will do since nothing is read. */
+  return data ? (float *)data : (float *)"";
+}
+
+static double number(napi_env env, napi_value v) {
+  double d = 0;
+  napi_get_value_double(env, v, &d);
+  return d;
+}
+
+/* The convolution / pooling geometry as an Int32Array of 15 numbers, in conv_shape's field order. */
+static int shape_of(napi_env env, napi_value v, conv_shape *s) {
+  bool is_typed = false;
+  napi_is_typedarray(env, v, &is_typed);
+  napi_typedarray_type kind;
+  size_t count = 0;
+  void *data = NULL;
+  if (!is_typed || napi_get_typedarray_info(env, v, &kind, &count, &data, NULL, NULL) != napi_ok ||
+      kind != napi_int32_array || count != 15) {
+    napi_throw_type_error(env, NULL, "shape must be an Int32Array of 15 numbers");
+    return 0;
+  }
+  memcpy(s, data, sizeof *s);
+  return 1;
+}
+
+static napi_value undefined(napi_env env) {
+  napi_value u;
+  napi_get_undefined(env, &u);
+  return u;
+}
+
+static napi_value info(napi_env env, napi_callback_info cb) {
+  (void)cb;
+  napi_value out, isa, threads;
+  CHECK(napi_create_object(env, &out));
+  CHECK(napi_create_string_utf8(env, gemm_isa(), NAPI_AUTO_LENGTH, &isa));
+  CHECK(napi_create_int32(env, threads_count(), &threads));
+  CHECK(napi_set_named_property(env, out, "isa", isa));
+  CHECK(napi_set_named_property(env, out, "threads", threads));
+  return out;
+}
+
+static napi_value set_threads(napi_env env, napi_callback_info cb) {
+  napi_value argv[1];
+  args_of(env, cb, argv, 1);
+  threads_set((int)number(env, argv[0]));
+  return undefined(env);
+}
+
+static napi_value set_isa(napi_env env, napi_callback_info cb) {
+  napi_value argv[1], result;
+  args_of(env, cb, argv, 1);
+  char name[32] = {0};
+  size_t len = 0;
+  napi_get_value_string_utf8(env, argv[0], name, sizeof name, &len);
+  CHECK(napi_get_boolean(env, gemm_set_isa(name), &result));
+  return result;
+}
+
+/* gemm(a, b, c, m, n, k, transposeA, transposeB, accumulate): C = op(A) op(B), all row-major. */
+static napi_value gemm(napi_env env, napi_callback_info cb) {
+  napi_value argv[9];
+  args_of(env, cb, argv, 9);
+  size_t la, lb, lc;
+  float *a = floats(env, argv[0], "a", &la, 0), *b = floats(env, argv[1], "b", &lb, 0),
+        *c = floats(env, argv[2], "c", &lc, 0);
+  if (!a || !b || !c) return NULL;
+  int m = (int)number(env, argv[3]), n = (int)number(env, argv[4]), k = (int)number(env, argv[5]);
+  bool ta = false, tb = false, acc = false;
+  napi_get_value_bool(env, argv[6], &ta);
+  napi_get_value_bool(env, argv[7], &tb);
+  napi_get_value_bool(env, argv[8], &acc);
+  if (la < (size_t)m * k || lb < (size_t)k * n || lc < (size_t)m * n) return fail(env, "gemm: arrays too small");
+  gemm_args g = {a, ta ? 1 : k, ta ? m : 1, b, tb ? 1 : n, tb ? k : 1, c, n, m, n, k, acc};
+  gemm_parallel(&g, threads_count());
+  return undefined(env);
+}
+
+static napi_value conv_forward(napi_env env, napi_callback_info cb) {
+  napi_value argv[6];
+  args_of(env, cb, argv, 6);
+  conv_shape s;
+  if (!shape_of(env, argv[0], &s)) return NULL;
+  float *x = floats(env, argv[1], "x", NULL, 0), *w = floats(env, argv[2], "filter", NULL, 0);
+  float *bias = floats(env, argv[3], "bias", NULL, 1), *y = floats(env, argv[5], "y", NULL, 0);
+  bool relu = false;
+  napi_get_value_bool(env, argv[4], &relu);
+  if (!x || !w || !y) return NULL;
+  conv2d_forward(&s, x, w, bias, relu, y);
+  return undefined(env);
+}
+
+static napi_value conv_backprop_input(napi_env env, napi_callback_info cb) {
+  napi_value argv[4];
+  args_of(env, cb, argv, 4);
+  conv_shape s;
+  if (!shape_of(env, argv[0], &s)) return NULL;
+  float *dy = floats(env, argv[1], "dy", NULL, 0), *w = floats(env, argv[2], "filter", NULL, 0),
+        *dx = floats(env, argv[3], "dx", NULL, 0);
+  if (!dy || !w || !dx) return NULL;
+  conv2d_backprop_input(&s, dy, w, dx);
+  return undefined(env);
+}
+
+static napi_value conv_backprop_filter(napi_env env, napi_callback_info cb) {
+  napi_value argv[4];
+  args_of(env, cb, argv, 4);
+  conv_shape s;
+  if (!shape_of(env, argv[0], &s)) return NULL;
+  float *x = floats(env, argv[1], "x", NULL, 0), *dy = floats(env, argv[2], "dy", NULL, 0),
+        *dw = floats(env, argv[3], "dw", NULL, 0);
+  if (!x || !dy || !dw) return NULL;
+  conv2d_backprop_filter(&s, x, dy, dw);
+  return undefined(env);
+}
+
+static napi_value pool_forward(napi_env env, napi_callback_info cb) {
+  napi_value argv[3];
+  args_of(env, cb, argv, 3);
+  conv_shape s;
+  if (!shape_of(env, argv[0], &s)) return NULL;
+  float *x = floats(env, argv[1], "x", NULL, 0), *y = floats(env, argv[2], "y", NULL, 0);
+  if (!x || !y) return NULL;
+  max_pool(&s, x, y);
+  return undefined(env);
+}
+
+static napi_value pool_backward(napi_env env, napi_callback_info cb) {
+  napi_value argv[4];
+  args_of(env, cb, argv, 4);
+  conv_shape s;
+  if (!shape_of(env, argv[0], &s)) return NULL;
+  float *x = floats(env, argv[1], "x", NULL, 0), *dy = floats(env, argv[2], "dy", NULL, 0),
+        *dx = floats(env, argv[3], "dx", NULL, 0);
+  if (!x || !dy || !dx) return NULL;
+  max_pool_grad(&s, x, dy, dx);
+  return undefined(env);
+}
+
+/* lrn(channels, radius, bias, alpha, beta, x, y) */
+static napi_value lrn(napi_env env, napi_callback_info cb) {
+  napi_value argv[7];
+  args_of(env, cb, argv, 7);
+  size_t n;
+  float *x = floats(env, argv[5], "x", &n, 0), *y = floats(env, argv[6], "y", NULL, 0);
+  if (!x || !y) return NULL;
+  int channels = (int)number(env, argv[0]);
+  if (channels <= 0) return fail(env, "lrn: channels must be positive");
+  lrn_forward((long)(n / channels), channels, (int)number(env, argv[1]), (float)number(env, argv[2]),
+              (float)number(env, argv[3]), (float)number(env, argv[4]), x, y);
+  return undefined(env);
+}
+
+/* lrnGrad(channels, radius, bias, alpha, beta, x, y, dy, dx) */
+static napi_value lrn_grad(napi_env env, napi_callback_info cb) {
+  napi_value argv[9];
+  args_of(env, cb, argv, 9);
+  size_t n;
+  float *x = floats(env, argv[5], "x", &n, 0), *y = floats(env, argv[6], "y", NULL, 0),
+        *dy = floats(env, argv[7], "dy", NULL, 0), *dx = floats(env, argv[8], "dx", NULL, 0);
+  if (!x || !y || !dy || !dx) return NULL;
+  int channels = (int)number(env, argv[0]);
+  if (channels <= 0) return fail(env, "lrnGrad: channels must be positive");
+  lrn_backward((long)(n / channels), channels, (int)number(env, argv[1]), (float)number(env, argv[2]),
+               (float)number(env, argv[3]), (float)number(env, argv[4]), x, y, dy, dx);
+  return undefined(env);
+}
+
+static napi_value relu(napi_env env, napi_callback_info cb) {
+  napi_value argv[2];
+  args_of(env, cb, argv, 2);
+  size_t n;
+  float *x = floats(env, argv[0], "x", &n, 0), *y = floats(env, argv[1], "y", NULL, 0);
+  if (!x || !y) return NULL;
+  relu_forward((long)n, x, y);
+  return undefined(env);
+}
+
+static napi_value relu_grad(napi_env env, napi_callback_info cb) {
+  napi_value argv[3];
+  args_of(env, cb, argv, 3);
+  size_t n;
+  float *x = floats(env, argv[0], "x", &n, 0), *dy = floats(env, argv[1], "dy", NULL, 0),
+        *dx = floats(env, argv[2], "dx", NULL, 0);
+  if (!x || !dy || !dx) return NULL;
+  relu_backward((long)n, x, dy, dx);
+  return undefined(env);
+}
+
+/* sgd(param, grad, buffer | null, lr, momentum, dampening, weightDecay, nesterov, first): updates in place. */
+static napi_value sgd(napi_env env, napi_callback_info cb) {
+  napi_value argv[9];
+  args_of(env, cb, argv, 9);
+  size_t np, ng, nb;
+  float *p = floats(env, argv[0], "param", &np, 0), *g = floats(env, argv[1], "grad", &ng, 0);
+  float *buf = floats(env, argv[2], "buffer", &nb, 1);
+  if (!p || !g) return NULL;
+  float momentum = (float)number(env, argv[4]);
+  if (ng != np || (momentum != 0.f && nb != np)) return fail(env, "sgd: param, grad and buffer differ in size");
+  bool nesterov = false, first = false;
+  napi_get_value_bool(env, argv[7], &nesterov);
+  napi_get_value_bool(env, argv[8], &first);
+  sgd_update((long)np, p, g, buf, (float)number(env, argv[3]), momentum, (float)number(env, argv[5]),
+             (float)number(env, argv[6]), nesterov, first);
+  return undefined(env);
+}
+
+static napi_value init(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+      {"info", NULL, info, NULL, NULL, NULL, napi_default, NULL},
+      {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_default, NULL},
+      {"setIsa", NULL, set_isa, NULL, NULL, NULL, napi_default, NULL},
+      {"gemm", NULL, gemm, NULL, NULL, NULL, napi_default, NULL},
+      {"conv2d", NULL, conv_forward, NULL, NULL, NULL, napi_default, NULL},
+      {"conv2dBackpropInput", NULL, conv_backprop_input, NULL, NULL, NULL, napi_default, NULL},
+      {"conv2dBackpropFilter", NULL, conv_backprop_filter, NULL, NULL, NULL, napi_default, NULL},
+      {"maxPool", NULL, pool_forward, NULL, NULL, NULL, napi_default, NULL},
+      {"maxPoolGrad", NULL, pool_backward, NULL, NULL, NULL, napi_default, NULL},
+      {"lrn", NULL, lrn, NULL, NULL, NULL, napi_default, NULL},
+      {"lrnGrad", NULL, lrn_grad, NULL, NULL, NULL, napi_default, NULL},
+      {"relu", NULL, relu, NULL, NULL, NULL, napi_default, NULL},
+      {"reluGrad", NULL, relu_grad, NULL, NULL, NULL, napi_default, NULL},
+      {"sgd", NULL, sgd, NULL, NULL, NULL, napi_default, NULL},
+  };
+  napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)

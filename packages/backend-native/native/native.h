@@ -1,0 +1,62 @@
+/* Shared declarations of the native kernels. Every array is float32, row-major, NHWC for images. */
+#ifndef ALEXNET_NATIVE_H
+#define ALEXNET_NATIVE_H
+
+/* C[m x n] (+)= A[m x k] * B[k x n], where A(i, p) = a[i * ars + p * acs] and B(p, j) = b[p * brs + j * bcs]. */
+typedef struct {
+  const float *a;
+  long ars, acs;
+  const float *b;
+  long brs, bcs;
+  float *c;
+  long ldc;
+  int m, n, k;
+  int accumulate;
+} gemm_args;
+
+/* Cache blocking, the same for every instruction set: a KC x NC panel of B (2 MiB) stays in L2/L3, an MC x KC block of
+ * A (128 KiB) in L2, one sliver of each in L1. */
+#define KC_BLOCK 256
+#define MC_BLOCK 128
+#define NC_BLOCK 2048
+
+/* threads.c: a fixed pool; `run` calls fn(ctx, thread, threads) once on every thread, the caller being thread 0. */
+typedef void (*thread_fn)(void *ctx, int thread, int threads);
+int threads_count(void);
+void threads_set(int count);
+void threads_run(thread_fn fn, void *ctx, int threads);
+
+/* gemm.c */
+const char *gemm_isa(void);
+int gemm_set_isa(const char *name);
+void gemm_single(const gemm_args *g);           /* on the calling thread */
+void gemm_parallel(const gemm_args *g, int threads); /* split over the larger of m and n */
+
+/* Convolution geometry, after TF.js's computeConv2DInfo. */
+typedef struct {
+  int batch, in_h, in_w, in_c;
+  int out_h, out_w, out_c;
+  int k_h, k_w, stride_h, stride_w, dil_h, dil_w, pad_top, pad_left;
+} conv_shape;
+
+void conv2d_forward(const conv_shape *s, const float *x, const float *w, const float *bias, int relu, float *y);
+void conv2d_backprop_input(const conv_shape *s, const float *dy, const float *w, float *dx);
+void conv2d_backprop_filter(const conv_shape *s, const float *x, const float *dy, float *dw);
+
+void max_pool(const conv_shape *s, const float *x, float *y);
+void max_pool_grad(const conv_shape *s, const float *x, const float *dy, float *dx);
+
+void lrn_forward(long pixels, int channels, int radius, float bias, float alpha, float beta, const float *x,
+                 float *y);
+void lrn_backward(long pixels, int channels, int radius, float bias, float alpha, float beta, const float *x,
+                  const float *y, const float *dy, float *dx);
+
+void relu_forward(long n, const float *x, float *y);
+void relu_backward(long n, const float *y, const float *dy, float *dx);
+
+/* PyTorch's SGD for one parameter, in place: g = grad + wd * p; buf = first ? g : momentum * buf + (1 - dampening) *
+ * g; g = nesterov ? g + momentum * buf : buf; p -= lr * g. Without momentum, buf is unused. */
+void sgd_update(long n, float *param, const float *grad, float *buf, float lr, float momentum, float dampening,
+                float weight_decay, int nesterov, int first);
+
+#endif

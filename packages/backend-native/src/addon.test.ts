@@ -1,0 +1,113 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { loadAddon } from './addon.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const prebuilt = join(root, 'prebuilds', `${process.platform}-${process.arch}`);
+
+function hasCompiler(): boolean {
+  return spawnSync('cc', ['--version']).status === 0;
+}
+
+/** The digest prebuilds/<platform>/SOURCES.sha256 records: of every file in native/, by name. */
+function sourcesDigest(): string {
+  const hash = createHash('sha256');
+  for (const file of readdirSync(join(root, 'native'))
+    .filter((f) => /\.(c|h|inc|gyp)$/.test(f))
+    .sort()) {
+    hash.update(file);
+    hash.update(readFileSync(join(root, 'native', file)));
+  }
+  return hash.digest('hex');
+}
+
+describe('the addon', () => {
+  it('checks its arguments and names the wrong one', () => {
+    const load = loadAddon();
+    if (!load.addon) throw new Error(load.reason);
+    const f = new Float32Array(4);
+    expect(() => load.addon.gemm(new Float64Array(4) as never, f, f, 2, 2, 1, false, false, false)).toThrow(
+      'a must be a Float32Array',
+    );
+    expect(() => load.addon.gemm(f, f, f, 3, 3, 3, false, false, false)).toThrow('gemm: arrays too small');
+    expect(() => load.addon.conv2d(new Int32Array(3), f, f, null, false, f)).toThrow(
+      'shape must be an Int32Array of 15',
+    );
+  });
+
+  it.runIf(existsSync(prebuilt))('ships a prebuilt binary built from the sources in native/', () => {
+    expect(existsSync(join(prebuilt, 'alexnet_native.node'))).toBe(true);
+    expect(readFileSync(join(prebuilt, 'SOURCES.sha256'), 'utf8').trim()).toBe(sourcesDigest());
+  });
+
+  it('without a loadable binary registers nothing, says why once, and TF.js keeps its other backends', () => {
+    const script = `
+      import * as tf from '@tensorflow/tfjs-core';
+      import '@tensorflow/tfjs-backend-cpu';
+      const native = await import(${JSON.stringify(join(root, 'dist', 'index.js'))});
+      const status = native.nativeBackendStatus();
+      console.log(JSON.stringify({ status, backends: Object.keys(tf.engine().registryFactory), ok: await tf.setBackend('native').catch(() => false) }));
+    `;
+    const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: root,
+      env: { ...process.env, ALEXNET_NATIVE_ADDON: join(tmpdir(), 'missing', 'alexnet_native.node') },
+      encoding: 'utf8',
+    });
+    expect(result.status, result.stderr).toBe(0);
+    const out = JSON.parse(result.stdout.trim().split('\n').pop() as string);
+    expect(out.status.available).toBe(false);
+    expect(out.status.reason).toMatch(/missing\/alexnet_native.node: not found/);
+    expect(out.backends).not.toContain('native');
+    expect(out.ok).toBe(false);
+    expect(result.stderr.match(/the 'native' backend is not available/g)).toHaveLength(1);
+  });
+
+  // The AVX-512 kernel cannot run on a CPU without AVX-512; its tiling (16-float vectors, 12 x 32 tiles) is compiled
+  // here for any CPU and checked against a plain triple loop, in every transpose mode.
+  it.runIf(hasCompiler())('has an AVX-512 tiling that computes correct products (portable build of it)', () => {
+    const out = mkdtempSync(join(tmpdir(), 'alexnet-native-'));
+    const binary = join(out, 'wide.node');
+    const nodeInclude = join(dirname(dirname(process.execPath)), 'include', 'node');
+    const native = join(root, 'native');
+    execFileSync('cc', [
+      '-O1',
+      '-shared',
+      '-fPIC',
+      '-std=gnu11',
+      `-I${nodeInclude}`,
+      '-DALEXNET_TEST_WIDE_PORTABLE',
+      '-DNODE_GYP_MODULE_NAME=wide',
+      ...['addon.c', 'gemm.c', 'threads.c', 'conv.c', 'pool_lrn.c'].map((f) => join(native, f)),
+      '-o',
+      binary,
+      '-lpthread',
+      '-lm',
+    ]);
+    const script = `
+      const addon = require(${JSON.stringify(binary)});
+      if (!addon.setIsa('avx512')) throw new Error('no avx512 tiling');
+      let worst = 0;
+      let seed = 1;
+      const random = (n) => Float32Array.from({ length: n }, () => ((seed = (seed * 16807) % 2147483647) / 2147483647) * 2 - 1);
+      for (const [m, n, k] of [[1, 1, 1], [12, 32, 256], [13, 33, 257], [70, 5, 300], [3, 100, 40]])
+        for (const ta of [false, true]) for (const tb of [false, true]) {
+          const a = random(m * k), b = random(k * n), c = new Float32Array(m * n);
+          addon.gemm(a, b, c, m, n, k, ta, tb, false);
+          for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
+            let s = 0;
+            for (let p = 0; p < k; p++) s += (ta ? a[p * m + i] : a[i * k + p]) * (tb ? b[j * k + p] : b[p * n + j]);
+            worst = Math.max(worst, Math.abs(s - c[i * n + j]));
+          }
+        }
+      console.log(addon.info().isa, worst);
+    `;
+    const [isa, worst] = execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' }).trim().split(' ');
+    expect(isa).toBe('avx512');
+    expect(Number(worst)).toBeLessThan(1e-4);
+  });
+});

@@ -1,0 +1,147 @@
+import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import * as tf from '@tensorflow/tfjs-core';
+import { loadAddon, type NativeAddon } from './addon.js';
+import { convKernels } from './kernels/conv.js';
+import { lrnKernels } from './kernels/lrn.js';
+import { matMulKernels } from './kernels/matmul.js';
+import { poolKernels } from './kernels/pool.js';
+import { reduceKernels } from './kernels/reduce.js';
+import { RELU_GRAD, reluKernels } from './kernels/relu.js';
+import { sgdKernels } from './kernels/sgd.js';
+import type { KernelContext } from './kernels/shared.js';
+
+/** The name this backend registers under: `tf.setBackend('native')`. */
+export const BACKEND_NAME = 'native';
+
+/**
+ * Above `cpu` (1) and `wasm` (2), so that TF.js picks it by itself where it loads; below `tensorflow` (3, the
+ * libtensorflow binding), which is faster still where it installs.
+ */
+const PRIORITY = 2.5;
+
+/**
+ * The CPU backend with its storage unchanged: every TF.js CPU kernel works on it as is, and the kernels that
+ * dominate convolutional network training are replaced by native ones.
+ */
+class NativeBackend extends MathBackendCPU {
+  constructor() {
+    super();
+    // The CPU backend's first write prints "install tfjs-node to speed things up"; this backend is the speed-up.
+    (this as unknown as { firstUse: boolean }).firstUse = false;
+  }
+}
+
+/** The kernels this backend replaces with native code (the rest are the CPU backend's). */
+function nativeKernels(context: KernelContext): Record<string, tf.KernelFunc> {
+  return {
+    ...convKernels(context),
+    ...matMulKernels(context),
+    ...poolKernels(context),
+    ...lrnKernels(context),
+    ...reluKernels(context),
+    ...reduceKernels(context),
+    ...sgdKernels(context),
+  };
+}
+
+/** Where the backend stands: registered and with which instruction set and threads, or why not. */
+export type NativeBackendStatus =
+  | { available: true; isa: string; threads: number; addonPath: string; kernels: string[] }
+  | { available: false; reason: string };
+
+let status: NativeBackendStatus | undefined;
+
+/**
+ * Registers the `native` backend, once. Importing the package calls it; where the addon cannot be loaded it
+ * registers nothing, warns once, and {@link nativeBackendStatus} says why (TF.js then keeps to wasm or cpu).
+ */
+export function registerNativeBackend(): NativeBackendStatus {
+  if (status) return status;
+  const load = loadAddon();
+  if (!load.addon) {
+    status = { available: false, reason: load.reason };
+    console.warn(`@alexnet/tfjs-backend-native: the 'native' backend is not available: ${load.reason}`);
+    return status;
+  }
+  const addon = load.addon;
+  const context: KernelContext = {
+    addon,
+    fallback: (kernelName, args) => {
+      const kernel = tf.getKernel(kernelName, 'cpu');
+      if (!kernel) throw new Error(`${kernelName}: no CPU kernel to fall back to`);
+      return kernel.kernelFunc(args);
+    },
+  };
+  const replaced = nativeKernels(context);
+  if (!tf.findBackendFactory(BACKEND_NAME)) tf.registerBackend(BACKEND_NAME, () => new NativeBackend(), PRIORITY);
+  for (const kernel of tf.getKernelsForBackend('cpu')) {
+    if (kernel.kernelName in replaced) continue;
+    if (!tf.getKernel(kernel.kernelName, BACKEND_NAME)) tf.registerKernel({ ...kernel, backendName: BACKEND_NAME });
+  }
+  for (const [kernelName, kernelFunc] of Object.entries(replaced)) {
+    const fast: tf.KernelFunc = (args) => {
+      if (kernelName === 'Relu') useNativeReluGradient();
+      return kernelFunc(args);
+    };
+    if (!tf.getKernel(kernelName, BACKEND_NAME))
+      tf.registerKernel({ kernelName, backendName: BACKEND_NAME, kernelFunc: fast });
+  }
+  const { isa, threads } = addon.info();
+  status = { available: true, isa, threads, addonPath: load.path, kernels: Object.keys(replaced).sort() };
+  return status;
+}
+
+/** Whether the backend is registered, and its instruction set and thread count, or why it is not. */
+export function nativeBackendStatus(): NativeBackendStatus {
+  const current = registerNativeBackend();
+  if (!current.available) return current;
+  const { isa, threads } = (loadAddon() as { addon: NativeAddon }).addon.info();
+  return { ...current, isa, threads };
+}
+
+function addon(): NativeAddon {
+  const load = loadAddon();
+  if (!load.addon) throw new Error(`@alexnet/tfjs-backend-native: ${load.reason}`);
+  return load.addon;
+}
+
+/**
+ * Sets how many threads the native kernels use (default: the number of cores, or `ALEXNET_NATIVE_THREADS`).
+ * Results are bitwise reproducible for a given thread count.
+ */
+export function setNativeThreads(threads: number): void {
+  if (!Number.isInteger(threads) || threads < 1)
+    throw new RangeError(`threads must be a positive integer, got ${threads}`);
+  addon().setThreads(threads);
+}
+
+/**
+ * Forces the instruction set of the matrix kernels: `'avx512'`, `'avx2'` or `'sse'` (default: the best the CPU
+ * has, or `ALEXNET_NATIVE_ISA`). Throws when the CPU lacks it.
+ */
+export function setNativeIsa(isa: 'avx512' | 'avx2' | 'sse'): void {
+  if (!addon().setIsa(isa)) throw new Error(`this CPU does not support ${isa} (or it is not one of avx512, avx2, sse)`);
+}
+
+let reluGradientInstalled = false;
+
+/**
+ * Points ReLU's gradient at this backend's single-pass kernel while the `native` backend is active, and at TF.js's
+ * own gradient (dy * step(x)) otherwise. Installed on the first ReLU run on this backend, by which time TF.js's
+ * gradients (registered by importing `@tensorflow/tfjs`) are in place.
+ */
+function useNativeReluGradient(): void {
+  if (reluGradientInstalled) return;
+  reluGradientInstalled = true;
+  const original = tf.getGradient('Relu');
+  if (!original) return;
+  tf.registerGradient({
+    kernelName: 'Relu',
+    inputsToSave: ['x'],
+    gradFunc: (dy, saved, attrs) => {
+      const [x] = saved;
+      if (tf.getBackend() !== BACKEND_NAME) return original.gradFunc(dy, saved, attrs);
+      return { x: () => tf.engine().runKernel(RELU_GRAD, { x, dy: dy as tf.Tensor }) as tf.Tensor };
+    },
+  });
+}

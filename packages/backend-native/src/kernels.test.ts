@@ -1,0 +1,338 @@
+import { expectClose } from '@alexnet/test-utils';
+import * as tf from '@tensorflow/tfjs-core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { nativeBackendStatus, setNativeIsa, setNativeThreads } from './index.js';
+
+/** A seeded stream of numbers in [-1, 1), so every case is reproducible. */
+function numbers(seed: number) {
+  let state = seed >>> 0 || 1;
+  return (count: number) =>
+    Float32Array.from({ length: count }, () => {
+      state ^= state << 13;
+      state ^= state >>> 17;
+      state ^= state << 5;
+      return ((state >>> 0) / 2 ** 32) * 2 - 1;
+    });
+}
+
+type Arrays = Record<string, { shape: number[]; values: Float32Array }>;
+
+/** Runs `op` on fresh tensors on a backend and returns every output's values. */
+function runOn(
+  backend: string,
+  inputs: Arrays,
+  op: (t: Record<string, tf.Tensor>) => tf.Tensor | tf.Tensor[],
+): Float32Array[] {
+  const previous = tf.getBackend();
+  tf.setBackend(backend);
+  try {
+    return tf.tidy(() => {
+      const tensors = Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, tf.tensor(v.values, v.shape)]));
+      const out = op(tensors);
+      return (Array.isArray(out) ? out : [out])
+        .map((t) => t.dataSync() as Float32Array)
+        .map((a) => Float32Array.from(a));
+    });
+  } finally {
+    tf.setBackend(previous);
+  }
+}
+
+/** Asserts the native backend gives the CPU backend's results (forward and, through `op`, any gradients). */
+function expectLikeCpu(
+  label: string,
+  inputs: Arrays,
+  op: (t: Record<string, tf.Tensor>) => tf.Tensor | tf.Tensor[],
+  tolerance = 1e-5,
+): void {
+  const expected = runOn('cpu', inputs, op);
+  const actual = runOn('native', inputs, op);
+  expect(actual.length).toBe(expected.length);
+  actual.forEach((a, i) => {
+    expectClose(a, expected[i], tolerance, `${label} output ${i}`);
+  });
+}
+
+function input(random: (n: number) => Float32Array, ...shape: number[]) {
+  return { shape, values: random(shape.reduce((a, b) => a * b, 1)) };
+}
+
+type Pad = 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];
+
+const CONV_CASES: Array<{
+  n: number;
+  h: number;
+  w: number;
+  c: number;
+  k: number;
+  o: number;
+  stride: number;
+  pad: Pad;
+  dilation?: number;
+}> = [
+  { n: 1, h: 7, w: 9, c: 3, k: 3, o: 5, stride: 1, pad: 'same' },
+  { n: 3, h: 13, w: 13, c: 5, k: 5, o: 7, stride: 2, pad: 'valid' },
+  { n: 5, h: 23, w: 19, c: 3, k: 11, o: 17, stride: 4, pad: 2 },
+  { n: 2, h: 6, w: 6, c: 17, k: 1, o: 33, stride: 1, pad: 'valid' },
+  {
+    n: 4,
+    h: 9,
+    w: 8,
+    c: 2,
+    k: 3,
+    o: 1,
+    stride: 3,
+    pad: [
+      [0, 0],
+      [1, 2],
+      [0, 3],
+      [0, 0],
+    ],
+  },
+  { n: 1, h: 1, w: 1, c: 4, k: 1, o: 3, stride: 1, pad: 'same' },
+  { n: 2, h: 11, w: 10, c: 3, k: 3, o: 4, stride: 1, pad: 'same', dilation: 2 },
+];
+
+describe('convolution kernels match the CPU backend', () => {
+  it.each(CONV_CASES)('conv2d, fused bias + ReLU and both gradients: %o', (spec) => {
+    const random = numbers(spec.n * 1000 + spec.k * 10 + spec.o);
+    const inputs = {
+      x: input(random, spec.n, spec.h, spec.w, spec.c),
+      f: input(random, spec.k, spec.k, spec.c, spec.o),
+      b: input(random, spec.o),
+    };
+    const dilations = spec.dilation ?? 1;
+    const conv = (t: Record<string, tf.Tensor>) =>
+      tf.conv2d(t.x as tf.Tensor4D, t.f as tf.Tensor4D, spec.stride, spec.pad, 'NHWC', dilations);
+    expectLikeCpu('conv2d', inputs, conv);
+    expectLikeCpu('fused conv2d', inputs, (t) =>
+      tf.fused.conv2d({
+        x: t.x as tf.Tensor4D,
+        filter: t.f as tf.Tensor4D,
+        strides: spec.stride,
+        pad: spec.pad,
+        dilations,
+        bias: t.b,
+        activation: 'relu',
+      }),
+    );
+    // TF.js differentiates convolutions only without dilation.
+    if (dilations === 1) {
+      expectLikeCpu('conv2d gradients', inputs, (t) => {
+        const grads = tf.grads((x, f, b) =>
+          tf.sum(
+            tf.mul(
+              tf.fused.conv2d({
+                x: x as tf.Tensor4D,
+                filter: f as tf.Tensor4D,
+                strides: spec.stride,
+                pad: spec.pad,
+                bias: b,
+                activation: 'relu',
+              }),
+              1.5,
+            ),
+          ),
+        )([t.x, t.f, t.b]);
+        return grads;
+      });
+    }
+  });
+
+  it('hands activations it does not implement to the CPU kernel', () => {
+    const random = numbers(7);
+    const inputs = { x: input(random, 2, 5, 5, 3), f: input(random, 3, 3, 3, 4), b: input(random, 4) };
+    expectLikeCpu('elu', inputs, (t) =>
+      tf.fused.conv2d({
+        x: t.x as tf.Tensor4D,
+        filter: t.f as tf.Tensor4D,
+        strides: 1,
+        pad: 'same',
+        bias: t.b,
+        activation: 'elu',
+      }),
+    );
+  });
+});
+
+describe('matrix products match the CPU backend', () => {
+  const cases: Array<[number[], number[], boolean, boolean]> = [
+    [[1, 1], [1, 1], false, false],
+    [[7, 13], [13, 5], false, false],
+    [[13, 7], [13, 5], true, false],
+    [[7, 13], [5, 13], false, true],
+    [[13, 7], [5, 13], true, true],
+    [[3, 70, 33], [3, 33, 41], false, false],
+    [[2, 3, 4, 6], [6, 5], false, false],
+    [[6, 4], [2, 6, 5], true, false],
+    [[40, 300], [300, 17], false, false],
+  ];
+  it.each(cases)('%o x %o (transposeA %s, transposeB %s) with gradients', (aShape, bShape, ta, tb) => {
+    const random = numbers(aShape.length * 31 + bShape[0]);
+    const inputs = { a: input(random, ...aShape), b: input(random, ...bShape) };
+    expectLikeCpu('matMul', inputs, (t) => tf.matMul(t.a, t.b, ta, tb));
+    // TF.js's own gradient does not reduce over broadcast batch dimensions (it fails on the CPU backend too).
+    if (aShape.length !== bShape.length) return;
+    expectLikeCpu('matMul gradients', inputs, (t) =>
+      tf.grads((a, b) => tf.sum(tf.square(tf.matMul(a, b, ta, tb))))([t.a, t.b]),
+    );
+  });
+
+  it('fuses a bias (per column or scalar) and ReLU, with gradients', () => {
+    const random = numbers(11);
+    const inputs = {
+      a: input(random, 9, 20),
+      b: input(random, 20, 30),
+      bias: input(random, 30),
+      one: input(random, 1),
+    };
+    expectLikeCpu('fused', inputs, (t) => [
+      tf.fused.matMul({ a: t.a as tf.Tensor2D, b: t.b as tf.Tensor2D, bias: t.bias, activation: 'relu' }),
+      tf.fused.matMul({ a: t.a as tf.Tensor2D, b: t.b as tf.Tensor2D, bias: t.one }),
+      ...tf.grads((a, b, bias) =>
+        tf.sum(tf.fused.matMul({ a: a as tf.Tensor2D, b: b as tf.Tensor2D, bias, activation: 'relu' })),
+      )([t.a, t.b, t.bias]),
+    ]);
+  });
+});
+
+describe('pooling, LRN, ReLU and sums match the CPU backend', () => {
+  const poolCases: Array<[number[], number, number, 'same' | 'valid']> = [
+    [[2, 13, 13, 5], 3, 2, 'valid'],
+    [[3, 8, 11, 3], 3, 2, 'same'],
+    [[1, 5, 5, 1], 2, 2, 'valid'],
+    [[2, 7, 7, 4], 1, 1, 'valid'],
+    [[4, 27, 27, 16], 3, 2, 'valid'],
+  ];
+  it.each(poolCases)('max pool %o, window %d, stride %d, %s, with its gradient', (shape, window, stride, pad) => {
+    const random = numbers(shape[1] * 7 + window);
+    const inputs = { x: input(random, ...shape) };
+    const pool = (x: tf.Tensor) => tf.maxPool(x as tf.Tensor4D, window, stride, pad);
+    expectLikeCpu('maxPool', inputs, (t) => [pool(t.x), ...tf.grads((x) => tf.sum(tf.mul(pool(x), pool(x))))([t.x])]);
+  });
+
+  it('sends the pooling gradient to the first maximum when a window has ties', () => {
+    const inputs = { x: { shape: [1, 4, 4, 2], values: new Float32Array(32).fill(1) } };
+    expectLikeCpu('ties', inputs, (t) => tf.grads((x) => tf.sum(tf.maxPool(x as tf.Tensor4D, 2, 1, 'valid')))([t.x]));
+  });
+
+  const lrnCases: Array<[number, number, number, number, number]> = [
+    // channels, radius, bias, alpha, beta
+    [64, 2, 2, 1e-4 / 5, 0.75],
+    [3, 2, 1, 0.3, 0.75],
+    [17, 0, 1, 0.5, 0.5],
+    [8, 5, 0.5, 0.1, 0.3],
+    [1, 1, 2, 0.2, 1],
+  ];
+  it.each(lrnCases)(
+    'LRN over %d channels, radius %d, bias %d, alpha %d, beta %d, with its gradient',
+    (c, radius, bias, alpha, beta) => {
+      const random = numbers(c * 13 + radius);
+      const inputs = { x: input(random, 2, 5, 6, c) };
+      const lrn = (x: tf.Tensor) => tf.localResponseNormalization(x as tf.Tensor4D, radius, bias, alpha, beta);
+      expectLikeCpu(
+        'lrn',
+        { x: { ...inputs.x, values: inputs.x.values.map((v) => v * 3) } },
+        (t) => [
+          lrn(t.x),
+          ...tf.grads((x) => tf.sum(tf.mul(lrn(x), tf.range(0, tf.util.sizeFromShape(x.shape)).reshape(x.shape))))([
+            t.x,
+          ]),
+        ],
+        2e-5,
+      );
+    },
+  );
+
+  it('ReLU and its gradient (0 at 0), and leaves integer tensors to the CPU kernel', () => {
+    const values = Float32Array.from([-2, -0.5, 0, 0.25, 3, -0, 7, -1e-30]);
+    expectLikeCpu('relu', { x: { shape: [2, 4], values } }, (t) => [
+      tf.relu(t.x),
+      ...tf.grads((x) =>
+        tf.sum(
+          tf.mul(
+            tf.relu(x),
+            tf.tensor2d([
+              [1, 2, 3, 4],
+              [5, 6, 7, 8],
+            ]),
+          ),
+        ),
+      )([t.x]),
+      tf.cast(tf.relu(tf.cast(t.x, 'int32')), 'float32'),
+    ]);
+  });
+
+  it.each([
+    [[4, 5, 6, 7], [0, 1, 2], false],
+    [[4, 5, 6, 7], [0, 1, 2], true],
+    [[4, 5, 6, 7], [3], false],
+    [[4, 5, 6, 7], [2, 3], true],
+    [[4, 5, 6, 7], [1], false],
+    [[4, 5, 6, 7], [0, 2], false],
+    [[9], [0], false],
+    [[3, 0, 2], [0, 1], false],
+  ])('sum of %o over axes %o (keepDims %s)', (shape, axes, keepDims) => {
+    const random = numbers(shape.length * 5 + axes.length);
+    expectLikeCpu('sum', { x: input(random, ...(shape as number[])) }, (t) => [
+      tf.sum(t.x, axes as number[], keepDims as boolean),
+      tf.cast(tf.sum(tf.cast(tf.mul(t.x, 10), 'int32'), axes as number[]), 'float32'),
+    ]);
+  });
+});
+
+describe('threads and instruction sets', () => {
+  const status = nativeBackendStatus();
+  afterEach(() => {
+    if (status.available) {
+      setNativeThreads(status.threads);
+      setNativeIsa(status.isa as 'avx2');
+    }
+  });
+
+  it('reports the instruction set and threads it runs with', () => {
+    expect(status.available).toBe(true);
+    if (!status.available) return;
+    expect(['avx512', 'avx2', 'sse']).toContain(status.isa);
+    expect(status.threads).toBeGreaterThanOrEqual(1);
+    expect(status.kernels).toEqual(
+      expect.arrayContaining(['Conv2D', 'Conv2DBackpropFilter', 'MaxPoolGrad', 'LRNGrad']),
+    );
+  });
+
+  it('gives the same bits on every run for a thread count, and the same values for any count', () => {
+    const random = numbers(99);
+    const inputs = { x: input(random, 6, 15, 15, 8), f: input(random, 3, 3, 8, 24) };
+    const op = (t: Record<string, tf.Tensor>) =>
+      tf.grads((x, f) => tf.sum(tf.square(tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, 1, 'same'))))([t.x, t.f]);
+    const first = runOn('native', inputs, op);
+    const again = runOn('native', inputs, op);
+    expect(again).toEqual(first);
+    for (const threads of [1, 3]) {
+      setNativeThreads(threads);
+      runOn('native', inputs, op).forEach((a, i) => {
+        expectClose(a, first[i], 1e-5, `${threads} threads`);
+      });
+    }
+  });
+
+  it('computes the same with the portable kernels as with the best the CPU has', () => {
+    const random = numbers(5);
+    const inputs = {
+      a: input(random, 37, 300),
+      b: input(random, 300, 45),
+      x: input(random, 3, 12, 12, 6),
+      f: input(random, 5, 5, 6, 10),
+    };
+    const op = (t: Record<string, tf.Tensor>) => [
+      tf.matMul(t.a, t.b),
+      tf.conv2d(t.x as tf.Tensor4D, t.f as tf.Tensor4D, 2, 'same'),
+    ];
+    const best = runOn('native', inputs, op);
+    setNativeIsa('sse');
+    runOn('native', inputs, op).forEach((a, i) => {
+      expectClose(a, best[i], 1e-5, 'sse');
+    });
+    expect(() => setNativeIsa('neon' as never)).toThrow(/does not support neon/);
+  });
+});

@@ -1,0 +1,81 @@
+import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import * as tf from '@tensorflow/tfjs-core';
+import { allFloat32, type KernelContext, output, valuesOf } from './shared.js';
+
+type Args = Parameters<tf.KernelFunc>[0];
+
+/**
+ * Batched matrix products in every transpose mode. Batch dimensions must be equal or one side's must be all ones
+ * (broadcast); anything else goes to the CPU kernel. With `bias` and `activation` this is _FusedMatMul, whose
+ * bias broadcasts along the last dimension.
+ */
+function multiply(
+  args: Args,
+  context: KernelContext,
+  kernelName: 'BatchMatMul' | '_FusedMatMul',
+): tf.TensorInfo | tf.TensorInfo[] {
+  const backend = args.backend as MathBackendCPU;
+  const { a, b, bias, preluActivationWeights } = args.inputs as Record<string, tf.TensorInfo | undefined>;
+  const attrs = args.attrs as unknown as tf._FusedMatMulAttrs;
+  const activation = attrs.activation ?? 'linear';
+  if (!a || !b || a.shape.length < 2 || b.shape.length < 2 || !allFloat32(a, b, bias)) {
+    return context.fallback(kernelName, args);
+  }
+  const [aRows, aCols] = a.shape.slice(-2);
+  const [bRows, bCols] = b.shape.slice(-2);
+  const m = attrs.transposeA ? aCols : aRows;
+  const k = attrs.transposeA ? aRows : aCols;
+  const n = attrs.transposeB ? bRows : bCols;
+  const kB = attrs.transposeB ? bCols : bRows;
+  const batchA = a.shape.slice(0, -2);
+  const batchB = b.shape.slice(0, -2);
+  const countA = tf.util.sizeFromShape(batchA);
+  const countB = tf.util.sizeFromShape(batchB);
+  const sameBatch = countA === countB && tf.util.arraysEqual(batchA, batchB);
+  const supported =
+    k === kB &&
+    (sameBatch || countA === 1 || countB === 1) &&
+    preluActivationWeights === undefined &&
+    (activation === 'linear' || activation === 'relu') &&
+    (bias === undefined || tf.util.sizeFromShape(bias.shape) === n || tf.util.sizeFromShape(bias.shape) === 1);
+  if (!supported) return context.fallback(kernelName, args);
+
+  const outBatch = countA >= countB && batchA.length >= batchB.length ? batchA : batchB;
+  const batches = Math.max(countA, countB);
+  const aValues = valuesOf(backend, a);
+  const bValues = valuesOf(backend, b);
+  const c = new Float32Array(batches * m * n);
+  for (let i = 0; i < batches; i++) {
+    const aOffset = countA === 1 ? 0 : i * m * k;
+    const bOffset = countB === 1 ? 0 : i * k * n;
+    context.addon.gemm(
+      aValues.subarray(aOffset, aOffset + m * k),
+      bValues.subarray(bOffset, bOffset + k * n),
+      c.subarray(i * m * n, (i + 1) * m * n),
+      m,
+      n,
+      k,
+      attrs.transposeA,
+      attrs.transposeB,
+      false,
+    );
+  }
+  if (bias) {
+    const biasValues = valuesOf(backend, bias);
+    const perColumn = biasValues.length === n;
+    for (let row = 0; row < batches * m; row++) {
+      const base = row * n;
+      for (let j = 0; j < n; j++) c[base + j] += perColumn ? biasValues[j] : biasValues[0];
+    }
+  }
+  if (activation === 'relu') context.addon.relu(c, c);
+  return output(backend, [...outBatch, m, n], c);
+}
+
+/** Native BatchMatMul and _FusedMatMul (bias, ReLU). */
+export function matMulKernels(context: KernelContext): Record<string, tf.KernelFunc> {
+  return {
+    BatchMatMul: (args) => multiply(args, context, 'BatchMatMul'),
+    _FusedMatMul: (args) => multiply(args, context, '_FusedMatMul'),
+  };
+}

@@ -1,0 +1,37 @@
+import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import * as tf from '@tensorflow/tfjs-core';
+import { allFloat32, type KernelContext, output, valuesOf } from './shared.js';
+
+type Args = Parameters<tf.KernelFunc>[0];
+
+/**
+ * The name of the ReLU gradient kernel. TF.js has none (it differentiates ReLU as dy * step(x), three element-wise
+ * kernels); this backend registers one and {@link useNativeReluGradient} points ReLU's gradient at it.
+ */
+export const RELU_GRAD = 'AlexnetReluGrad';
+
+function relu(args: Args, context: KernelContext): tf.TensorInfo | tf.TensorInfo[] {
+  const backend = args.backend as MathBackendCPU;
+  const { x } = args.inputs as Record<string, tf.TensorInfo>;
+  if (!allFloat32(x)) return context.fallback('Relu', args);
+  const y = new Float32Array(tf.util.sizeFromShape(x.shape));
+  context.addon.relu(valuesOf(backend, x), y);
+  return output(backend, x.shape, y);
+}
+
+/** dx = dy where x > 0, else 0 (TF.js's and PyTorch's choice of 0 at x = 0). */
+function reluGrad(args: Args, context: KernelContext): tf.TensorInfo {
+  const backend = args.backend as MathBackendCPU;
+  const { x, dy } = args.inputs as Record<string, tf.TensorInfo>;
+  const dx = new Float32Array(tf.util.sizeFromShape(x.shape));
+  context.addon.reluGrad(valuesOf(backend, x), valuesOf(backend, dy), dx);
+  return output(backend, x.shape, dx);
+}
+
+/** Native Relu and the ReLU gradient. */
+export function reluKernels(context: KernelContext): Record<string, tf.KernelFunc> {
+  return {
+    Relu: (args) => relu(args, context),
+    [RELU_GRAD]: (args) => reluGrad(args, context),
+  };
+}

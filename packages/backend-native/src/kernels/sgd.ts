@@ -1,0 +1,65 @@
+import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import * as tf from '@tensorflow/tfjs-core';
+import type { KernelContext } from './shared.js';
+import { valuesOf } from './shared.js';
+
+/**
+ * The name of the fused SGD kernel. `@alexnet/trainer`'s SGD runs it when the active backend registers a kernel of
+ * this name, and the element-wise TF.js ops otherwise.
+ *
+ * Inputs: `param`, `grad` and (with momentum) `buffer`, float32 of one shape. Attributes: `lr`, `momentum`,
+ * `dampening`, `weightDecay`, `nesterov` and `first` (the buffer is set to the gradient instead of updated, as
+ * PyTorch does at a parameter's first step). It applies PyTorch's rule in one pass and updates `param` and `buffer`
+ * in place when each is the only owner of its storage, returning nothing; otherwise (storage shared with another
+ * tensor) it returns the new parameter and buffer for the caller to assign.
+ */
+export const FUSED_SGD_UPDATE = 'AlexnetFusedSGDUpdate';
+
+/** Attributes of {@link FUSED_SGD_UPDATE}. */
+export interface FusedSgdAttrs {
+  lr: number;
+  momentum: number;
+  dampening: number;
+  weightDecay: number;
+  nesterov: boolean;
+  first: boolean;
+}
+
+function fusedSgd(args: Parameters<tf.KernelFunc>[0], context: KernelContext): tf.TensorInfo[] {
+  const backend = args.backend as MathBackendCPU;
+  const { param, grad, buffer } = args.inputs as Record<string, tf.TensorInfo | undefined>;
+  const attrs = args.attrs as unknown as FusedSgdAttrs;
+  if (!param || !grad) throw new Error(`${FUSED_SGD_UPDATE}: needs param and grad inputs`);
+  if (attrs.momentum !== 0 && !buffer) throw new Error(`${FUSED_SGD_UPDATE}: momentum needs a buffer input`);
+  for (const [name, t] of Object.entries({ param, grad, buffer })) {
+    if (t && (t.dtype !== 'float32' || !tf.util.arraysEqual(t.shape, param.shape))) {
+      throw new Error(
+        `${FUSED_SGD_UPDATE}: ${name} must be float32 of shape [${param.shape}], got ${t.dtype} [${t.shape}]`,
+      );
+    }
+  }
+  // In place only where nothing else (a clone, a reshape, a snapshot) shares the storage.
+  const inPlace = backend.refCount(param.dataId) === 1 && (!buffer || backend.refCount(buffer.dataId) === 1);
+  const paramValues = inPlace ? valuesOf(backend, param) : valuesOf(backend, param).slice();
+  const bufferValues = buffer ? (inPlace ? valuesOf(backend, buffer) : valuesOf(backend, buffer).slice()) : null;
+  context.addon.sgd(
+    paramValues,
+    valuesOf(backend, grad),
+    bufferValues,
+    attrs.lr,
+    attrs.momentum,
+    attrs.dampening,
+    attrs.weightDecay,
+    attrs.nesterov,
+    attrs.first,
+  );
+  if (inPlace) return [];
+  const outputs = [backend.makeTensorInfo(param.shape, 'float32', paramValues)];
+  if (buffer && bufferValues) outputs.push(backend.makeTensorInfo(buffer.shape, 'float32', bufferValues));
+  return outputs;
+}
+
+/** The fused SGD update. */
+export function sgdKernels(context: KernelContext): Record<string, tf.KernelFunc> {
+  return { [FUSED_SGD_UPDATE]: (args) => fusedSgd(args, context) };
+}

@@ -1,0 +1,46 @@
+import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import type * as tf from '@tensorflow/tfjs-core';
+import type { NativeAddon } from '../addon.js';
+
+/** What every native kernel gets: the addon and a way to run the CPU backend's own kernel for cases it leaves out. */
+export interface KernelContext {
+  addon: NativeAddon;
+  /** Runs the `cpu` backend's kernel of this name (the native backend shares its storage, so this always works). */
+  fallback(kernelName: string, args: Parameters<tf.KernelFunc>[0]): tf.TensorInfo | tf.TensorInfo[];
+}
+
+/** A tensor's values, which the native backend keeps exactly as the CPU backend does. */
+export function valuesOf(backend: MathBackendCPU, t: tf.TensorInfo): Float32Array {
+  return backend.data.get(t.dataId).values as Float32Array;
+}
+
+/** A new float32 tensor over `values`. */
+export function output(backend: MathBackendCPU, shape: number[], values: Float32Array): tf.TensorInfo {
+  return backend.makeTensorInfo(shape, 'float32', values);
+}
+
+/** The geometry the C kernels take (native.h's conv_shape), from TF.js's convolution or pooling info. */
+export function nativeShape(info: tf.backend_util.Conv2DInfo): Int32Array {
+  return Int32Array.of(
+    info.batchSize,
+    info.inHeight,
+    info.inWidth,
+    info.inChannels,
+    info.outHeight,
+    info.outWidth,
+    info.outChannels,
+    info.filterHeight,
+    info.filterWidth,
+    info.strideHeight,
+    info.strideWidth,
+    info.dilationHeight,
+    info.dilationWidth,
+    info.padInfo.top,
+    info.padInfo.left,
+  );
+}
+
+/** Whether every tensor is float32 (the native kernels' only dtype). */
+export function allFloat32(...tensors: (tf.TensorInfo | undefined)[]): boolean {
+  return tensors.every((t) => t === undefined || t.dtype === 'float32');
+}
