@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { UsageError } from './errors.js';
 
 /** Backends `--backend` accepts. `auto` takes the fastest that is installed and works. */
-export const BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+export const BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'native', 'wasm', 'cpu'] as const;
 export type BackendChoice = (typeof BACKENDS)[number];
 
 /** What runs the tensors: TF.js's backend name and the device in words. */
@@ -22,8 +22,9 @@ const NATIVE = {
 
 /**
  * Loads and selects a backend. `auto` tries `@tensorflow/tfjs-node-gpu` (when it is installed and sees a GPU), then
- * `@tensorflow/tfjs-node`, then WebAssembly, then plain JavaScript. Asking for a backend that is not installed fails
- * with the command that installs it.
+ * `@tensorflow/tfjs-node`, then `@alexnet/tfjs-backend-native` (native SIMD kernels, shipped prebuilt), then
+ * WebAssembly, then plain JavaScript. Asking for a backend that is not installed fails with the command that
+ * installs it.
  */
 export async function selectBackend(choice: BackendChoice): Promise<BackendInfo> {
   if (!BACKENDS.includes(choice)) {
@@ -42,6 +43,19 @@ export async function selectBackend(choice: BackendChoice): Promise<BackendInfo>
         if (name === 'tensorflow-gpu' && !gpu && choice === 'auto') continue;
         return { requested: choice, name: 'tensorflow', device: gpu ?? 'CPU (libtensorflow)' };
       }
+    }
+  }
+  if (choice === 'native' || choice === 'auto') {
+    // Importing registers the backend where its addon loads, and warns once (with the reason) where it does not.
+    const native = await import('@alexnet/tfjs-backend-native');
+    const status = native.nativeBackendStatus();
+    if (status.available && (await tf.setBackend('native'))) {
+      return { requested: choice, name: 'native', device: `CPU (native ${status.isa}, ${status.threads} threads)` };
+    }
+    if (choice === 'native') {
+      throw new UsageError(
+        `--backend native is not available here: ${status.available ? 'it failed to start' : status.reason}`,
+      );
     }
   }
   if (choice === 'wasm' || choice === 'auto') {

@@ -26,6 +26,7 @@ describe('the docs site', () => {
       'index.html',
       'getting-started.html',
       'gpu.html',
+      'cpu.html',
       'imagenet.html',
       'recipes.html',
       'weights.html',
@@ -40,7 +41,7 @@ describe('the docs site', () => {
     ]) {
       expect(names, page).toContain(page);
     }
-    for (const pkg of ['layers', 'models', 'imagenet-data', 'trainer']) {
+    for (const pkg of ['layers', 'models', 'imagenet-data', 'trainer', 'backend-native']) {
       expect(
         names.some((n) => n.startsWith('api/') && n.includes(pkg)),
         pkg,

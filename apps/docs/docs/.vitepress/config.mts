@@ -21,6 +21,7 @@ export default defineConfig({
         items: [
           { text: 'Getting started', link: '/getting-started' },
           { text: 'Training on a GPU', link: '/gpu' },
+          { text: 'Training on the CPU', link: '/cpu' },
           { text: 'Preparing ImageNet', link: '/imagenet' },
           { text: 'Training recipes', link: '/recipes' },
           { text: 'Weights from PyTorch', link: '/weights' },

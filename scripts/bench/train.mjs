@@ -1,0 +1,101 @@
+#!/usr/bin/env node
+// `pnpm bench:train`: AlexNet V1 and V2 training and inference images/s and peak memory, at batch 32 and 128, on
+// @alexnet/tfjs-backend-native, on TF.js's wasm backend and on PyTorch (CPU) running the same architecture, in one
+// run, with the ratios. Every measurement runs in its own process so that its peak RSS is its own.
+//
+//   pnpm bench:train [--models alexnet_v1,alexnet_v2] [--batch-sizes 32,128] [--steps 3] [--image-size 224]
+//                    [--engines native,pytorch,wasm] [--wasm-batch-sizes 32] [--json out.json]
+//
+// PyTorch comes from Debian's python3-torch (+ libopenblas0), run by /usr/bin/python3 (or $ALEXNET_BENCH_PYTHON)
+// with as many threads as cores (Debian's build defaults to one here). Where it is missing its column says so.
+// wasm needs minutes a step at batch 128, so it runs at the --wasm-batch-sizes only.
+import { spawnSync } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const cli = join(root, 'apps', 'cli', 'dist', 'bin.js');
+const { values } = parseArgs({
+  options: {
+    models: { type: 'string', default: 'alexnet_v1,alexnet_v2' },
+    'batch-sizes': { type: 'string', default: '32,128' },
+    'wasm-batch-sizes': { type: 'string', default: '32' },
+    steps: { type: 'string', default: '3' },
+    'image-size': { type: 'string', default: '224' },
+    engines: { type: 'string', default: 'native,pytorch,wasm' },
+    json: { type: 'string' },
+  },
+});
+const list = (s) => s.split(',').map((x) => x.trim()).filter(Boolean);
+const models = list(values.models);
+const batches = list(values['batch-sizes']).map(Number);
+const wasmBatches = new Set(list(values['wasm-batch-sizes']).map(Number));
+const engines = list(values.engines);
+const threads = availableParallelism();
+const python = process.env.ALEXNET_BENCH_PYTHON ?? '/usr/bin/python3';
+
+if (!existsSync(cli)) {
+  console.error(`${cli} is missing: build first (pnpm bench:train does: turbo run build --filter=@alexnet/cli...)`);
+  process.exit(1);
+}
+
+const torchCheck = spawnSync(python, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' });
+const torchVersion = torchCheck.status === 0 ? torchCheck.stdout.trim() : null;
+if (engines.includes('pytorch') && !torchVersion) {
+  console.log(
+    `PyTorch column skipped: ${python} cannot import torch (apt-get install python3-torch libopenblas0, or set ALEXNET_BENCH_PYTHON).`,
+  );
+}
+
+/** One measurement in a child process: { train: { imagesPerSecond }, forward: { imagesPerSecond }, peakRssMB }. */
+function measure(engine, model, batchSize) {
+  const common = ['--model', model, '--batch-size', String(batchSize), '--steps', values.steps, '--image-size', values['image-size']];
+  const [command, args] =
+    engine === 'pytorch'
+      ? [python, [join(root, 'scripts', 'bench', 'pytorch_alexnet.py'), ...common, '--threads', String(threads)]]
+      : [process.execPath, [cli, 'bench', '--json', '--backend', engine, ...common]];
+  const result = spawnSync(command, args, { encoding: 'utf8', maxBuffer: 1 << 24 });
+  const line = result.stdout.trim().split('\n').filter((l) => l.startsWith('{')).pop();
+  if (result.status !== 0 || !line) {
+    const reason = (result.stderr || result.stdout).trim().split('\n').pop();
+    return { error: `exit ${result.status}: ${reason}` };
+  }
+  return JSON.parse(line);
+}
+
+const results = [];
+const fmt = (x) => (x === undefined ? '-' : x.toFixed(2));
+const ratio = (a, b) => (a && b ? `${(a / b).toFixed(2)}x` : '-');
+console.log(`AlexNet images/s at ${values['image-size']}x${values['image-size']}, ${values.steps} timed steps after one warm-up, ${threads} cores`);
+console.log('model       batch  engine    train    forward  peak MB');
+for (const model of models) {
+  for (const batchSize of batches) {
+    const row = {};
+    for (const engine of engines) {
+      if (engine === 'pytorch' && !torchVersion) continue;
+      if (engine === 'wasm' && !wasmBatches.has(batchSize)) continue;
+      const r = measure(engine, model, batchSize);
+      row[engine] = r;
+      results.push({ engine, model, batchSize, ...r });
+      const line = r.error
+        ? `${engine.padEnd(8)}  ${r.error}`
+        : `${engine.padEnd(8)}  ${fmt(r.train.imagesPerSecond).padStart(7)}  ${fmt(r.forward.imagesPerSecond).padStart(7)}  ${String(Math.round(r.peakRssMB)).padStart(7)}`;
+      console.log(`${model.padEnd(11)} ${String(batchSize).padStart(5)}  ${line}`);
+    }
+    const n = row.native && !row.native.error ? row.native : null;
+    for (const other of ['pytorch', 'wasm']) {
+      const o = row[other] && !row[other].error ? row[other] : null;
+      if (!n || !o) continue;
+      console.log(
+        `${' '.repeat(18)}native / ${other}: training ${ratio(n.train.imagesPerSecond, o.train.imagesPerSecond)}, inference ${ratio(n.forward.imagesPerSecond, o.forward.imagesPerSecond)}, peak memory ${ratio(n.peakRssMB, o.peakRssMB)}`,
+      );
+    }
+  }
+}
+if (values.json) {
+  writeFileSync(values.json, `${JSON.stringify({ threads, torch: torchVersion, results }, null, 2)}\n`);
+  console.log(`wrote ${values.json}`);
+}
