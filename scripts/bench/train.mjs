@@ -8,7 +8,8 @@
 //
 // PyTorch comes from Debian's python3-torch (+ libopenblas0), run by /usr/bin/python3 (or $ALEXNET_BENCH_PYTHON)
 // with as many threads as cores (Debian's build defaults to one here). Where it is missing its column says so.
-// wasm needs minutes a step at batch 128, so it runs at the --wasm-batch-sizes only.
+// wasm needs minutes a step (over a minute for V1 at batch 32), so it runs one timed step, at the
+// --wasm-batch-sizes and --wasm-models only.
 import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -23,16 +24,22 @@ const { values } = parseArgs({
     models: { type: 'string', default: 'alexnet_v1,alexnet_v2' },
     'batch-sizes': { type: 'string', default: '32,128' },
     'wasm-batch-sizes': { type: 'string', default: '32' },
+    'wasm-models': { type: 'string', default: 'alexnet_v2' },
     steps: { type: 'string', default: '3' },
     'image-size': { type: 'string', default: '224' },
     engines: { type: 'string', default: 'native,pytorch,wasm' },
     json: { type: 'string' },
   },
 });
-const list = (s) => s.split(',').map((x) => x.trim()).filter(Boolean);
+const list = (s) =>
+  s
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
 const models = list(values.models);
 const batches = list(values['batch-sizes']).map(Number);
 const wasmBatches = new Set(list(values['wasm-batch-sizes']).map(Number));
+const wasmModels = new Set(list(values['wasm-models']));
 const engines = list(values.engines);
 const threads = availableParallelism();
 const python = process.env.ALEXNET_BENCH_PYTHON ?? '/usr/bin/python3';
@@ -52,13 +59,27 @@ if (engines.includes('pytorch') && !torchVersion) {
 
 /** One measurement in a child process: { train: { imagesPerSecond }, forward: { imagesPerSecond }, peakRssMB }. */
 function measure(engine, model, batchSize) {
-  const common = ['--model', model, '--batch-size', String(batchSize), '--steps', values.steps, '--image-size', values['image-size']];
+  const steps = engine === 'wasm' ? '1' : values.steps;
+  const common = [
+    '--model',
+    model,
+    '--batch-size',
+    String(batchSize),
+    '--steps',
+    steps,
+    '--image-size',
+    values['image-size'],
+  ];
   const [command, args] =
     engine === 'pytorch'
       ? [python, [join(root, 'scripts', 'bench', 'pytorch_alexnet.py'), ...common, '--threads', String(threads)]]
       : [process.execPath, [cli, 'bench', '--json', '--backend', engine, ...common]];
   const result = spawnSync(command, args, { encoding: 'utf8', maxBuffer: 1 << 24 });
-  const line = result.stdout.trim().split('\n').filter((l) => l.startsWith('{')).pop();
+  const line = result.stdout
+    .trim()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .pop();
   if (result.status !== 0 || !line) {
     const reason = (result.stderr || result.stdout).trim().split('\n').pop();
     return { error: `exit ${result.status}: ${reason}` };
@@ -69,14 +90,16 @@ function measure(engine, model, batchSize) {
 const results = [];
 const fmt = (x) => (x === undefined ? '-' : x.toFixed(2));
 const ratio = (a, b) => (a && b ? `${(a / b).toFixed(2)}x` : '-');
-console.log(`AlexNet images/s at ${values['image-size']}x${values['image-size']}, ${values.steps} timed steps after one warm-up, ${threads} cores`);
+console.log(
+  `AlexNet images/s at ${values['image-size']}x${values['image-size']}, ${values.steps} timed steps (wasm: 1) after one warm-up, ${threads} cores`,
+);
 console.log('model       batch  engine    train    forward  peak MB');
 for (const model of models) {
   for (const batchSize of batches) {
     const row = {};
     for (const engine of engines) {
       if (engine === 'pytorch' && !torchVersion) continue;
-      if (engine === 'wasm' && !wasmBatches.has(batchSize)) continue;
+      if (engine === 'wasm' && !(wasmBatches.has(batchSize) && wasmModels.has(model))) continue;
       const r = measure(engine, model, batchSize);
       row[engine] = r;
       results.push({ engine, model, batchSize, ...r });

@@ -221,6 +221,48 @@ static napi_value lrn_grad(napi_env env, napi_callback_info cb) {
   return undefined(env);
 }
 
+/* columnSum(x, out): sums the rows of x (viewed as [x.length / out.length, out.length]) into out. */
+static napi_value column_sum_fn(napi_env env, napi_callback_info cb) {
+  napi_value argv[2];
+  args_of(env, cb, argv, 2);
+  size_t n, cols;
+  float *x = floats(env, argv[0], "x", &n, 0), *out = floats(env, argv[1], "out", &cols, 0);
+  if (!x || !out) return NULL;
+  if (cols == 0 || n % cols != 0) return fail(env, "columnSum: x.length must be a multiple of out.length");
+  column_sum((long)(n / cols), (int)cols, x, out);
+  return undefined(env);
+}
+
+/* transpose(x, shape: Int32Array, perm: Int32Array, out) */
+static napi_value transpose_fn(napi_env env, napi_callback_info cb) {
+  napi_value argv[4];
+  args_of(env, cb, argv, 4);
+  size_t n, m;
+  float *x = floats(env, argv[0], "x", &n, 0), *out = floats(env, argv[3], "out", &m, 0);
+  if (!x || !out) return NULL;
+  int32_t *shape32 = NULL, *perm = NULL;
+  size_t rank = 0, rank2 = 0;
+  napi_typedarray_type kind;
+  void *data;
+  if (napi_get_typedarray_info(env, argv[1], &kind, &rank, &data, NULL, NULL) != napi_ok || kind != napi_int32_array)
+    return fail(env, "transpose: shape must be an Int32Array");
+  shape32 = data;
+  if (napi_get_typedarray_info(env, argv[2], &kind, &rank2, &data, NULL, NULL) != napi_ok || kind != napi_int32_array ||
+      rank2 != rank)
+    return fail(env, "transpose: perm must be an Int32Array of the shape's length");
+  perm = data;
+  long shape[6], size = 1;
+  if (rank < 1 || rank > 6) return fail(env, "transpose: rank must be 1 to 6");
+  for (size_t a = 0; a < rank; a++) {
+    shape[a] = shape32[a];
+    size *= shape[a];
+    if (perm[a] < 0 || perm[a] >= (int)rank) return fail(env, "transpose: perm out of range");
+  }
+  if ((size_t)size != n || m != n) return fail(env, "transpose: x and out must hold the shape's size");
+  transpose((int)rank, shape, perm, x, out);
+  return undefined(env);
+}
+
 static napi_value relu(napi_env env, napi_callback_info cb) {
   napi_value argv[2];
   args_of(env, cb, argv, 2);
@@ -273,6 +315,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"maxPoolGrad", NULL, pool_backward, NULL, NULL, NULL, napi_default, NULL},
       {"lrn", NULL, lrn, NULL, NULL, NULL, napi_default, NULL},
       {"lrnGrad", NULL, lrn_grad, NULL, NULL, NULL, napi_default, NULL},
+      {"columnSum", NULL, column_sum_fn, NULL, NULL, NULL, napi_default, NULL},
+      {"transpose", NULL, transpose_fn, NULL, NULL, NULL, napi_default, NULL},
       {"relu", NULL, relu, NULL, NULL, NULL, napi_default, NULL},
       {"reluGrad", NULL, relu_grad, NULL, NULL, NULL, napi_default, NULL},
       {"sgd", NULL, sgd, NULL, NULL, NULL, napi_default, NULL},

@@ -31,6 +31,12 @@ static void im2col(const conv_shape *s, const float *x, int p0, int p1, float *c
         memset(seg, 0, sizeof(float) * s->k_w * C);
         continue;
       }
+      int ix0 = ox * s->stride_w - s->pad_left;
+      if (s->dil_w == 1 && ix0 >= 0 && ix0 + s->k_w <= s->in_w) {
+        /* The whole kernel row lies inside the image: one contiguous copy (conv1 has only 3 channels a tap). */
+        memcpy(seg, x + ((long)iy * s->in_w + ix0) * C, sizeof(float) * s->k_w * C);
+        continue;
+      }
       for (int kw = 0; kw < s->k_w; kw++) {
         int ix = ox * s->stride_w - s->pad_left + kw * s->dil_w;
         if (ix < 0 || ix >= s->in_w)

@@ -51,6 +51,12 @@ void lrn_forward(long pixels, int channels, int radius, float bias, float alpha,
 void lrn_backward(long pixels, int channels, int radius, float bias, float alpha, float beta, const float *x,
                   const float *y, const float *dy, float *dx);
 
+/* out[j] = sum over rows of x[row * cols + j], accumulated in float64. */
+void column_sum(long rows, int cols, const float *x, float *out);
+
+/* Permutes the axes of x (shape[rank]) into out: output axis a is input axis perm[a]. Rank 1 to 6; 0 otherwise. */
+int transpose(int rank, const long *shape, const int *perm, const float *x, float *out);
+
 void relu_forward(long n, const float *x, float *y);
 void relu_backward(long n, const float *y, const float *dy, float *dx);
 

@@ -51,6 +51,8 @@ export interface NativeAddon {
     dy: Float32Array,
     dx: Float32Array,
   ): void;
+  columnSum(x: Float32Array, out: Float32Array): void;
+  transpose(x: Float32Array, shape: Int32Array, perm: Int32Array, out: Float32Array): void;
   relu(x: Float32Array, y: Float32Array): void;
   reluGrad(x: Float32Array, dy: Float32Array, dx: Float32Array): void;
   sgd(

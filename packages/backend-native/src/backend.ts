@@ -5,10 +5,11 @@ import { convKernels } from './kernels/conv.js';
 import { lrnKernels } from './kernels/lrn.js';
 import { matMulKernels } from './kernels/matmul.js';
 import { poolKernels } from './kernels/pool.js';
-import { reduceKernels } from './kernels/reduce.js';
 import { RELU_GRAD, reluKernels } from './kernels/relu.js';
 import { sgdKernels } from './kernels/sgd.js';
 import type { KernelContext } from './kernels/shared.js';
+import { sumTransposeKernels } from './kernels/sum-transpose.js';
+import { FloatPool } from './pool.js';
 
 /** The name this backend registers under: `tf.setBackend('native')`. */
 export const BACKEND_NAME = 'native';
@@ -24,10 +25,41 @@ const PRIORITY = 2.5;
  * dominate convolutional network training are replaced by native ones.
  */
 class NativeBackend extends MathBackendCPU {
+  /** Output arrays of the native kernels, recycled across steps (see {@link FloatPool}). */
+  readonly pool = new FloatPool();
+
   constructor() {
     super();
     // The CPU backend's first write prints "install tfjs-node to speed things up"; this backend is the speed-up.
     (this as unknown as { firstUse: boolean }).firstUse = false;
+  }
+
+  override write(values: Parameters<MathBackendCPU['write']>[0], shape: number[], dtype: tf.DataType): tf.DataId {
+    this.pool.onStore(values);
+    return super.write(values, shape, dtype);
+  }
+
+  override readSync(dataId: tf.DataId): tf.BackendValues {
+    const values = super.readSync(dataId);
+    this.pool.onRead(this.data.get(dataId)?.values);
+    return values;
+  }
+
+  override async read(dataId: tf.DataId): Promise<tf.BackendValues> {
+    this.pool.onRead(this.data.get(dataId)?.values);
+    return super.read(dataId);
+  }
+
+  override disposeData(dataId: tf.DataId, force = false): boolean {
+    const values = this.data.get(dataId)?.values;
+    const disposed = super.disposeData(dataId, force);
+    if (values !== undefined && !this.data.has(dataId)) this.pool.onFree(values);
+    return disposed;
+  }
+
+  override dispose(): void {
+    this.pool.clear();
+    super.dispose();
   }
 }
 
@@ -39,7 +71,7 @@ function nativeKernels(context: KernelContext): Record<string, tf.KernelFunc> {
     ...poolKernels(context),
     ...lrnKernels(context),
     ...reluKernels(context),
-    ...reduceKernels(context),
+    ...sumTransposeKernels(context),
     ...sgdKernels(context),
   };
 }

@@ -281,6 +281,42 @@ describe('pooling, LRN, ReLU and sums match the CPU backend', () => {
   });
 });
 
+describe('transposes match the CPU backend', () => {
+  it.each([
+    [[5], [0]],
+    [
+      [3, 7],
+      [1, 0],
+    ],
+    [
+      [2, 6, 6, 5],
+      [0, 3, 1, 2],
+    ],
+    [
+      [4, 3, 5, 2],
+      [2, 1, 0, 3],
+    ],
+    [
+      [2, 3, 1, 4, 2],
+      [4, 0, 3, 2, 1],
+    ],
+    [
+      [2, 1, 2, 3, 2, 2],
+      [5, 4, 3, 2, 1, 0],
+    ],
+    [
+      [3, 0, 2],
+      [2, 0, 1],
+    ],
+  ])('shape %o, permutation %o, with its gradient', (shape, perm) => {
+    const random = numbers(shape.length * 17 + perm[0]);
+    expectLikeCpu('transpose', { x: input(random, ...shape) }, (t) => [
+      tf.transpose(t.x, perm),
+      ...tf.grads((x) => tf.sum(tf.mul(tf.transpose(x, perm), tf.transpose(x, perm))))([t.x]),
+    ]);
+  });
+});
+
 describe('threads and instruction sets', () => {
   const status = nativeBackendStatus();
   afterEach(() => {

@@ -65,7 +65,10 @@ describe('the fused SGD kernel', () => {
   it('updates in place when the variable owns its storage, and returns new tensors when it shares it', () => {
     const settings = { ...SETTINGS[0], first: true };
     // Made inside tidy, so the variables end up the only owners of their storage.
-    const [owned, ownedBuffer] = tf.tidy(() => [tf.variable(tf.tensor1d(PARAM)), tf.variable(tf.zeros([PARAM.length]))]);
+    const [owned, ownedBuffer] = tf.tidy(() => [
+      tf.variable(tf.tensor1d(PARAM)),
+      tf.variable(tf.zeros([PARAM.length])),
+    ]);
     const grad = tf.tensor1d(GRADS[0]);
     const storage = owned.dataSync();
     run(owned, ownedBuffer, grad, settings);

@@ -10,10 +10,11 @@ import { UsageError } from '../errors.js';
 import { createOutput } from '../output.js';
 import { modelFrom } from '../setup.js';
 
-export const BENCH_HELP = `Usage: alexnet bench [--model alexnet_v2] [--batch-size 32[,128]] [--steps 5] [--image-size 224] [--backend auto] [--json]
+export const BENCH_HELP = `Usage: alexnet bench [--model alexnet_v2] [--batch-size 32[,128]] [--steps 5] [--image-size 224] [--backend auto] [--json] [--profile]
 
 Forward and training images/s of a model on the chosen backend (random data, one SGD step per training step).
 --json prints { backend, model, batchSize, forward: { imagesPerSecond }, train: { imagesPerSecond }, peakRssMB } per batch size.
+--profile adds one profiled training step: the time of each TF.js kernel, largest first.
 `;
 
 export async function bench(argv: string[]): Promise<number> {
@@ -23,6 +24,7 @@ export async function bench(argv: string[]): Promise<number> {
     steps: { type: 'string' },
     'image-size': { type: 'string' },
     'adaptive-pool': { type: 'boolean' },
+    profile: { type: 'boolean' },
   });
   if (values.help) return help(BENCH_HELP);
   const backend = await selectBackend((values.backend as never) ?? 'auto');
@@ -57,7 +59,7 @@ export async function bench(argv: string[]): Promise<number> {
     model.eval();
     const forward = await time(() => tf.tidy(() => model.forward(x)));
     model.train();
-    const train = await time(() => {
+    const trainStep = () => {
       const { value, grads } = tf.variableGrads(
         () => softmaxCrossEntropy(model.forward(x), labels),
         parameters.map(([, v]) => v),
@@ -65,7 +67,9 @@ export async function bench(argv: string[]): Promise<number> {
       optimizer.step(Object.fromEntries(Object.entries(grads).map(([id, g]) => [nameOf.get(id) as string, g])));
       tf.dispose(Object.values(grads));
       return value;
-    });
+    };
+    const train = await time(trainStep);
+    const kernels = values.profile ? await profileKernels(trainStep) : undefined;
     tf.dispose([x, labels]);
     const result = {
       backend: backend.name,
@@ -76,6 +80,7 @@ export async function bench(argv: string[]): Promise<number> {
       forward: { imagesPerSecond: forward },
       train: { imagesPerSecond: train },
       peakRssMB: process.resourceUsage().maxRSS / 1024,
+      ...(kernels ? { kernels } : {}),
     };
     results.push(result);
     if (values.json) createOutput({}).json(result);
@@ -83,11 +88,35 @@ export async function bench(argv: string[]): Promise<number> {
       process.stdout.write(
         `${name} on ${backend.name} (${backend.device}), batch ${batchSize}, ${side}x${side}: forward ${forward.toFixed(2)} img/s, training ${train.toFixed(2)} img/s, peak RSS ${result.peakRssMB.toFixed(0)} MB\n`,
       );
+      if (kernels) {
+        const total = kernels.reduce((sum, k) => sum + k.ms, 0);
+        process.stdout.write(`one training step by kernel (${total.toFixed(0)} ms in kernels):\n`);
+        for (const k of kernels.slice(0, 15)) {
+          process.stdout.write(`  ${k.name.padEnd(28)} ${k.ms.toFixed(1).padStart(8)} ms  ${k.calls} calls\n`);
+        }
+      }
     }
   }
   optimizer.dispose();
   model.dispose();
   return 0;
+}
+
+/** Runs one step under tf.profile and sums each kernel's time (the ops' wrapper entries, `*__op`, are left out). */
+async function profileKernels(step: () => tf.Tensor): Promise<Array<{ name: string; ms: number; calls: number }>> {
+  const info = await tf.profile(() => {
+    step().dispose();
+  });
+  const byName = new Map<string, { ms: number; calls: number }>();
+  for (const kernel of info.kernels) {
+    if (kernel.name.endsWith('__op')) continue;
+    const ms = await kernel.kernelTimeMs;
+    const entry = byName.get(kernel.name) ?? { ms: 0, calls: 0 };
+    entry.ms += typeof ms === 'number' ? ms : 0;
+    entry.calls += 1;
+    byName.set(kernel.name, entry);
+  }
+  return [...byName].map(([name, e]) => ({ name, ...e })).sort((a, b) => b.ms - a.ms);
 }
 
 export const CONVERT_HELP = `Usage: alexnet convert <input> <output> [--model <name>]

@@ -1,6 +1,6 @@
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
-import { allFloat32, type KernelContext, nativeShape, output, valuesOf } from './shared.js';
+import { allFloat32, allocate, type KernelContext, nativeShape, output, valuesOf } from './shared.js';
 
 type Args = Parameters<tf.KernelFunc>[0];
 
@@ -39,7 +39,7 @@ function convolve(
     (activation === 'linear' || activation === 'relu') &&
     (bias === undefined || tf.util.sizeFromShape(bias.shape) === info.outChannels);
   if (!supported || !x || !filter) return context.fallback(kernelName, args);
-  const y = new Float32Array(tf.util.sizeFromShape(info.outShape));
+  const y = allocate(backend, tf.util.sizeFromShape(info.outShape));
   context.addon.conv2d(
     nativeShape(info),
     valuesOf(backend, x),
@@ -66,7 +66,7 @@ function backpropInput(args: Args, context: KernelContext): tf.TensorInfo | tf.T
     false,
     'channelsLast',
   );
-  const dx = new Float32Array(tf.util.sizeFromShape(info.inShape));
+  const dx = allocate(backend, tf.util.sizeFromShape(info.inShape));
   context.addon.conv2dBackpropInput(nativeShape(info), valuesOf(backend, dy), valuesOf(backend, filter), dx);
   return output(backend, info.inShape, dx);
 }
@@ -86,7 +86,7 @@ function backpropFilter(args: Args, context: KernelContext): tf.TensorInfo | tf.
     false,
     'channelsLast',
   );
-  const dw = new Float32Array(tf.util.sizeFromShape(info.filterShape));
+  const dw = allocate(backend, tf.util.sizeFromShape(info.filterShape));
   context.addon.conv2dBackpropFilter(nativeShape(info), valuesOf(backend, x), valuesOf(backend, dy), dw);
   return output(backend, info.filterShape, dw);
 }

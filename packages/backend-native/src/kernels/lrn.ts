@@ -1,6 +1,6 @@
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
-import { allFloat32, type KernelContext, output, valuesOf } from './shared.js';
+import { allFloat32, allocate, type KernelContext, output, valuesOf } from './shared.js';
 
 type Args = Parameters<tf.KernelFunc>[0];
 
@@ -10,7 +10,7 @@ function lrn(args: Args, context: KernelContext): tf.TensorInfo | tf.TensorInfo[
   const { x } = args.inputs as Record<string, tf.TensorInfo>;
   if (!allFloat32(x) || x.shape.length !== 4) return context.fallback('LRN', args);
   const { depthRadius, bias, alpha, beta } = args.attrs as unknown as tf.LRNAttrs;
-  const y = new Float32Array(tf.util.sizeFromShape(x.shape));
+  const y = allocate(backend, tf.util.sizeFromShape(x.shape));
   context.addon.lrn(x.shape[3], depthRadius, bias, alpha, beta, valuesOf(backend, x), y);
   return output(backend, x.shape, y);
 }
@@ -20,7 +20,7 @@ function lrnGrad(args: Args, context: KernelContext): tf.TensorInfo | tf.TensorI
   const { x, y, dy } = args.inputs as Record<string, tf.TensorInfo>;
   if (!allFloat32(x, y, dy) || x.shape.length !== 4) return context.fallback('LRNGrad', args);
   const { depthRadius, bias, alpha, beta } = args.attrs as unknown as tf.LRNGradAttrs;
-  const dx = new Float32Array(tf.util.sizeFromShape(x.shape));
+  const dx = allocate(backend, tf.util.sizeFromShape(x.shape));
   context.addon.lrnGrad(
     x.shape[3],
     depthRadius,

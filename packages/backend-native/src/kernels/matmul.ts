@@ -1,6 +1,6 @@
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
-import { allFloat32, type KernelContext, output, valuesOf } from './shared.js';
+import { allFloat32, allocate, type KernelContext, output, valuesOf } from './shared.js';
 
 type Args = Parameters<tf.KernelFunc>[0];
 
@@ -44,7 +44,7 @@ function multiply(
   const batches = Math.max(countA, countB);
   const aValues = valuesOf(backend, a);
   const bValues = valuesOf(backend, b);
-  const c = new Float32Array(batches * m * n);
+  const c = allocate(backend, batches * m * n);
   for (let i = 0; i < batches; i++) {
     const aOffset = countA === 1 ? 0 : i * m * k;
     const bOffset = countB === 1 ? 0 : i * k * n;

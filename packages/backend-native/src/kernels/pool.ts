@@ -1,6 +1,6 @@
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
-import { allFloat32, type KernelContext, nativeShape, output, valuesOf } from './shared.js';
+import { allFloat32, allocate, type KernelContext, nativeShape, output, valuesOf } from './shared.js';
 
 type Args = Parameters<tf.KernelFunc>[0];
 
@@ -20,7 +20,7 @@ function maxPool(args: Args, context: KernelContext): tf.TensorInfo | tf.TensorI
   const { x } = args.inputs as Record<string, tf.TensorInfo>;
   if (!allFloat32(x)) return context.fallback('MaxPool', args);
   const info = poolInfo(x, args.attrs as unknown as tf.MaxPoolAttrs);
-  const y = new Float32Array(tf.util.sizeFromShape(info.outShape));
+  const y = allocate(backend, tf.util.sizeFromShape(info.outShape));
   context.addon.maxPool(nativeShape(info), valuesOf(backend, x), y);
   return output(backend, info.outShape, y);
 }
@@ -31,7 +31,7 @@ function maxPoolGrad(args: Args, context: KernelContext): tf.TensorInfo | tf.Ten
   const { dy, input } = args.inputs as Record<string, tf.TensorInfo>;
   if (!allFloat32(dy, input)) return context.fallback('MaxPoolGrad', args);
   const info = poolInfo(input, args.attrs as unknown as tf.MaxPoolAttrs);
-  const dx = new Float32Array(tf.util.sizeFromShape(input.shape));
+  const dx = allocate(backend, tf.util.sizeFromShape(input.shape));
   context.addon.maxPoolGrad(nativeShape(info), valuesOf(backend, input), valuesOf(backend, dy), dx);
   return output(backend, input.shape, dx);
 }

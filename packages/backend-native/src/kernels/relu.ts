@@ -1,6 +1,6 @@
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
-import { allFloat32, type KernelContext, output, valuesOf } from './shared.js';
+import { allFloat32, allocate, type KernelContext, output, valuesOf } from './shared.js';
 
 type Args = Parameters<tf.KernelFunc>[0];
 
@@ -14,7 +14,7 @@ function relu(args: Args, context: KernelContext): tf.TensorInfo | tf.TensorInfo
   const backend = args.backend as MathBackendCPU;
   const { x } = args.inputs as Record<string, tf.TensorInfo>;
   if (!allFloat32(x)) return context.fallback('Relu', args);
-  const y = new Float32Array(tf.util.sizeFromShape(x.shape));
+  const y = allocate(backend, tf.util.sizeFromShape(x.shape));
   context.addon.relu(valuesOf(backend, x), y);
   return output(backend, x.shape, y);
 }
@@ -23,7 +23,7 @@ function relu(args: Args, context: KernelContext): tf.TensorInfo | tf.TensorInfo
 function reluGrad(args: Args, context: KernelContext): tf.TensorInfo {
   const backend = args.backend as MathBackendCPU;
   const { x, dy } = args.inputs as Record<string, tf.TensorInfo>;
-  const dx = new Float32Array(tf.util.sizeFromShape(x.shape));
+  const dx = allocate(backend, tf.util.sizeFromShape(x.shape));
   context.addon.reluGrad(valuesOf(backend, x), valuesOf(backend, dy), dx);
   return output(backend, x.shape, dx);
 }

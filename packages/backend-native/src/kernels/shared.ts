@@ -14,6 +14,12 @@ export function valuesOf(backend: MathBackendCPU, t: tf.TensorInfo): Float32Arra
   return backend.data.get(t.dataId).values as Float32Array;
 }
 
+/** An output array of `length` floats, recycled where the backend pools them. The kernel must write all of it. */
+export function allocate(backend: MathBackendCPU, length: number): Float32Array {
+  const pool = (backend as { pool?: { take(length: number): Float32Array } }).pool;
+  return pool ? pool.take(length) : new Float32Array(length);
+}
+
 /** A new float32 tensor over `values`. */
 export function output(backend: MathBackendCPU, shape: number[], values: Float32Array): tf.TensorInfo {
   return backend.makeTensorInfo(shape, 'float32', values);

@@ -1,6 +1,6 @@
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
-import { type KernelContext, output, valuesOf } from './shared.js';
+import { allocate, type KernelContext, output, valuesOf } from './shared.js';
 
 type Args = Parameters<tf.KernelFunc>[0];
 
@@ -8,7 +8,8 @@ type Args = Parameters<tf.KernelFunc>[0];
  * Sum over leading or trailing axes without a transpose. The CPU kernel first transposes the reduced axes to the
  * end, which for a bias gradient (a [batch, h, w, channels] gradient summed to [channels]) costs far more than the
  * sum; here the leading-axes case sums rows into one row in memory order. Float64 accumulators, like the CPU
- * kernel. Other axis sets and non-float32 tensors go to the CPU kernel.
+ * kernel; the leading-axes case natively over the threads. Other axis sets and non-float32 tensors go to the CPU
+ * kernel.
  */
 function sum(args: Args, context: KernelContext): tf.TensorInfo | tf.TensorInfo[] {
   const backend = args.backend as MathBackendCPU;
@@ -25,14 +26,9 @@ function sum(args: Args, context: KernelContext): tf.TensorInfo | tf.TensorInfo[
   const reduced = tf.util.sizeFromShape(axes.map((a) => x.shape[a]));
   const kept =
     reduced === 0 ? tf.util.sizeFromShape(x.shape.filter((_, i) => !axes.includes(i))) : values.length / reduced;
-  const result = new Float32Array(kept);
+  const result = allocate(backend, kept);
   if (leading) {
-    const acc = new Float64Array(kept);
-    for (let row = 0; row < reduced; row++) {
-      const base = row * kept;
-      for (let j = 0; j < kept; j++) acc[j] += values[base + j];
-    }
-    result.set(acc);
+    if (kept > 0) context.addon.columnSum(values, result);
   } else {
     for (let i = 0; i < kept; i++) {
       let acc = 0;
@@ -47,7 +43,23 @@ function sum(args: Args, context: KernelContext): tf.TensorInfo | tf.TensorInfo[
   return output(backend, shape, result);
 }
 
-/** Sum along leading or trailing axes. */
-export function reduceKernels(context: KernelContext): Record<string, tf.KernelFunc> {
-  return { Sum: (args) => sum(args, context) };
+/** Transposes float32 tensors of rank 1 to 6 natively (the CPU kernel computes every index in JavaScript). */
+function transpose(args: Args, context: KernelContext): tf.TensorInfo | tf.TensorInfo[] {
+  const backend = args.backend as MathBackendCPU;
+  const { x } = args.inputs as Record<string, tf.TensorInfo>;
+  const { perm } = args.attrs as unknown as tf.TransposeAttrs;
+  if (x.dtype !== 'float32' || x.shape.length < 1 || x.shape.length > 6) return context.fallback('Transpose', args);
+  const out = allocate(backend, tf.util.sizeFromShape(x.shape));
+  if (out.length > 0)
+    context.addon.transpose(valuesOf(backend, x), Int32Array.from(x.shape), Int32Array.from(perm), out);
+  return output(
+    backend,
+    perm.map((p) => x.shape[p]),
+    out,
+  );
+}
+
+/** Sums along leading or trailing axes, and transposes. */
+export function sumTransposeKernels(context: KernelContext): Record<string, tf.KernelFunc> {
+  return { Sum: (args) => sum(args, context), Transpose: (args) => transpose(args, context) };
 }
