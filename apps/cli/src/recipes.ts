@@ -95,21 +95,26 @@ export const RECIPES: Record<TrainConfig['recipe'], Partial<TrainConfig>> = {
 
 /**
  * The embedded default (`alexnet train` with no --data): the real V2 network (adaptive pooling so it takes small
- * images) on the synthetic shapes, sized to finish in a few minutes on a 2-core CPU.
+ * images) on the synthetic shapes, sized to finish within 5 minutes on a 2-core CPU with the native backend. Measured
+ * there: 15 epochs of 1,200 images at about 75 images/s (4 min 40 s with validation and checkpoints), 91% validation
+ * top-1 at the end (94% after a 16th epoch). Without batch normalisation AlexNet needs a few hundred steps before it
+ * starts to learn, hence the 300 images a class.
  */
 export const EMBEDDED: Partial<TrainConfig> = {
-  epochs: 6,
-  batchSize: 16,
+  epochs: 15,
+  batchSize: 32,
   imageSize: 64,
   adaptivePool: true,
   // PyTorch's default init shrinks AlexNet's activations ~1e-2 by the logits: too slow a start for a demo.
   init: 'kaiming',
   lr: 0.005,
-  lrPatience: 2,
+  // A tenth of the rate for the last epochs, so the final accuracy does not hang on one noisy epoch.
+  scheduler: 'step',
+  lrStep: 13,
   validateFirst: false,
 };
 
-export const SYNTHETIC = { classes: 4, trainPerClass: 48, valPerClass: 16, seed: 0 } as const;
+export const SYNTHETIC = { classes: 4, trainPerClass: 300, valPerClass: 50, seed: 0 } as const;
 
 /** Where the synthetic dataset is cached. */
 export function cacheDir(): string {

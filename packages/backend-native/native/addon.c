@@ -263,6 +263,33 @@ static napi_value transpose_fn(napi_env env, napi_callback_info cb) {
   return undefined(env);
 }
 
+/* binary(op, a, b, out): out[i] = a[i % a.length] op b[i % b.length]; 0 add, 1 subtract, 2 multiply. */
+static napi_value binary_fn(napi_env env, napi_callback_info cb) {
+  napi_value argv[4];
+  args_of(env, cb, argv, 4);
+  size_t na, nb, n;
+  float *a = floats(env, argv[1], "a", &na, 0), *b = floats(env, argv[2], "b", &nb, 0),
+        *out = floats(env, argv[3], "out", &n, 0);
+  if (!a || !b || !out) return NULL;
+  int op = (int)number(env, argv[0]);
+  if (op < 0 || op > 2) return fail(env, "binary: op must be 0 (add), 1 (subtract) or 2 (multiply)");
+  if (na == 0 || nb == 0 || n % na != 0 || n % nb != 0) return fail(env, "binary: a and b lengths must divide out's");
+  binary_op(op, (long)n, a, (long)na, b, (long)nb, out);
+  return undefined(env);
+}
+
+/* step(x, alpha, out) */
+static napi_value step_fn(napi_env env, napi_callback_info cb) {
+  napi_value argv[3];
+  args_of(env, cb, argv, 3);
+  size_t n, m;
+  float *x = floats(env, argv[0], "x", &n, 0), *out = floats(env, argv[2], "out", &m, 0);
+  if (!x || !out) return NULL;
+  if (m != n) return fail(env, "step: x and out differ in length");
+  step_forward((long)n, x, (float)number(env, argv[1]), out);
+  return undefined(env);
+}
+
 static napi_value relu(napi_env env, napi_callback_info cb) {
   napi_value argv[2];
   args_of(env, cb, argv, 2);
@@ -317,6 +344,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"lrnGrad", NULL, lrn_grad, NULL, NULL, NULL, napi_default, NULL},
       {"columnSum", NULL, column_sum_fn, NULL, NULL, NULL, napi_default, NULL},
       {"transpose", NULL, transpose_fn, NULL, NULL, NULL, napi_default, NULL},
+      {"binary", NULL, binary_fn, NULL, NULL, NULL, napi_default, NULL},
+      {"step", NULL, step_fn, NULL, NULL, NULL, napi_default, NULL},
       {"relu", NULL, relu, NULL, NULL, NULL, napi_default, NULL},
       {"reluGrad", NULL, relu_grad, NULL, NULL, NULL, napi_default, NULL},
       {"sgd", NULL, sgd, NULL, NULL, NULL, napi_default, NULL},

@@ -57,6 +57,12 @@ void column_sum(long rows, int cols, const float *x, float *out);
 /* Permutes the axes of x (shape[rank]) into out: output axis a is input axis perm[a]. Rank 1 to 6; 0 otherwise. */
 int transpose(int rank, const long *shape, const int *perm, const float *x, float *out);
 
+/* out[i] = a[i % na] op b[i % nb] for i < n (op 0 add, 1 subtract, 2 multiply); na and nb divide n. */
+void binary_op(int op, long n, const float *a, long na, const float *b, long nb, float *out);
+
+/* out = x > 0 ? 1 : alpha (NaN stays NaN): TF.js's Step, the fused ReLU's gradient mask. */
+void step_forward(long n, const float *x, float alpha, float *out);
+
 void relu_forward(long n, const float *x, float *y);
 void relu_backward(long n, const float *y, const float *dy, float *dx);
 

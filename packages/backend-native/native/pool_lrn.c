@@ -212,6 +212,25 @@ static void relu_grad_range(void *ctx, long begin, long end) {
   for (long i = begin; i < end; i++) job->out[i] = job->a[i] > 0.f ? job->b[i] : 0.f;
 }
 
+typedef struct {
+  const float *x;
+  float alpha;
+  float *out;
+} step_job;
+
+static void step_range(void *ctx, long begin, long end) {
+  const step_job *j = ctx;
+  for (long i = begin; i < end; i++) {
+    float v = j->x[i];
+    j->out[i] = v != v ? v : v > 0.f ? 1.f : j->alpha;
+  }
+}
+
+void step_forward(long n, const float *x, float alpha, float *out) {
+  step_job job = {x, alpha, out};
+  parallel_range(n, 1 << 16, step_range, &job);
+}
+
 void relu_forward(long n, const float *x, float *y) {
   pair_job job = {x, NULL, y};
   parallel_range(n, 1 << 16, relu_range, &job);
@@ -346,4 +365,41 @@ int transpose(int rank, const long *shape, const int *perm, const float *x, floa
   if (job.out_shape[rank - 1] == 0) return 1;
   parallel_range(rows, 1024, transpose_rows, &job);
   return 1;
+}
+
+/* ---- element-wise add, subtract, multiply; an operand shorter than the output repeats (scalar, bias row) ---- */
+
+typedef struct {
+  int op;
+  const float *a, *b;
+  long na, nb;
+  float *out;
+} binary_job;
+
+static void binary_range(void *ctx, long begin, long end) {
+  const binary_job *j = ctx;
+  const float *a = j->a, *b = j->b;
+  float *out = j->out;
+  if (j->na == j->nb) {
+    /* The common case (same shapes) as plain loops the compiler vectorises. */
+    if (j->op == 0)
+      for (long i = begin; i < end; i++) out[i] = a[i] + b[i];
+    else if (j->op == 1)
+      for (long i = begin; i < end; i++) out[i] = a[i] - b[i];
+    else
+      for (long i = begin; i < end; i++) out[i] = a[i] * b[i];
+    return;
+  }
+  long ia = begin % j->na, ib = begin % j->nb;
+  for (long i = begin; i < end; i++) {
+    float x = a[ia], y = b[ib];
+    out[i] = j->op == 0 ? x + y : j->op == 1 ? x - y : x * y;
+    if (++ia == j->na) ia = 0;
+    if (++ib == j->nb) ib = 0;
+  }
+}
+
+void binary_op(int op, long n, const float *a, long na, const float *b, long nb, float *out) {
+  binary_job job = {op, a, b, na, nb, out};
+  parallel_range(n, 1 << 16, binary_range, &job);
 }

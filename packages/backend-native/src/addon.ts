@@ -53,6 +53,8 @@ export interface NativeAddon {
   ): void;
   columnSum(x: Float32Array, out: Float32Array): void;
   transpose(x: Float32Array, shape: Int32Array, perm: Int32Array, out: Float32Array): void;
+  binary(op: 0 | 1 | 2, a: Float32Array, b: Float32Array, out: Float32Array): void;
+  step(x: Float32Array, alpha: number, out: Float32Array): void;
   relu(x: Float32Array, y: Float32Array): void;
   reluGrad(x: Float32Array, dy: Float32Array, dx: Float32Array): void;
   sgd(

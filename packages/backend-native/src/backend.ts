@@ -1,6 +1,7 @@
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { loadAddon, type NativeAddon } from './addon.js';
+import { binaryKernels } from './kernels/binary.js';
 import { convKernels } from './kernels/conv.js';
 import { lrnKernels } from './kernels/lrn.js';
 import { matMulKernels } from './kernels/matmul.js';
@@ -67,6 +68,7 @@ class NativeBackend extends MathBackendCPU {
 function nativeKernels(context: KernelContext): Record<string, tf.KernelFunc> {
   return {
     ...convKernels(context),
+    ...binaryKernels(context),
     ...matMulKernels(context),
     ...poolKernels(context),
     ...lrnKernels(context),

@@ -13,6 +13,7 @@
  */
 import { registerNativeBackend } from './backend.js';
 
+export { type AddonLoad, loadAddon, type NativeAddon } from './addon.js';
 export {
   BACKEND_NAME,
   type NativeBackendStatus,

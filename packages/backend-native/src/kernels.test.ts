@@ -260,6 +260,8 @@ describe('pooling, LRN, ReLU and sums match the CPU backend', () => {
         ),
       )([t.x]),
       tf.cast(tf.relu(tf.cast(t.x, 'int32')), 'float32'),
+      tf.step(t.x),
+      tf.step(tf.div(t.x, tf.sub(t.x, t.x)), 0.25), // NaN and +-Infinity
     ]);
   });
 
@@ -277,6 +279,37 @@ describe('pooling, LRN, ReLU and sums match the CPU backend', () => {
     expectLikeCpu('sum', { x: input(random, ...(shape as number[])) }, (t) => [
       tf.sum(t.x, axes as number[], keepDims as boolean),
       tf.cast(tf.sum(tf.cast(tf.mul(t.x, 10), 'int32'), axes as number[]), 'float32'),
+    ]);
+  });
+});
+
+describe('element-wise add, subtract and multiply match the CPU backend', () => {
+  it.each([
+    [
+      [4, 5],
+      [4, 5],
+    ],
+    [[3, 4, 6], []],
+    [[], [2, 3]],
+    [[2, 3, 4, 5], [5]],
+    [[5], [2, 3, 4, 5]],
+    [
+      [2, 3, 4, 5],
+      [1, 4, 5],
+    ],
+    [
+      [2, 3, 4, 5],
+      [3, 1, 5],
+    ],
+    [[1000, 70], [70]],
+  ])('%o with %o, with gradients', (aShape, bShape) => {
+    const random = numbers(aShape.length * 7 + bShape.length);
+    const inputs = { a: input(random, ...(aShape as number[])), b: input(random, ...(bShape as number[])) };
+    expectLikeCpu('binary', inputs, (t) => [
+      tf.add(t.a, t.b),
+      tf.sub(t.a, t.b),
+      tf.mul(t.a, t.b),
+      ...tf.grads((a, b) => tf.sum(tf.mul(tf.sub(tf.add(a, b), b), tf.mul(a, b))))([t.a, t.b]),
     ]);
   });
 });
@@ -314,6 +347,17 @@ describe('transposes match the CPU backend', () => {
       tf.transpose(t.x, perm),
       ...tf.grads((x) => tf.sum(tf.mul(tf.transpose(x, perm), tf.transpose(x, perm))))([t.x]),
     ]);
+  });
+});
+
+describe('inputs the CPU backend stores in other array types', () => {
+  it('reads float32 tensors whose values are a plain array', () => {
+    const backend = tf.backend() as unknown as { makeTensorInfo(s: number[], d: string, v: unknown): tf.TensorInfo };
+    const info = backend.makeTensorInfo([2, 3], 'float32', [1, -2, 3, -4, 5, -6]);
+    const t = tf.engine().makeTensorFromTensorInfo(info);
+    expect(Array.from(tf.sum(t, 0).dataSync())).toEqual([-3, 3, -3]);
+    expect(Array.from(tf.relu(t).dataSync())).toEqual([1, 0, 3, 0, 5, 0]);
+    t.dispose();
   });
 });
 

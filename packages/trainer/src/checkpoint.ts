@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { link, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { fromStateDict, type RawTensors, readSafetensors, toStateDict, writeSafetensors } from '@alexnet/layers';
 import * as tf from '@tensorflow/tfjs-core';
@@ -36,10 +36,11 @@ const BUFFER_SUFFIX = '.momentum_buffer';
  * Writes a checkpoint as one `.safetensors` file: model weights under `model.` (PyTorch layouts when the model has
  * a state dict), momentum buffers under `optimizer.<name>.momentum_buffer`, and the {@link TrainingState} as JSON
  * metadata (`checkpoint`), plus any `extraMetadata` (for example the model's name and preprocessing). The file is
- * written to a temporary name and renamed, so a crash never leaves a truncated checkpoint.
+ * written to a temporary name and renamed, so a crash never leaves a truncated checkpoint. Given several paths (the
+ * last and the best checkpoint of an epoch), it serialises once and writes each.
  */
 export async function saveCheckpoint(
-  path: string,
+  path: string | string[],
   model: CheckpointableModel,
   optimizer: SGD,
   state: Omit<TrainingState, 'optimizer'>,
@@ -58,7 +59,9 @@ export async function saveCheckpoint(
     }
     const full: TrainingState = { ...state, optimizer: optimizerState.paramGroups };
     const bytes = writeSafetensors(tensors, { ...extraMetadata, checkpoint: JSON.stringify(full) });
-    await writeAtomically(path, bytes);
+    const [first, ...others] = Array.isArray(path) ? path : [path];
+    await writeAtomically(first, bytes);
+    for (const other of others) await linkAtomically(first, other, bytes);
   } finally {
     tf.dispose(Object.values(weights));
     tf.dispose(Object.values(optimizerState.state).map((s) => s.momentumBuffer));
@@ -116,6 +119,21 @@ export function restoreCheckpoint(
     });
   } finally {
     tf.dispose([...Object.values(weights), ...Object.values(buffers)]);
+  }
+}
+
+/**
+ * Makes `path` a second name of the file `existing` (a hard link: no copy, and replacing `existing` later leaves it
+ * as it is), atomically; where the file system has no hard links, writes `data` there instead.
+ */
+async function linkAtomically(existing: string, path: string, data: Uint8Array): Promise<void> {
+  const temporary = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    await link(existing, temporary);
+    await rename(temporary, path);
+  } catch {
+    await rm(temporary, { force: true });
+    await writeAtomically(path, data);
   }
 }
 

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -63,6 +63,9 @@ describe('fit', () => {
     const best = await readCheckpoint(join(dir, 'best.safetensors'));
     expect(best.state.epoch).toBe(result.best?.epoch);
     expect(result.best?.metric).toBe('val.top1');
+    // Written once per epoch: an improving epoch's best checkpoint is a second name of its last one.
+    const sameFile = statSync(join(dir, 'best.safetensors')).ino === statSync(join(dir, 'last.safetensors')).ino;
+    expect(sameFile).toBe(result.best?.epoch === 6);
     optimizer.dispose();
     model.dispose();
   });

@@ -178,7 +178,8 @@ export async function fit(options: FitOptions): Promise<FitResult> {
     config: options.config ?? {},
     history: run.history,
   });
-  const save = (path: string) => saveCheckpoint(path, model, optimizer, checkpointState(), options.weightsMetadata);
+  const save = (path: string | string[]) =>
+    saveCheckpoint(path, model, optimizer, checkpointState(), options.weightsMetadata);
 
   const controller = new AbortController();
   const abort = () => controller.abort();
@@ -312,9 +313,10 @@ export async function fit(options: FitOptions): Promise<FitResult> {
         (run.best === null || (higherIsBetter ? monitored > run.best.value : monitored < run.best.value));
       if (improved) run.best = { metric: monitor, value: monitored, epoch };
       if (dir && lastPath) {
-        await save(lastPath);
-        if (improved) await save(join(dir, 'best.safetensors'));
-        if (options.keepEveryEpoch) await save(join(dir, `epoch-${epoch}.safetensors`));
+        const paths = [lastPath];
+        if (improved) paths.push(join(dir, 'best.safetensors'));
+        if (options.keepEveryEpoch) paths.push(join(dir, `epoch-${epoch}.safetensors`));
+        await save(paths);
       }
       await log(record);
       options.onEpochEnd?.(record);

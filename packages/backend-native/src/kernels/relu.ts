@@ -28,10 +28,21 @@ function reluGrad(args: Args, context: KernelContext): tf.TensorInfo {
   return output(backend, x.shape, dx);
 }
 
-/** Native Relu and the ReLU gradient. */
+/** TF.js's Step: 1 where x > 0, else `alpha` (NaN stays NaN); the mask of a fused ReLU's gradient. */
+function step(args: Args, context: KernelContext): tf.TensorInfo | tf.TensorInfo[] {
+  const backend = args.backend as MathBackendCPU;
+  const { x } = args.inputs as Record<string, tf.TensorInfo>;
+  if (!allFloat32(x)) return context.fallback('Step', args);
+  const out = allocate(backend, tf.util.sizeFromShape(x.shape));
+  context.addon.step(valuesOf(backend, x), (args.attrs as unknown as tf.StepAttrs).alpha, out);
+  return output(backend, x.shape, out);
+}
+
+/** Native Relu, the ReLU gradient and Step. */
 export function reluKernels(context: KernelContext): Record<string, tf.KernelFunc> {
   return {
     Relu: (args) => relu(args, context),
+    Step: (args) => step(args, context),
     [RELU_GRAD]: (args) => reluGrad(args, context),
   };
 }

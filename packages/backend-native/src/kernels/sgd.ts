@@ -39,7 +39,9 @@ function fusedSgd(args: Parameters<tf.KernelFunc>[0], context: KernelContext): t
     }
   }
   // In place only where nothing else (a clone, a reshape, a snapshot) shares the storage.
-  const inPlace = backend.refCount(param.dataId) === 1 && (!buffer || backend.refCount(buffer.dataId) === 1);
+  const ownsStorage = (t: tf.TensorInfo) =>
+    backend.refCount(t.dataId) === 1 && backend.data.get(t.dataId).values instanceof Float32Array;
+  const inPlace = ownsStorage(param) && (!buffer || ownsStorage(buffer));
   const paramValues = inPlace ? valuesOf(backend, param) : valuesOf(backend, param).slice();
   const bufferValues = buffer ? (inPlace ? valuesOf(backend, buffer) : valuesOf(backend, buffer).slice()) : null;
   context.addon.sgd(

@@ -9,9 +9,13 @@ export interface KernelContext {
   fallback(kernelName: string, args: Parameters<tf.KernelFunc>[0]): tf.TensorInfo | tf.TensorInfo[];
 }
 
-/** A tensor's values, which the native backend keeps exactly as the CPU backend does. */
+/**
+ * A float32 tensor's values, which the native backend keeps exactly as the CPU backend does. Some CPU kernels store
+ * float32 results in other array types (a plain array, a Float64Array); those are copied for the native code.
+ */
 export function valuesOf(backend: MathBackendCPU, t: tf.TensorInfo): Float32Array {
-  return backend.data.get(t.dataId).values as Float32Array;
+  const values = backend.data.get(t.dataId).values;
+  return values instanceof Float32Array ? values : Float32Array.from(values as ArrayLike<number>);
 }
 
 /** An output array of `length` floats, recycled where the backend pools them. The kernel must write all of it. */

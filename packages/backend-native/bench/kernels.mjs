@@ -1,0 +1,44 @@
+#!/usr/bin/env node
+// `pnpm --filter @alexnet/tfjs-backend-native bench`: GFLOP/s of the native matrix product on the shapes AlexNet's
+// layers reduce to, for each instruction set this CPU has, on one thread and on all of them.
+import { availableParallelism } from 'node:os';
+import { loadAddon } from '../dist/index.js';
+
+const load = loadAddon();
+if (!load.addon) {
+  console.error(load.reason);
+  process.exit(1);
+}
+const { addon } = load;
+const cores = availableParallelism();
+const shapes = [
+  ['square 1024', 1024, 1024, 1024],
+  ['conv1 forward (V2, one image)', 3025, 64, 363],
+  ['conv2 forward (V2, one image)', 729, 192, 1600],
+  ['conv4 forward (V2, one image)', 169, 384, 3456],
+  ['fc1 forward (batch 32)', 32, 4096, 9216],
+  ['fc1 weight gradient (batch 32)', 9216, 4096, 32],
+];
+const random = (n) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 12.9898) * 0.5);
+
+console.log(`native matrix product, GFLOP/s (${cores} cores)`);
+console.log(`${'shape'.padEnd(34)} ${'isa'.padEnd(7)} ${'1 thread'.padStart(9)} ${`${cores} threads`.padStart(10)}`);
+for (const isa of ['avx512', 'avx2', 'sse']) {
+  if (!addon.setIsa(isa)) continue;
+  for (const [name, m, n, k] of shapes) {
+    const a = random(m * k);
+    const b = random(k * n);
+    const c = new Float32Array(m * n);
+    const rate = (threads) => {
+      addon.setThreads(threads);
+      addon.gemm(a, b, c, m, n, k, false, false, false);
+      const reps = Math.max(2, Math.round(2e9 / (2 * m * n * k)));
+      const start = performance.now();
+      for (let r = 0; r < reps; r++) addon.gemm(a, b, c, m, n, k, false, false, false);
+      return (2 * m * n * k * reps) / ((performance.now() - start) / 1000) / 1e9;
+    };
+    console.log(
+      `${name.padEnd(34)} ${isa.padEnd(7)} ${rate(1).toFixed(1).padStart(9)} ${rate(cores).toFixed(1).padStart(10)}`,
+    );
+  }
+}
