@@ -87,6 +87,18 @@ const { history } = await fit({ model: net, optimizer: new SGD(net, { lr: 0.01 }
 await loader.close();
 if (history[0].train.count !== 12) throw new Error('expected 12 training images, got ' + history[0].train.count);
 console.log('esm: imagenet-data worker threads and trainer OK');
+
+// The native backend from its tarball: the prebuilt addon loads, and a V2 forward pass equals the CPU backend's.
+const native = await import('@alexnet/tfjs-backend-native');
+const status = native.nativeBackendStatus();
+if (!status.available) throw new Error('native backend: ' + status.reason);
+await tf.setBackend('native');
+// A model made on this backend (the same seed, so the same weights): tensors moved from another backend inside a
+// custom-gradient op trip TF.js's test-mode leak check, though nothing leaks.
+const onNative = createModel('alexnet_v2', { seed: 1 }).eval().forward(tf.zeros([1, 224, 224, 3]));
+const gap = tf.max(tf.abs(tf.sub(onNative, tf.tensor(logits.dataSync(), logits.shape)))).dataSync()[0];
+if (!(gap < 1e-4)) throw new Error('native and cpu logits differ by ' + gap);
+console.log('esm: native backend (' + status.isa + ', ' + status.threads + ' threads) from ' + status.addonPath.split('node_modules/')[1] + ' OK');
 `,
   );
   writeFileSync(
