@@ -7,7 +7,10 @@
         "gemm.c",
         "threads.c",
         "conv.c",
-        "pool_lrn.c"
+        "pool.c",
+        "lrn.c",
+        "elementwise.c",
+        "layout.c"
       ],
       "cflags": ["-O3", "-std=gnu11", "-fno-math-errno"],
       "cflags!": ["-O2"],

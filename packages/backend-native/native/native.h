@@ -25,6 +25,9 @@ typedef void (*thread_fn)(void *ctx, int thread, int threads);
 int threads_count(void);
 void threads_set(int count);
 void threads_run(thread_fn fn, void *ctx, int threads);
+/* Splits [0, n) into one contiguous range a thread, fewer threads when a range would hold under `min_per_thread`. */
+typedef void (*range_fn)(void *ctx, long begin, long end);
+void parallel_range(long n, long min_per_thread, range_fn fn, void *ctx);
 
 /* gemm.c */
 const char *gemm_isa(void);

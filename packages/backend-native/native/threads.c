@@ -82,3 +82,29 @@ void threads_run(thread_fn fn, void *ctx, int threads) {
   while (pending > 0) pthread_cond_wait(&done_cv, &lock);
   pthread_mutex_unlock(&lock);
 }
+
+/* ---- contiguous ranges ---- */
+
+typedef struct {
+  range_fn fn;
+  void *ctx;
+  long n;
+} range_job;
+
+static void range_share(void *ctx, int t, int threads) {
+  range_job *job = ctx;
+  long begin = job->n * t / threads, end = job->n * (t + 1) / threads;
+  if (begin < end) job->fn(job->ctx, begin, end);
+}
+
+/* Splits [0, n) over the threads when there is enough work (`min_per_thread` items a thread) to pay for waking them. */
+void parallel_range(long n, long min_per_thread, range_fn fn, void *ctx) {
+  int threads = threads_count();
+  if (n / min_per_thread < threads) threads = (int)(n / min_per_thread);
+  if (threads <= 1) {
+    fn(ctx, 0, n);
+    return;
+  }
+  range_job job = {fn, ctx, n};
+  threads_run(range_share, &job, threads);
+}
