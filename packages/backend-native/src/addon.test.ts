@@ -82,7 +82,9 @@ describe('the addon', () => {
       `-I${nodeInclude}`,
       '-DALEXNET_TEST_WIDE_PORTABLE',
       '-DNODE_GYP_MODULE_NAME=wide',
-      ...readdirSync(native).filter((f) => f.endsWith('.c')).map((f) => join(native, f)),
+      ...readdirSync(native)
+        .filter((f) => f.endsWith('.c'))
+        .map((f) => join(native, f)),
       '-o',
       binary,
       '-lpthread',
