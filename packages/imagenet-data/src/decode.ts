@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { Generator } from '@alexnet/layers';
 import sharp from 'sharp';
+import { jpegDisplaySize } from './jpeg-header.js';
 import { IMAGENET_PCA, sizePair, type Transform } from './transforms.js';
 
 /** Decoded, transformed pixels: `crops` images of `height x width x 3`, float32, one after another. */
@@ -37,8 +38,7 @@ export async function loadImage(
     typeof source === 'string'
       ? await readFile(source)
       : Buffer.from(source.buffer, source.byteOffset, source.byteLength);
-  const metadata = await sharp(input).metadata();
-  const oriented = metadata.autoOrient ?? { width: metadata.width ?? 0, height: metadata.height ?? 0 };
+  const oriented = jpegDisplaySize(input) ?? (await orientedSize(input));
   let image = sharp(input, { failOn: 'truncated' }).autoOrient().toColourspace('srgb').removeAlpha();
   let rest = transforms;
   const first = transforms[0];
@@ -58,6 +58,12 @@ export async function loadImage(
   for (const transform of rest.slice(0, rest.length - fused.length))
     images = await applyTransform(transform, images, rng);
   return finish(images, fused, rng);
+}
+
+/** The displayed size (after EXIF orientation) from libvips' header reading. */
+async function orientedSize(input: Buffer): Promise<{ width: number; height: number }> {
+  const metadata = await sharp(input).metadata();
+  return metadata.autoOrient ?? { width: metadata.width ?? 0, height: metadata.height ?? 0 };
 }
 
 type FusableTransform = Extract<

@@ -1,0 +1,41 @@
+import sharp from 'sharp';
+import { describe, expect, it } from 'vitest';
+import { jpegDisplaySize } from './jpeg-header.js';
+
+/** A 30 x 20 image with some content, as raw RGB. */
+function pixels(channels = 3): { data: Buffer; raw: { width: number; height: number; channels: 3 | 1 } } {
+  const data = Buffer.alloc(30 * 20 * channels);
+  for (let i = 0; i < data.length; i++) data[i] = (i * 37) % 251;
+  return { data, raw: { width: 30, height: 20, channels: channels as 3 | 1 } };
+}
+
+async function expectLikeSharp(bytes: Buffer): Promise<void> {
+  const metadata = await sharp(bytes).metadata();
+  const expected = metadata.autoOrient ?? { width: metadata.width, height: metadata.height };
+  expect(jpegDisplaySize(bytes)).toEqual({ width: expected.width, height: expected.height });
+}
+
+describe('jpegDisplaySize', () => {
+  it.each([1, 2, 3, 4, 5, 6, 7, 8])('reads the size libvips reports for EXIF orientation %d', async (orientation) => {
+    const { data, raw } = pixels();
+    await expectLikeSharp(await sharp(data, { raw }).withMetadata({ orientation }).jpeg().toBuffer());
+  });
+
+  it('reads progressive, greyscale and CMYK JPEGs and ones without EXIF', async () => {
+    const rgb = pixels();
+    const grey = pixels(1);
+    await expectLikeSharp(await sharp(rgb.data, { raw: rgb.raw }).jpeg({ progressive: true }).toBuffer());
+    await expectLikeSharp(await sharp(grey.data, { raw: grey.raw }).jpeg().toBuffer());
+    await expectLikeSharp(await sharp(rgb.data, { raw: rgb.raw }).toColourspace('cmyk').jpeg().toBuffer());
+    await expectLikeSharp(await sharp(rgb.data, { raw: rgb.raw }).jpeg({ quality: 50 }).toBuffer());
+  });
+
+  it('returns null for PNGs, empty or truncated headers, so the caller asks libvips', async () => {
+    const { data, raw } = pixels();
+    const jpeg = await sharp(data, { raw }).jpeg().toBuffer();
+    expect(jpegDisplaySize(await sharp(data, { raw }).png().toBuffer())).toBeNull();
+    expect(jpegDisplaySize(new Uint8Array(0))).toBeNull();
+    expect(jpegDisplaySize(jpeg.subarray(0, 40))).toBeNull();
+    expect(jpegDisplaySize(Buffer.from('not an image'))).toBeNull();
+  });
+});

@@ -1,0 +1,61 @@
+/**
+ * The displayed size of a JPEG (its frame size, sides swapped when EXIF orientation is 5 to 8) read from the header
+ * bytes, without starting libvips: `sharp(...).metadata()` costs about 0.6 ms an image, a sixth of a decode. Returns
+ * null for anything that is not a plain JPEG this reader understands; the caller then asks sharp.
+ */
+export function jpegDisplaySize(bytes: Uint8Array): { width: number; height: number } | null {
+  if (bytes.length < 4 || bytes[0] !== 0xff || bytes[1] !== 0xd8) return null;
+  let orientation = 1;
+  let offset = 2;
+  while (offset + 4 <= bytes.length) {
+    if (bytes[offset] !== 0xff) return null;
+    const marker = bytes[offset + 1];
+    if (marker === 0xff) {
+      offset += 1; // fill byte
+      continue;
+    }
+    if (marker === 0xd8 || (marker >= 0xd0 && marker <= 0xd7) || marker === 0x01) {
+      offset += 2;
+      continue;
+    }
+    const length = (bytes[offset + 2] << 8) | bytes[offset + 3];
+    const body = offset + 4;
+    if (length < 2 || body + length - 2 > bytes.length) return null;
+    if (marker === 0xe1) orientation = exifOrientation(bytes, body, length - 2) ?? orientation;
+    // Start of frame: baseline, extended, progressive, lossless (not DHT 0xc4, JPG 0xc8, DAC 0xcc).
+    if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
+      if (length < 7) return null;
+      const height = (bytes[body + 1] << 8) | bytes[body + 2];
+      const width = (bytes[body + 3] << 8) | bytes[body + 4];
+      if (width === 0 || height === 0) return null;
+      return orientation >= 5 && orientation <= 8 ? { width: height, height: width } : { width, height };
+    }
+    if (marker === 0xda || marker === 0xd9) return null; // scan or end before any frame header
+    offset = body + length - 2;
+  }
+  return null;
+}
+
+/** The Orientation tag (0x0112) of IFD0 in an APP1 Exif segment, or null. */
+function exifOrientation(bytes: Uint8Array, start: number, length: number): number | null {
+  const exif = [0x45, 0x78, 0x69, 0x66, 0, 0]; // "Exif\0\0"
+  if (length < 14 || exif.some((b, i) => bytes[start + i] !== b)) return null;
+  const tiff = start + 6;
+  const end = start + length;
+  const little = bytes[tiff] === 0x49 && bytes[tiff + 1] === 0x49;
+  if (!little && !(bytes[tiff] === 0x4d && bytes[tiff + 1] === 0x4d)) return null;
+  const u16 = (at: number) => (little ? bytes[at] | (bytes[at + 1] << 8) : (bytes[at] << 8) | bytes[at + 1]);
+  const u32 = (at: number) => (little ? u16(at) + u16(at + 2) * 65536 : u16(at) * 65536 + u16(at + 2));
+  const ifd = tiff + u32(tiff + 4);
+  if (ifd + 2 > end) return null;
+  const entries = u16(ifd);
+  for (let i = 0; i < entries; i++) {
+    const entry = ifd + 2 + i * 12;
+    if (entry + 12 > end) return null;
+    if (u16(entry) === 0x0112) {
+      const value = u16(entry + 8);
+      return value >= 1 && value <= 8 ? value : null;
+    }
+  }
+  return null;
+}
