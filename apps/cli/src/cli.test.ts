@@ -10,11 +10,18 @@ const tmp = mkdtempSync(join(tmpdir(), 'alexnet-cli-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 function alexnet(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return alexnetWith({}, ...args);
+}
+
+function alexnetWith(
+  env: Record<string, string>,
+  ...args: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       [bin, ...args],
-      { cwd: tmp, env: { ...process.env, XDG_CACHE_HOME: join(tmp, 'cache') }, maxBuffer: 1 << 26 },
+      { cwd: tmp, env: { ...process.env, XDG_CACHE_HOME: join(tmp, 'cache'), ...env }, maxBuffer: 1 << 26 },
       (error, stdout, stderr) => {
         resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
       },
@@ -199,5 +206,47 @@ describe('alexnet', () => {
     );
     expect(predicted.stderr).toMatch(/(^|\n)alexnet: .*junk\.pth is not a weight file this package reads/);
     expect((await alexnet('train', '--bogus', '--debug')).stderr).toMatch(/\n\s+at /);
+  });
+
+  it('uses the native backend by default, and without its addon says why and falls back to wasm', async () => {
+    const native = await alexnet(
+      'bench',
+      '--model',
+      'alexnet_v2',
+      '--image-size',
+      '64',
+      '--adaptive-pool',
+      '--steps',
+      '1',
+      '--batch-size',
+      '2',
+      '--json',
+    );
+    expect(native.code, native.stderr).toBe(0);
+    expect(JSON.parse(native.stdout.trim().split('\n').pop() as string)).toMatchObject({ backend: 'native' });
+    const missing = { ALEXNET_NATIVE_ADDON: join(tmp, 'no-such-addon.node') };
+    const asked = await alexnetWith(missing, 'bench', '--backend', 'native');
+    expect(asked.code).not.toBe(0);
+    expect(asked.stderr).toMatch(
+      /(^|\n)alexnet: --backend native is not available here: .*no-such-addon\.node: not found/,
+    );
+    expect(asked.stderr).not.toMatch(/\n\s+at /);
+    const fallback = await alexnetWith(
+      missing,
+      'bench',
+      '--model',
+      'alexnet_v2',
+      '--image-size',
+      '64',
+      '--adaptive-pool',
+      '--steps',
+      '1',
+      '--batch-size',
+      '2',
+      '--json',
+    );
+    expect(fallback.code, fallback.stderr).toBe(0);
+    expect(JSON.parse(fallback.stdout.trim().split('\n').pop() as string)).toMatchObject({ backend: 'wasm' });
+    expect(fallback.stderr.match(/the 'native' backend is not available/g)).toHaveLength(1);
   });
 });
