@@ -5,11 +5,11 @@
 // node-gyp downloads Node's headers unless told where they are; an official Node install ships them beside the
 // binary (include/node), so they are used from there when present and nothing is downloaded.
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sourcesDigest } from './sources-digest.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const nodeDir = dirname(dirname(process.execPath));
@@ -34,14 +34,6 @@ if (process.argv.includes('--prebuild')) {
   mkdirSync(target, { recursive: true });
   copyFileSync(join(root, 'native', 'build', 'Release', 'alexnet_native.node'), join(target, 'alexnet_native.node'));
   // What it was built from, so a test can tell when the sources have moved on without a new prebuild.
-  const hash = createHash('sha256');
-  const native = join(root, 'native');
-  for (const file of readdirSync(native)
-    .filter((f) => /\.(c|h|inc|gyp)$/.test(f))
-    .sort()) {
-    hash.update(file);
-    hash.update(readFileSync(join(native, file)));
-  }
-  writeFileSync(join(target, 'SOURCES.sha256'), `${hash.digest('hex')}\n`);
+  writeFileSync(join(target, 'SOURCES.sha256'), `${sourcesDigest(join(root, 'native'))}\n`);
   console.log(`prebuilt: ${join(target, 'alexnet_native.node')}`);
 }

@@ -1,10 +1,10 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { sourcesDigest } from '../scripts/sources-digest.mjs';
 import { loadAddon } from './addon.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -12,18 +12,6 @@ const prebuilt = join(root, 'prebuilds', `${process.platform}-${process.arch}`);
 
 function hasCompiler(): boolean {
   return spawnSync('cc', ['--version']).status === 0;
-}
-
-/** The digest prebuilds/<platform>/SOURCES.sha256 records: of every file in native/, by name. */
-function sourcesDigest(): string {
-  const hash = createHash('sha256');
-  for (const file of readdirSync(join(root, 'native'))
-    .filter((f) => /\.(c|h|inc|gyp)$/.test(f))
-    .sort()) {
-    hash.update(file);
-    hash.update(readFileSync(join(root, 'native', file)));
-  }
-  return hash.digest('hex');
 }
 
 describe('the addon', () => {
@@ -42,7 +30,7 @@ describe('the addon', () => {
 
   it.runIf(existsSync(prebuilt))('ships a prebuilt binary built from the sources in native/', () => {
     expect(existsSync(join(prebuilt, 'alexnet_native.node'))).toBe(true);
-    expect(readFileSync(join(prebuilt, 'SOURCES.sha256'), 'utf8').trim()).toBe(sourcesDigest());
+    expect(readFileSync(join(prebuilt, 'SOURCES.sha256'), 'utf8').trim()).toBe(sourcesDigest(join(root, 'native')));
   });
 
   it('without a loadable binary registers nothing, says why once, and TF.js keeps its other backends', () => {

@@ -112,13 +112,14 @@ export function registerNativeBackend(): NativeBackendStatus {
     if (kernel.kernelName in replaced) continue;
     if (!tf.getKernel(kernel.kernelName, BACKEND_NAME)) tf.registerKernel({ ...kernel, backendName: BACKEND_NAME });
   }
+  const relu = replaced.Relu;
+  replaced.Relu = (args) => {
+    useNativeReluGradient();
+    return relu(args);
+  };
   for (const [kernelName, kernelFunc] of Object.entries(replaced)) {
-    const fast: tf.KernelFunc = (args) => {
-      if (kernelName === 'Relu') useNativeReluGradient();
-      return kernelFunc(args);
-    };
     if (!tf.getKernel(kernelName, BACKEND_NAME))
-      tf.registerKernel({ kernelName, backendName: BACKEND_NAME, kernelFunc: fast });
+      tf.registerKernel({ kernelName, backendName: BACKEND_NAME, kernelFunc });
   }
   const { isa, threads } = addon.info();
   status = { available: true, isa, threads, addonPath: load.path, kernels: Object.keys(replaced).sort() };

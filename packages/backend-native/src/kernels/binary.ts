@@ -1,8 +1,6 @@
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
-import { allocate, type KernelContext, output, valuesOf } from './shared.js';
-
-type Args = Parameters<tf.KernelFunc>[0];
+import { allocate, type KernelArgs, type KernelContext, output, valuesOf } from './shared.js';
 
 const OPS = { Add: 0, Sub: 1, Multiply: 2 } as const;
 
@@ -17,7 +15,11 @@ function isTrailing(small: number[], shape: number[]): boolean {
  * bias row): dropout masks, loss terms and bias additions. The CPU kernels index every element through generic
  * broadcasting. Other broadcasts and dtypes go to the CPU kernel.
  */
-function binary(args: Args, context: KernelContext, kernelName: keyof typeof OPS): tf.TensorInfo | tf.TensorInfo[] {
+function binary(
+  args: KernelArgs,
+  context: KernelContext,
+  kernelName: keyof typeof OPS,
+): tf.TensorInfo | tf.TensorInfo[] {
   const backend = args.backend as MathBackendCPU;
   const { a, b } = args.inputs as Record<string, tf.TensorInfo>;
   if (a.dtype !== 'float32' || b.dtype !== 'float32') return context.fallback(kernelName, args);

@@ -1,16 +1,37 @@
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
-import { allFloat32, allocate, type KernelContext, nativeShape, output, valuesOf } from './shared.js';
-
-type Args = Parameters<tf.KernelFunc>[0];
+import { allFloat32, allocate, type KernelArgs, type KernelContext, nativeShape, output, valuesOf } from './shared.js';
 
 function channelsLast(dataFormat: unknown): boolean {
   return dataFormat === undefined || dataFormat === 'NHWC';
 }
 
+type Shape4 = [number, number, number, number];
+
+/** TF.js's convolution geometry for NHWC tensors, the only layout these kernels take. */
+function nhwcInfo(
+  xShape: number[],
+  filterShape: number[],
+  attrs: Pick<tf.Conv2DAttrs, 'strides' | 'pad' | 'dimRoundingMode'>,
+  dilations: tf.Conv2DAttrs['dilations'] = 1,
+): tf.backend_util.Conv2DInfo {
+  const { strides, pad, dimRoundingMode } = attrs;
+  const depthwise = false;
+  return tf.backend_util.computeConv2DInfo(
+    xShape as Shape4,
+    filterShape as Shape4,
+    strides,
+    dilations,
+    pad,
+    dimRoundingMode,
+    depthwise,
+    'channelsLast',
+  );
+}
+
 /** Forward convolution, optionally with bias and ReLU fused (FusedConv2D); other activations go to the CPU kernel. */
 function convolve(
-  args: Args,
+  args: KernelArgs,
   context: KernelContext,
   kernelName: 'Conv2D' | 'FusedConv2D',
 ): tf.TensorInfo | tf.TensorInfo[] {
@@ -18,19 +39,7 @@ function convolve(
   const { x, filter, bias, preluActivationWeights } = args.inputs as Record<string, tf.TensorInfo | undefined>;
   const attrs = args.attrs as unknown as tf.FusedConv2DAttrs;
   const activation = attrs.activation ?? 'linear';
-  const info =
-    x && filter
-      ? tf.backend_util.computeConv2DInfo(
-          x.shape as [number, number, number, number],
-          filter.shape as [number, number, number, number],
-          attrs.strides,
-          attrs.dilations,
-          attrs.pad,
-          attrs.dimRoundingMode,
-          false,
-          'channelsLast',
-        )
-      : undefined;
+  const info = x && filter ? nhwcInfo(x.shape, filter.shape, attrs, attrs.dilations) : undefined;
   const supported =
     info !== undefined &&
     channelsLast(attrs.dataFormat) &&
@@ -51,41 +60,23 @@ function convolve(
   return output(backend, info.outShape, y);
 }
 
-function backpropInput(args: Args, context: KernelContext): tf.TensorInfo | tf.TensorInfo[] {
+function backpropInput(args: KernelArgs, context: KernelContext): tf.TensorInfo | tf.TensorInfo[] {
   const backend = args.backend as MathBackendCPU;
   const { dy, filter } = args.inputs as Record<string, tf.TensorInfo>;
   const attrs = args.attrs as unknown as tf.Conv2DBackpropInputAttrs;
   if (!channelsLast(attrs.dataFormat) || !allFloat32(dy, filter)) return context.fallback('Conv2DBackpropInput', args);
-  const info = tf.backend_util.computeConv2DInfo(
-    attrs.inputShape,
-    filter.shape as [number, number, number, number],
-    attrs.strides,
-    1,
-    attrs.pad,
-    attrs.dimRoundingMode,
-    false,
-    'channelsLast',
-  );
+  const info = nhwcInfo(attrs.inputShape, filter.shape, attrs);
   const dx = allocate(backend, tf.util.sizeFromShape(info.inShape));
   context.addon.conv2dBackpropInput(nativeShape(info), valuesOf(backend, dy), valuesOf(backend, filter), dx);
   return output(backend, info.inShape, dx);
 }
 
-function backpropFilter(args: Args, context: KernelContext): tf.TensorInfo | tf.TensorInfo[] {
+function backpropFilter(args: KernelArgs, context: KernelContext): tf.TensorInfo | tf.TensorInfo[] {
   const backend = args.backend as MathBackendCPU;
   const { x, dy } = args.inputs as Record<string, tf.TensorInfo>;
   const attrs = args.attrs as unknown as tf.Conv2DBackpropFilterAttrs;
   if (!channelsLast(attrs.dataFormat) || !allFloat32(x, dy)) return context.fallback('Conv2DBackpropFilter', args);
-  const info = tf.backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number],
-    attrs.filterShape,
-    attrs.strides,
-    1,
-    attrs.pad,
-    attrs.dimRoundingMode,
-    false,
-    'channelsLast',
-  );
+  const info = nhwcInfo(x.shape, attrs.filterShape, attrs);
   const dw = allocate(backend, tf.util.sizeFromShape(info.filterShape));
   context.addon.conv2dBackpropFilter(nativeShape(info), valuesOf(backend, x), valuesOf(backend, dy), dw);
   return output(backend, info.filterShape, dw);

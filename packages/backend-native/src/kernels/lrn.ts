@@ -1,11 +1,9 @@
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
-import { allFloat32, allocate, type KernelContext, output, valuesOf } from './shared.js';
-
-type Args = Parameters<tf.KernelFunc>[0];
+import { allFloat32, allocate, type KernelArgs, type KernelContext, output, valuesOf } from './shared.js';
 
 /** TF.js's LRN: y = x / (bias + alpha * sum of x^2 over channels c - r .. c + r)^beta (no division by the size). */
-function lrn(args: Args, context: KernelContext): tf.TensorInfo | tf.TensorInfo[] {
+function lrn(args: KernelArgs, context: KernelContext): tf.TensorInfo | tf.TensorInfo[] {
   const backend = args.backend as MathBackendCPU;
   const { x } = args.inputs as Record<string, tf.TensorInfo>;
   if (!allFloat32(x) || x.shape.length !== 4) return context.fallback('LRN', args);
@@ -15,7 +13,7 @@ function lrn(args: Args, context: KernelContext): tf.TensorInfo | tf.TensorInfo[
   return output(backend, x.shape, y);
 }
 
-function lrnGrad(args: Args, context: KernelContext): tf.TensorInfo | tf.TensorInfo[] {
+function lrnGrad(args: KernelArgs, context: KernelContext): tf.TensorInfo | tf.TensorInfo[] {
   const backend = args.backend as MathBackendCPU;
   const { x, y, dy } = args.inputs as Record<string, tf.TensorInfo>;
   if (!allFloat32(x, y, dy) || x.shape.length !== 4) return context.fallback('LRNGrad', args);

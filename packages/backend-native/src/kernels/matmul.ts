@@ -1,8 +1,6 @@
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
-import { allFloat32, allocate, type KernelContext, output, valuesOf } from './shared.js';
-
-type Args = Parameters<tf.KernelFunc>[0];
+import { allFloat32, allocate, type KernelArgs, type KernelContext, output, valuesOf } from './shared.js';
 
 /**
  * Batched matrix products in every transpose mode. Batch dimensions must be equal or one side's must be all ones
@@ -10,7 +8,7 @@ type Args = Parameters<tf.KernelFunc>[0];
  * bias broadcasts along the last dimension.
  */
 function multiply(
-  args: Args,
+  args: KernelArgs,
   context: KernelContext,
   kernelName: 'BatchMatMul' | '_FusedMatMul',
 ): tf.TensorInfo | tf.TensorInfo[] {
@@ -60,14 +58,8 @@ function multiply(
       false,
     );
   }
-  if (bias) {
-    const biasValues = valuesOf(backend, bias);
-    const perColumn = biasValues.length === n;
-    for (let row = 0; row < batches * m; row++) {
-      const base = row * n;
-      for (let j = 0; j < n; j++) c[base + j] += perColumn ? biasValues[j] : biasValues[0];
-    }
-  }
+  // The bias (n values, or one) repeats along c: the element-wise add's broadcast, in place.
+  if (bias && c.length > 0) context.addon.binary(0, c, valuesOf(backend, bias), c);
   if (activation === 'relu') context.addon.relu(c, c);
   return output(backend, [...outBatch, m, n], c);
 }

@@ -1,8 +1,6 @@
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
-import { allFloat32, allocate, type KernelContext, nativeShape, output, valuesOf } from './shared.js';
-
-type Args = Parameters<tf.KernelFunc>[0];
+import { allFloat32, allocate, type KernelArgs, type KernelContext, nativeShape, output, valuesOf } from './shared.js';
 
 function poolInfo(x: tf.TensorInfo, attrs: tf.MaxPoolAttrs): tf.backend_util.Conv2DInfo {
   return tf.backend_util.computePool2DInfo(
@@ -15,7 +13,7 @@ function poolInfo(x: tf.TensorInfo, attrs: tf.MaxPoolAttrs): tf.backend_util.Con
   );
 }
 
-function maxPool(args: Args, context: KernelContext): tf.TensorInfo | tf.TensorInfo[] {
+function maxPool(args: KernelArgs, context: KernelContext): tf.TensorInfo | tf.TensorInfo[] {
   const backend = args.backend as MathBackendCPU;
   const { x } = args.inputs as Record<string, tf.TensorInfo>;
   if (!allFloat32(x)) return context.fallback('MaxPool', args);
@@ -26,7 +24,7 @@ function maxPool(args: Args, context: KernelContext): tf.TensorInfo | tf.TensorI
 }
 
 /** The gradient goes to the first maximum of each window (row-major), like TF.js's CPU kernel and PyTorch. */
-function maxPoolGrad(args: Args, context: KernelContext): tf.TensorInfo | tf.TensorInfo[] {
+function maxPoolGrad(args: KernelArgs, context: KernelContext): tf.TensorInfo | tf.TensorInfo[] {
   const backend = args.backend as MathBackendCPU;
   const { dy, input } = args.inputs as Record<string, tf.TensorInfo>;
   if (!allFloat32(dy, input)) return context.fallback('MaxPoolGrad', args);

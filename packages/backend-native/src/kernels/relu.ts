@@ -1,8 +1,6 @@
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
-import { allFloat32, allocate, type KernelContext, output, valuesOf } from './shared.js';
-
-type Args = Parameters<tf.KernelFunc>[0];
+import { allFloat32, allocate, type KernelArgs, type KernelContext, output, valuesOf } from './shared.js';
 
 /**
  * The name of the ReLU gradient kernel. TF.js has none (it differentiates ReLU as dy * step(x), three element-wise
@@ -10,7 +8,7 @@ type Args = Parameters<tf.KernelFunc>[0];
  */
 export const RELU_GRAD = 'AlexnetReluGrad';
 
-function relu(args: Args, context: KernelContext): tf.TensorInfo | tf.TensorInfo[] {
+function relu(args: KernelArgs, context: KernelContext): tf.TensorInfo | tf.TensorInfo[] {
   const backend = args.backend as MathBackendCPU;
   const { x } = args.inputs as Record<string, tf.TensorInfo>;
   if (!allFloat32(x)) return context.fallback('Relu', args);
@@ -20,7 +18,7 @@ function relu(args: Args, context: KernelContext): tf.TensorInfo | tf.TensorInfo
 }
 
 /** dx = dy where x > 0, else 0 (TF.js's and PyTorch's choice of 0 at x = 0). */
-function reluGrad(args: Args, context: KernelContext): tf.TensorInfo {
+function reluGrad(args: KernelArgs, context: KernelContext): tf.TensorInfo {
   const backend = args.backend as MathBackendCPU;
   const { x, dy } = args.inputs as Record<string, tf.TensorInfo>;
   const dx = allocate(backend, tf.util.sizeFromShape(x.shape));
@@ -29,7 +27,7 @@ function reluGrad(args: Args, context: KernelContext): tf.TensorInfo {
 }
 
 /** TF.js's Step: 1 where x > 0, else `alpha` (NaN stays NaN); the mask of a fused ReLU's gradient. */
-function step(args: Args, context: KernelContext): tf.TensorInfo | tf.TensorInfo[] {
+function step(args: KernelArgs, context: KernelContext): tf.TensorInfo | tf.TensorInfo[] {
   const backend = args.backend as MathBackendCPU;
   const { x } = args.inputs as Record<string, tf.TensorInfo>;
   if (!allFloat32(x)) return context.fallback('Step', args);

@@ -2,11 +2,14 @@ import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import type * as tf from '@tensorflow/tfjs-core';
 import type { NativeAddon } from '../addon.js';
 
+/** The arguments TF.js passes a kernel function. */
+export type KernelArgs = Parameters<tf.KernelFunc>[0];
+
 /** What every native kernel gets: the addon and a way to run the CPU backend's own kernel for cases it leaves out. */
 export interface KernelContext {
   addon: NativeAddon;
   /** Runs the `cpu` backend's kernel of this name (the native backend shares its storage, so this always works). */
-  fallback(kernelName: string, args: Parameters<tf.KernelFunc>[0]): tf.TensorInfo | tf.TensorInfo[];
+  fallback(kernelName: string, args: KernelArgs): tf.TensorInfo | tf.TensorInfo[];
 }
 
 /**

@@ -1,8 +1,6 @@
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
-import { allocate, type KernelContext, output, valuesOf } from './shared.js';
-
-type Args = Parameters<tf.KernelFunc>[0];
+import { allocate, type KernelArgs, type KernelContext, output, valuesOf } from './shared.js';
 
 /**
  * Sum over leading or trailing axes without a transpose. The CPU kernel first transposes the reduced axes to the
@@ -11,7 +9,7 @@ type Args = Parameters<tf.KernelFunc>[0];
  * kernel; the leading-axes case natively over the threads. Other axis sets and non-float32 tensors go to the CPU
  * kernel.
  */
-function sum(args: Args, context: KernelContext): tf.TensorInfo | tf.TensorInfo[] {
+function sum(args: KernelArgs, context: KernelContext): tf.TensorInfo | tf.TensorInfo[] {
   const backend = args.backend as MathBackendCPU;
   const { x } = args.inputs as Record<string, tf.TensorInfo>;
   const { axis, keepDims } = args.attrs as unknown as tf.SumAttrs;
@@ -44,7 +42,7 @@ function sum(args: Args, context: KernelContext): tf.TensorInfo | tf.TensorInfo[
 }
 
 /** Transposes float32 tensors of rank 1 to 6 natively (the CPU kernel computes every index in JavaScript). */
-function transpose(args: Args, context: KernelContext): tf.TensorInfo | tf.TensorInfo[] {
+function transpose(args: KernelArgs, context: KernelContext): tf.TensorInfo | tf.TensorInfo[] {
   const backend = args.backend as MathBackendCPU;
   const { x } = args.inputs as Record<string, tf.TensorInfo>;
   const { perm } = args.attrs as unknown as tf.TransposeAttrs;
