@@ -1,9 +1,9 @@
 /**
  * Recycles the float32 arrays the native kernels write their outputs into.
  *
- * A fresh `Float32Array` of tens of megabytes costs about 0.5 ms a megabyte in page faults when it is first written
- * (measured: 21 ms to allocate and fill 37 MB, 3.5 ms to refill a used one), and a training step writes close to a
- * gigabyte of activations and gradients. Arrays freed by one step are handed to the same kernels in the next.
+ * A fresh `Float32Array` of tens of megabytes costs 0.5-0.8 ms a megabyte in page faults when it is first written
+ * (`pnpm bench` in this package: 21-32 ms to allocate and fill 37 MB, under 4 ms to refill a used one), and a training
+ * step writes close to a gigabyte of activations and gradients. Arrays freed by one step are handed to the same kernels in the next.
  *
  * Only arrays this pool handed out are recycled, and only while nothing else can see them: an array read out with
  * `dataSync()` / `data()`, or stored under a second tensor or as a view (a CPU kernel's slice), is never reused.
