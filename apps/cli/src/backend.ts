@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { UsageError } from './errors.js';
+import { registerThreadedWasm } from './wasm-threads.js';
 
 /** Backends `--backend` accepts. `auto` takes the fastest that is installed and works. */
 export const BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'native', 'wasm', 'cpu'] as const;
@@ -23,7 +24,7 @@ const NATIVE = {
 /**
  * Loads and selects a backend. `auto` tries `@tensorflow/tfjs-node-gpu` (when it is installed and sees a GPU), then
  * `@tensorflow/tfjs-node`, then `@alexnet/tfjs-backend-native` (native SIMD kernels, shipped prebuilt), then
- * WebAssembly, then plain JavaScript. Asking for a backend that is not installed fails with the command that
+ * WebAssembly (threaded: one thread a core, or `ALEXNET_WASM_THREADS`), then plain JavaScript. Asking for a backend that is not installed fails with the command that
  * installs it.
  */
 export async function selectBackend(choice: BackendChoice): Promise<BackendInfo> {
@@ -59,16 +60,27 @@ export async function selectBackend(choice: BackendChoice): Promise<BackendInfo>
     }
   }
   if (choice === 'wasm' || choice === 'auto') {
-    await import('@tensorflow/tfjs-backend-wasm');
+    const threads = await registerThreadedWasm(wasmThreads());
     useFastCpuKernels();
     if (await tf.setBackend('wasm').catch(() => false)) {
-      return { requested: choice, name: 'wasm', device: 'CPU (WebAssembly SIMD)' };
+      return { requested: choice, name: 'wasm', device: `CPU (WebAssembly SIMD, ${threads} threads)` };
     }
     if (choice === 'wasm') throw new UsageError('The wasm backend failed to start on this machine');
   }
   useFastCpuKernels();
   await tf.setBackend('cpu');
   return { requested: choice, name: 'cpu', device: 'CPU (JavaScript)' };
+}
+
+/** `ALEXNET_WASM_THREADS` where set (a positive integer), else the number of cores. */
+function wasmThreads(): number | undefined {
+  const value = process.env.ALEXNET_WASM_THREADS;
+  if (value === undefined || value === '') return undefined;
+  const threads = Number(value);
+  if (!Number.isInteger(threads) || threads < 1) {
+    throw new UsageError(`ALEXNET_WASM_THREADS must be a positive integer, got "${value}"`);
+  }
+  return threads;
 }
 
 async function loadNative(name: keyof typeof NATIVE, required: boolean): Promise<boolean> {

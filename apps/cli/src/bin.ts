@@ -20,7 +20,7 @@ ${Object.entries(COMMANDS)
   .map(([name, c]) => `  ${name.padEnd(9)}${c.line}`)
   .join('\n')}
 
-Models: ${listModels().join(', ')}. Backends: --backend auto | tensorflow-gpu | tensorflow | wasm | cpu.
+Models: ${listModels().join(', ')}. Backends: --backend auto | tensorflow-gpu | tensorflow | native | wasm | cpu.
 'alexnet <command> --help' for a command's options; --debug shows stack traces.
 `;
 

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -224,7 +224,13 @@ describe('alexnet', () => {
     expect(asked.stderr).not.toMatch(/\n\s+at /);
     const fallback = await alexnetWith(missing, ...tinyBench, ...oneStep);
     expect(fallback.code, fallback.stderr).toBe(0);
-    expect(JSON.parse(fallback.stdout.trim().split('\n').pop() as string)).toMatchObject({ backend: 'wasm' });
+    expect(JSON.parse(fallback.stdout.trim().split('\n').pop() as string)).toMatchObject({
+      backend: 'wasm',
+      // TF.js turns wasm threads off under Node; the CLI starts its threaded build with one thread a core.
+      device: `CPU (WebAssembly SIMD, ${Math.min(8, availableParallelism())} threads)`,
+    });
     expect(fallback.stderr.match(/the 'native' backend is not available/g)).toHaveLength(1);
+    const badThreads = await alexnetWith({ ALEXNET_WASM_THREADS: 'two' }, 'bench', '--backend', 'wasm');
+    expect(badThreads.stderr).toMatch(/(^|\n)alexnet: ALEXNET_WASM_THREADS must be a positive integer, got "two"/);
   });
 });

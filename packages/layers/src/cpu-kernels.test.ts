@@ -41,51 +41,6 @@ describe.runIf(tf.getBackend() === 'cpu')('fast CPU kernels', () => {
     },
   );
 
-  it('gives the wasm backend the kernel it lacks, with the same results as TF.js on the CPU', async () => {
-    const x = tf.relu(tf.randomNormal([2, 15, 13, 3], 0, 1, 'float32', 4));
-    const filterShape: [number, number, number, number] = [5, 5, 3, 4];
-    const dy = tf.randomNormal([2, 6, 5, 4], 0, 1, 'float32', 5);
-    const filterGrad = () =>
-      tf.grad((w: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 2, 'valid'), dy)))(
-        tf.zeros(filterShape),
-      );
-    restoreCpuKernels();
-    const expected = filterGrad().dataSync();
-    useFastCpuKernels();
-    await tf.setBackend('wasm');
-    try {
-      expect(tf.getKernel('Conv2DBackpropFilter', 'wasm')).toBeDefined();
-      const onWasm = filterGrad();
-      expectClose(onWasm.dataSync(), expected, 1e-5, 'wasm dW');
-      onWasm.dispose();
-    } finally {
-      await tf.setBackend('cpu');
-    }
-    tf.dispose([x, dy]);
-  });
-
-  it.each([
-    [false, true],
-    [true, false],
-    [true, true],
-  ])('wasm BatchMatMul with transposeA %s, transposeB %s matches the CPU', async (transposeA, transposeB) => {
-    const a = tf.randomNormal([3, transposeA ? 7 : 5, transposeA ? 5 : 7], 0, 1, 'float32', 6);
-    const b = tf.randomNormal([3, transposeB ? 4 : 7, transposeB ? 7 : 4], 0, 1, 'float32', 7);
-    const expected = tf.matMul(a, b, transposeA, transposeB).dataSync();
-    await tf.setBackend('wasm');
-    try {
-      const before = tf.memory().numTensors;
-      const onWasm = tf.matMul(a, b, transposeA, transposeB);
-      expect(onWasm.shape).toEqual([3, 5, 4]);
-      expectClose(onWasm.dataSync(), expected, 1e-5, 'matMul');
-      onWasm.dispose();
-      expect(tf.memory().numTensors).toBe(before);
-    } finally {
-      await tf.setBackend('cpu');
-    }
-    tf.dispose([a, b]);
-  });
-
   it('is idempotent and restorable', () => {
     useFastCpuKernels();
     const fast = tf.getKernel('Conv2DBackpropFilter', 'cpu');

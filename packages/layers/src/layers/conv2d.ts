@@ -59,13 +59,13 @@ export class Conv2d extends Module {
   }
 
   override forward(x: tf.Tensor): tf.Tensor {
-    return tf.fused.conv2d({
-      x: x as tf.Tensor4D,
-      filter: this.weight.variable as tf.Tensor4D,
-      strides: this.stride,
-      pad: explicitPadding(this.padding),
-      bias: this.bias?.variable,
-    });
+    return conv2dWithBias(
+      x as tf.Tensor4D,
+      this.weight.variable as tf.Tensor4D,
+      this.bias?.variable ?? null,
+      this.stride,
+      explicitPadding(this.padding),
+    );
   }
 
   override outputShape(inputShape: Shape): number[] {
@@ -84,4 +84,55 @@ export class Conv2d extends Module {
       throw new Error(`Conv2d expects ${this.inChannels} input channels, got ${inputShape[2]}`);
     }
   }
+}
+
+/**
+ * Convolution plus bias in one kernel (`FusedConv2D`), with a gradient that computes only what the backward pass
+ * asks for. TF.js's `tf.fused.conv2d` computes its input, filter and bias gradients together (a custom gradient), so
+ * the first layer also pays for the gradient of the image, which nothing uses: at stride 4 on wasm that was half a
+ * training step, and a batch of images' worth of memory. Registered as the kernel's gradient, which TF.js has none
+ * of (its fused op brings its own), the three parts are separate and TF.js skips the ones no parameter needs.
+ */
+function conv2dWithBias(
+  x: tf.Tensor4D,
+  filter: tf.Tensor4D,
+  bias: tf.Tensor | null,
+  strides: [number, number],
+  pad: 'valid' | tf.backend_util.ExplicitPadding,
+): tf.Tensor4D {
+  if (!bias || !useFusedConvGradient()) return tf.fused.conv2d({ x, filter, strides, pad, bias: bias ?? undefined });
+  const attrs = { strides, pad, dataFormat: 'NHWC', dilations: [1, 1], activation: 'linear', leakyreluAlpha: 0 };
+  return runKernel('FusedConv2D', { x, filter, bias }, attrs) as tf.Tensor4D;
+}
+
+function runKernel(name: string, inputs: tf.NamedTensorMap, attrs: object): tf.Tensor {
+  return tf.engine().runKernel(name, inputs, attrs as tf.NamedAttrMap) as tf.Tensor;
+}
+
+let fusedConvGradient: boolean | null = null;
+
+/** Registers the gradient of conv2dWithBias once; false where something else already registered one. */
+function useFusedConvGradient(): boolean {
+  fusedConvGradient ??= tf.getGradient('FusedConv2D') == null;
+  if (fusedConvGradient && tf.getGradient('FusedConv2D') == null) {
+    tf.registerGradient({
+      kernelName: 'FusedConv2D',
+      inputsToSave: ['x', 'filter'],
+      gradFunc: (dy, saved, attrs) => {
+        const [x, filter] = saved;
+        const { strides, pad } = attrs as unknown as {
+          strides: [number, number];
+          pad: tf.backend_util.ExplicitPadding;
+        };
+        const common = { strides, pad, dataFormat: 'NHWC' };
+        const grad = dy as tf.Tensor4D;
+        return {
+          x: () => runKernel('Conv2DBackpropInput', { dy: grad, filter }, { ...common, inputShape: x.shape }),
+          filter: () => runKernel('Conv2DBackpropFilter', { x, dy: grad }, { ...common, filterShape: filter.shape }),
+          bias: () => tf.sum(grad, [0, 1, 2]),
+        };
+      },
+    });
+  }
+  return fusedConvGradient;
 }

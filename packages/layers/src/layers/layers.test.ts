@@ -99,6 +99,57 @@ describe('Conv2d', () => {
     expect(() => conv.outputShape([64, 64, 4])).toThrow(/expects 3 input channels, got 4/);
     conv.dispose();
   });
+
+  it("gives TF.js's gradients, and skips the input's where nothing needs it", async () => {
+    const conv = new Conv2d({
+      inChannels: 3,
+      outChannels: 4,
+      kernelSize: 5,
+      stride: 2,
+      padding: 2,
+      rng: new Generator(3),
+    });
+    const x = tf.randomNormal([2, 13, 11, 3], 0, 1, 'float32', 4);
+    const dy = tf.randomNormal([2, 7, 6, 4], 0, 1, 'float32', 5);
+    const weight = conv.weight.variable as tf.Tensor4D;
+    const bias = conv.bias?.variable as tf.Tensor;
+    const loss = (y: tf.Tensor) => tf.sum(tf.mul(y, dy));
+    // Reference: TF.js's own convolution and bias add, differentiated by TF.js.
+    const expected = tf.grads((input: tf.Tensor, w: tf.Tensor, b: tf.Tensor) =>
+      loss(
+        tf.add(
+          tf.conv2d(input as tf.Tensor4D, w as tf.Tensor4D, 2, [
+            [0, 0],
+            [2, 2],
+            [2, 2],
+            [0, 0],
+          ]),
+          b,
+        ),
+      ),
+    )([x, weight, bias]);
+    const actual = tf.grads((input: tf.Tensor, w: tf.Tensor, b: tf.Tensor) => {
+      expect(w).toBe(weight);
+      expect(b).toBe(bias);
+      return loss(conv.forward(input));
+    })([x, weight, bias]);
+    for (const [i, name] of ['dx', 'dW', 'db'].entries())
+      expectClose(actual[i].dataSync(), expected[i].dataSync(), 1e-4, name);
+
+    // Only the parameters' gradients: the input gradient kernel must not run.
+    const profile = await tf.profile(() => {
+      const { grads } = tf.variableGrads(
+        () => loss(conv.forward(x)) as tf.Scalar,
+        [weight as tf.Variable, bias as tf.Variable],
+      );
+      return Object.values(grads);
+    });
+    const kernels = profile.kernels.map((k) => k.name);
+    expect(kernels).toContain('Conv2DBackpropFilter');
+    expect(kernels).not.toContain('Conv2DBackpropInput');
+    tf.dispose([x, dy, ...expected, ...actual, ...(profile.result as tf.Tensor[])]);
+    conv.dispose();
+  });
 });
 
 describe('Linear', () => {
