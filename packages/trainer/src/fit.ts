@@ -12,6 +12,7 @@ import {
 } from './checkpoint.js';
 import { batchesFor, type DataSource } from './data.js';
 import { type EvaluateOptions, evaluate, type LossFunction, type RunnableModel } from './evaluate.js';
+import { variableGrads } from './gradients.js';
 import { softmaxCrossEntropy } from './losses.js';
 import { ClassificationMetrics, type ClassificationResult } from './metrics.js';
 import { type EpochScheduler, ReduceLROnPlateau } from './schedulers.js';
@@ -220,7 +221,7 @@ export async function fit(options: FitOptions): Promise<FitResult> {
           let lossValue: tf.Scalar;
           try {
             let logits: tf.Tensor | null = null;
-            const { value, grads } = tf.variableGrads(
+            const { value, grads } = variableGrads(
               () => {
                 logits = tf.keep(model.forward(x));
                 return lossFn(logits, labels);

@@ -35,6 +35,7 @@ export {
   type TrainableModel,
   TrainingInterruptedError,
 } from './fit.js';
+export { variableGrads } from './gradients.js';
 export {
   type SigmoidCrossEntropyOptions,
   type SoftmaxCrossEntropyOptions,

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { checkDataset, openDataset, writeSyntheticDataset } from '@alexnet/imagenet-data';
 import { createModel, readWeights, saveWeights } from '@alexnet/models';
-import { SGD, softmaxCrossEntropy } from '@alexnet/trainer';
+import { SGD, softmaxCrossEntropy, variableGrads } from '@alexnet/trainer';
 import * as tf from '@tensorflow/tfjs-core';
 import { numberFlag, parseFlags } from '../args.js';
 import { selectBackend } from '../backend.js';
@@ -60,7 +60,7 @@ export async function bench(argv: string[]): Promise<number> {
     const forward = await time(() => tf.tidy(() => model.forward(x)));
     model.train();
     const trainStep = () => {
-      const { value, grads } = tf.variableGrads(
+      const { value, grads } = variableGrads(
         () => softmaxCrossEntropy(model.forward(x), labels),
         parameters.map(([, v]) => v),
       );
