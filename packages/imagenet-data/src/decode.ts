@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { Generator } from '@alexnet/layers';
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 import { jpegDisplaySize } from './jpeg-header.js';
 import { IMAGENET_PCA, sizePair, type Transform } from './transforms.js';
 
@@ -41,23 +41,47 @@ export async function loadImage(
   const oriented = jpegDisplaySize(input) ?? (await orientedSize(input));
   let image = sharp(input, { failOn: 'truncated' }).autoOrient().toColourspace('srgb').removeAlpha();
   let rest = transforms;
+  let size = oriented;
   const first = transforms[0];
   if (first?.type === 'resize') {
     const [height, width] = resizeTarget(first.size, oriented.height, oriented.width);
     image = image.resize({ width, height, fit: 'fill', kernel: KERNELS[first.interpolation] });
     rest = transforms.slice(1);
+    size = { width, height };
   }
-  const { data, info } = await image.raw().toBuffer({ resolveWithObject: true });
-  if (info.channels !== 3) throw new Error(`decoded to ${info.channels} channels instead of 3`);
-  let images: Pixels[] = [
-    { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height },
-  ];
   // Crops, flips and a final Normalize are folded into one pass from the 8-bit pixels to float32 (the common
   // training pipeline); anything else runs transform by transform.
   const fused = fusedTail(rest);
+  if (fused.length > 0 && fused.length === rest.length) {
+    // Nothing between decoding and the crop: plan the window now and let libvips resize only what it covers (it
+    // computes on demand, so the pixels are the same as resizing all, then cropping).
+    const planned = planWindow({ data: new Uint8Array(0), ...size }, fused, rng);
+    if (
+      planned.top >= 0 &&
+      planned.left >= 0 &&
+      planned.top + planned.height <= size.height &&
+      planned.left + planned.width <= size.width
+    ) {
+      image = image.extract({ left: planned.left, top: planned.top, width: planned.width, height: planned.height });
+      const img = await decodedPixels(image);
+      return writeWindows([{ ...planned, img, top: 0, left: 0 }], fused);
+    }
+  }
+  let images = [await decodedPixels(image)];
   for (const transform of rest.slice(0, rest.length - fused.length))
     images = await applyTransform(transform, images, rng);
   return finish(images, fused, rng);
+}
+
+/** Runs a sharp pipeline to 8-bit RGB pixels. */
+async function decodedPixels(image: Sharp): Promise<Pixels> {
+  const { data, info } = await image.raw().toBuffer({ resolveWithObject: true });
+  if (info.channels !== 3) throw new Error(`decoded to ${info.channels} channels instead of 3`);
+  return {
+    data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+    width: info.width,
+    height: info.height,
+  };
 }
 
 /** The displayed size (after EXIF orientation) from libvips' header reading. */
@@ -107,50 +131,68 @@ function cropWindow(view: Window, h: number, w: number, dy: number, dx: number):
 
 /** Runs the fused tail on each image as a window (top, left, size, mirrored) and writes float32 output once. */
 function finish(images: Pixels[], tail: FusableTransform[], rng: Generator): DecodedImage {
-  const windows = images.map((img) => {
-    let view: Window = { img, top: 0, left: 0, height: img.height, width: img.width, flipped: false };
-    for (const t of tail) {
-      if (t.type === 'centerCrop') {
-        const [h, w] = sizePair(t.size);
-        view = cropWindow(view, h, w, roundHalfEven((view.height - h) / 2), roundHalfEven((view.width - w) / 2));
-      } else if (t.type === 'randomCrop') {
-        const [h, w] = sizePair(t.size);
-        if (view.height < h || view.width < w) {
-          throw new Error(`RandomCrop(${h}x${w}) is larger than the ${view.height}x${view.width} image: resize first`);
-        }
-        const dy = randomInt(rng, view.height - h);
-        view = cropWindow(view, h, w, dy, randomInt(rng, view.width - w));
-      } else if (t.type === 'randomHorizontalFlip') {
-        if (rng.uniform() < t.p) view = { ...view, flipped: !view.flipped };
+  return writeWindows(
+    images.map((img) => planWindow(img, tail, rng)),
+    tail,
+  );
+}
+
+/**
+ * Where the crops and flips of `tail` put their window on `img`. Only the image's size is read (and `rng`), so the
+ * plan can be made before the pixels exist.
+ */
+function planWindow(img: Pixels, tail: FusableTransform[], rng: Generator): Window {
+  let view: Window = { img, top: 0, left: 0, height: img.height, width: img.width, flipped: false };
+  for (const t of tail) {
+    if (t.type === 'centerCrop') {
+      const [h, w] = sizePair(t.size);
+      view = cropWindow(view, h, w, roundHalfEven((view.height - h) / 2), roundHalfEven((view.width - w) / 2));
+    } else if (t.type === 'randomCrop') {
+      const [h, w] = sizePair(t.size);
+      if (view.height < h || view.width < w) {
+        throw new Error(`RandomCrop(${h}x${w}) is larger than the ${view.height}x${view.width} image: resize first`);
       }
+      const dy = randomInt(rng, view.height - h);
+      view = cropWindow(view, h, w, dy, randomInt(rng, view.width - w));
+    } else if (t.type === 'randomHorizontalFlip') {
+      if (rng.uniform() < t.p) view = { ...view, flipped: !view.flipped };
     }
-    return view;
-  });
+  }
+  return view;
+}
+
+/** The windows' pixels as float32, mirrored where flipped, normalised if the tail ends with Normalize. */
+function writeWindows(windows: Window[], tail: FusableTransform[]): DecodedImage {
   const last = tail.at(-1);
   const normalize = last?.type === 'normalize' ? last : null;
   const { width, height } = windows[0];
   const out = new Float32Array(windows.length * width * height * 3);
   const scale = [0, 1, 2].map((c) => (normalize ? 1 / normalize.std[c] : 1));
   const shift = [0, 1, 2].map((c) => (normalize ? -normalize.mean[c] / normalize.std[c] : 0));
+  const [shift0, shift1, shift2] = shift;
   let o = 0;
   for (const view of windows) {
     const { img } = view;
-    const divisor = img.data instanceof Float32Array ? 1 : 255;
+    const pixels = img.data;
+    const divisor = pixels instanceof Float32Array ? 1 : 255;
     const [s0, s1, s2] = scale.map((k) => k / divisor);
+    // Output columns whose source column is inside the image (a window can hang over the edge of a padded crop).
+    const step = view.flipped ? -1 : 1;
+    const firstX = view.left + (view.flipped ? width - 1 : 0);
     for (let y = 0; y < height; y++) {
       const sy = view.top + y;
-      for (let x = 0; x < width; x++) {
-        const sx = view.left + (view.flipped ? width - 1 - x : x);
-        if (sy < 0 || sy >= img.height || sx < 0 || sx >= img.width) {
-          out[o++] = shift[0];
-          out[o++] = shift[1];
-          out[o++] = shift[2];
-          continue;
+      const rowInside = sy >= 0 && sy < img.height;
+      let p = (sy * img.width + firstX) * 3;
+      for (let x = 0, sx = firstX; x < width; x++, sx += step, p += 3 * step) {
+        if (!rowInside || sx < 0 || sx >= img.width) {
+          out[o++] = shift0;
+          out[o++] = shift1;
+          out[o++] = shift2;
+        } else {
+          out[o++] = pixels[p] * s0 + shift0;
+          out[o++] = pixels[p + 1] * s1 + shift1;
+          out[o++] = pixels[p + 2] * s2 + shift2;
         }
-        const p = (sy * img.width + sx) * 3;
-        out[o++] = img.data[p] * s0 + shift[0];
-        out[o++] = img.data[p + 1] * s1 + shift[1];
-        out[o++] = img.data[p + 2] * s2 + shift[2];
       }
     }
   }

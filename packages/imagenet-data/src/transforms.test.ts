@@ -92,6 +92,30 @@ describe('random transforms', () => {
     await expect(loadImage(pattern, [RandomCrop(100)], 1)).rejects.toThrow(/larger than the 37x53 image/);
   });
 
+  it('Resize then crop gives exactly a window of the whole resized image (libvips resizes only the window)', async () => {
+    const resized = await loadImage(pattern, [Resize(30)], 0);
+    const at = (top: number, left: number, flipped: boolean, y: number, x: number) =>
+      pixel(resized, top + y, left + (flipped ? 19 - x : x));
+    for (const seed of [1, 2, 3, 4]) {
+      const crop = await loadImage(pattern, [Resize(30), RandomCrop(20), RandomHorizontalFlip()], seed);
+      const cropPixel = (y: number, x: number) =>
+        Array.from(crop.data.subarray((y * 20 + x) * 3, (y * 20 + x) * 3 + 3));
+      const matches = (top: number, left: number, flipped: boolean) =>
+        [...Array(20).keys()].every((y) =>
+          [...Array(20).keys()].every((x) => at(top, left, flipped, y, x).every((v, c) => v === cropPixel(y, x)[c])),
+        );
+      const windows = [...Array(resized.height - 19).keys()].flatMap((top) =>
+        [...Array(resized.width - 19).keys()].flatMap((left) =>
+          [false, true].map((flipped) => ({ top, left, flipped })),
+        ),
+      );
+      expect(
+        windows.some(({ top, left, flipped }) => matches(top, left, flipped)),
+        `seed ${seed}`,
+      ).toBe(true);
+    }
+  });
+
   it('RandomHorizontalFlip mirrors with probability p', async () => {
     const source = await full();
     const flipped = await loadImage(pattern, [RandomHorizontalFlip(1)], 0);
