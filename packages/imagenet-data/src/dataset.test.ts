@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -51,16 +51,66 @@ describe('openDataset', () => {
     expect(() => openDataset(dir, { classes: ['dogs'] })).toThrow(/class folders missing from the class list: cats/);
   });
 
+  it("labels a flat validation folder from the devkit's ground truth and meta.mat (ILSVRC ids to wnids)", () => {
+    // scripts/fixtures/devkit_meta.py: ids 1-4 are n02119789, n02100735, n01751748, n01440764 (not wnid order);
+    // the ground truth labels images 1-6 with ids 3, 1, 4, 2, 3, 1.
+    const fixtures = new URL('../fixtures/devkit/', import.meta.url).pathname;
+    for (const [meta, where] of [
+      ['meta.mat', 'beside the folder'],
+      ['meta-uncompressed.mat', 'in ILSVRC2012_devkit_t12/data/'],
+    ]) {
+      const root = join(tmp, `devkit-${meta}`);
+      const data = where === 'beside the folder' ? root : join(root, 'ILSVRC2012_devkit_t12', 'data');
+      mkdirSync(data, { recursive: true });
+      copyFileSync(join(fixtures, meta), join(data, 'meta.mat'));
+      copyFileSync(
+        join(fixtures, 'ILSVRC2012_validation_ground_truth.txt'),
+        join(data, 'ILSVRC2012_validation_ground_truth.txt'),
+      );
+      for (const n of [1, 2, 3, 4, 5, 6]) touch(join(root, 'val', `ILSVRC2012_val_0000000${n}.JPEG`));
+      const dataset = openDataset(join(root, 'val'));
+      expect(dataset.layout).toBe('flat-devkit');
+      // The leaves in wnid order (the parent synset, n00001740, is not a class), with the devkit's names.
+      expect(dataset.classes).toEqual(['n01440764', 'n01751748', 'n02100735', 'n02119789']);
+      expect(dataset.classNames).toEqual([
+        'tench, Tinca tinca',
+        'sea snake',
+        'English setter',
+        'kit fox, Vulpes macrotis',
+      ]);
+      expect(dataset.samples.map((s) => dataset.classes[s.label])).toEqual([
+        'n01751748',
+        'n02119789',
+        'n01440764',
+        'n02100735',
+        'n01751748',
+        'n02119789',
+      ]);
+      touch(join(root, 'val', 'ILSVRC2012_val_00000007.JPEG'));
+      expect(() => openDataset(join(root, 'val'))).toThrow(/gives no known class for 1 image\(s\).*val_00000007/);
+    }
+    const badId = join(tmp, 'devkit-bad-id');
+    mkdirSync(badId, { recursive: true });
+    copyFileSync(join(fixtures, 'meta.mat'), join(badId, 'meta.mat'));
+    writeFileSync(join(badId, 'ILSVRC2012_validation_ground_truth.txt'), '1\n999\n');
+    touch(join(badId, 'val', 'ILSVRC2012_val_00000001.JPEG'));
+    expect(() => openDataset(join(badId, 'val'))).toThrow(/ground_truth\.txt:2: ILSVRC id "999" is not in .*meta\.mat/);
+    writeFileSync(join(badId, 'meta.mat'), 'not a mat file');
+    expect(() => openDataset(join(badId, 'val'))).toThrow(/meta\.mat is not a MATLAB 5 MAT file/);
+  });
+
   it('says what is missing', () => {
     expect(() => openDataset(join(tmp, 'nope'))).toThrow(/Dataset folder not found: .*nope/);
     mkdirSync(join(tmp, 'empty'));
     expect(() => openDataset(join(tmp, 'empty'))).toThrow(/has no images: expected class folders/);
     touch(join(tmp, 'flat', 'a.JPEG'));
-    expect(() => openDataset(join(tmp, 'flat'))).toThrow(/no LOC_val_solution\.csv beside it/);
+    expect(() => openDataset(join(tmp, 'flat'))).toThrow(
+      /neither LOC_val_solution\.csv nor the devkit's ILSVRC2012_validation_ground_truth\.txt beside it/,
+    );
     touch(join(tmp, 'devkit', 'val', 'ILSVRC2012_val_00000001.JPEG'));
     writeFileSync(join(tmp, 'devkit', 'ILSVRC2012_validation_ground_truth.txt'), '65\n');
     expect(() => openDataset(join(tmp, 'devkit', 'val'))).toThrow(
-      /labels images by ILSVRC id, which needs the devkit's meta\.mat/,
+      /labels images by ILSVRC id, which needs the devkit's meta\.mat beside it \(.*devkit\/meta\.mat\)/,
     );
     const csvRoot = join(tmp, 'csv');
     touch(join(csvRoot, 'val', 'ILSVRC2012_val_00000009.JPEG'));

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { Generator } from '@alexnet/layers';
+import { readDevkitSynsets } from './devkit.js';
 
 /** One image and its class index. */
 export interface Sample {
@@ -39,12 +40,14 @@ export interface OpenDatasetOptions {
 const SYNSET_FILES = ['LOC_synset_mapping.txt', 'synsets.txt', 'synset_words.txt'];
 const LOC_CSV = 'LOC_val_solution.csv';
 const DEVKIT_TRUTH = 'ILSVRC2012_validation_ground_truth.txt';
+const DEVKIT_DIR = 'ILSVRC2012_devkit_t12';
 
 /**
  * Opens one split of an image dataset, detecting its layout:
  * - class folders (`train/<wnid>/*.JPEG`, a regrouped `val/<wnid>/`, or anyone's `cats/`, `dogs/`);
  * - a flat ImageNet validation folder labelled by `LOC_val_solution.csv` (Kaggle layout; in the folder or its
- *   parent), whose first PredictionString token is the wnid.
+ *   parent), whose first PredictionString token is the wnid, or by the devkit's
+ *   `ILSVRC2012_validation_ground_truth.txt` and `meta.mat` (beside it, or in `ILSVRC2012_devkit_t12/data/`).
  * `dir` may also be an ImageNet root holding `train/`: then the train split is opened.
  */
 export function openDataset(dir: string, options: OpenDatasetOptions = {}): ImageDataset {
@@ -99,42 +102,82 @@ function openFlatValidation(
   classes: string[] | null,
   mapping: SynsetMapping | null,
 ): ImageDataset {
-  const csv = [join(root, LOC_CSV), join(dirname(root), LOC_CSV)].find(existsSync);
-  if (!csv) {
-    const devkit = [join(root, DEVKIT_TRUTH), join(dirname(root), DEVKIT_TRUTH)].find(existsSync);
-    if (devkit) {
-      throw new Error(
-        `${devkit} labels images by ILSVRC id, which needs the devkit's meta.mat to map to wnids; ` +
-          `regroup the folder into val/<wnid>/ or use ${LOC_CSV} instead`,
-      );
-    }
-    throw new Error(`${root} holds images but no class folders, and no ${LOC_CSV} beside it to label them`);
-  }
-  if (!classes) {
+  const labels = validationLabels(root);
+  const names = mapping ?? labels.synsets ?? null;
+  const order = classes ?? labels.synsets?.ids ?? null;
+  if (!order) {
     throw new Error(`Cannot order the classes of ${root}: add ${SYNSET_FILES[0]} or a train/ folder beside it`);
   }
-  const labelOf = new Map<string, string>();
-  const lines = readFileSync(csv, 'utf8').split(/\r?\n/);
-  for (const line of lines.slice(1)) {
-    if (!line.trim()) continue;
-    const [imageId, prediction = ''] = line.split(',');
-    labelOf.set(imageId.trim(), prediction.trim().split(/\s+/)[0]);
-  }
-  const index = new Map(classes.map((id, i) => [id, i]));
+  const index = new Map(order.map((id, i) => [id, i]));
   const samples: Sample[] = [];
   const unlabelled: string[] = [];
   for (const file of images) {
-    const wnid = labelOf.get(basename(file, extname(file)));
+    const wnid = labels.wnidOf.get(basename(file, extname(file)));
     const label = wnid === undefined ? undefined : index.get(wnid);
     if (label === undefined) unlabelled.push(file);
     else samples.push({ path: join(root, file), label });
   }
   if (unlabelled.length > 0) {
     throw new Error(
-      `${csv} gives no known class for ${unlabelled.length} image(s) of ${root}, for example ${unlabelled[0]}`,
+      `${labels.source} gives no known class for ${unlabelled.length} image(s) of ${root}, for example ${unlabelled[0]}`,
     );
   }
-  return { root, layout: 'flat-loc-csv', classes, classNames: namesFor(classes, mapping), samples };
+  return { root, layout: labels.layout, classes: order, classNames: namesFor(order, names), samples };
+}
+
+/** Where a flat validation folder's labels come from: image id (file name without extension) -> wnid. */
+interface ValidationLabels {
+  source: string;
+  layout: Layout;
+  wnidOf: Map<string, string>;
+  /** The devkit's 1000 classes in wnid order, with their names, when the labels came from the devkit. */
+  synsets?: SynsetMapping;
+}
+
+/**
+ * `LOC_val_solution.csv` (Kaggle's layout; its first PredictionString token is the wnid) in the folder or its parent,
+ * else the devkit's `ILSVRC2012_validation_ground_truth.txt` (line n: the ILSVRC id of ILSVRC2012_val_0000000n)
+ * with the id -> wnid table of the `meta.mat` beside it, in the folder, its parent, or an extracted
+ * `ILSVRC2012_devkit_t12/data/` there.
+ */
+function validationLabels(root: string): ValidationLabels {
+  const csv = [join(root, LOC_CSV), join(dirname(root), LOC_CSV)].find(existsSync);
+  if (csv) {
+    const wnidOf = new Map<string, string>();
+    for (const line of readFileSync(csv, 'utf8').split(/\r?\n/).slice(1)) {
+      if (!line.trim()) continue;
+      const [imageId, prediction = ''] = line.split(',');
+      wnidOf.set(imageId.trim(), prediction.trim().split(/\s+/)[0]);
+    }
+    return { source: csv, layout: 'flat-loc-csv', wnidOf };
+  }
+  const devkitFolders = [root, dirname(root)].flatMap((f) => [f, join(f, DEVKIT_DIR, 'data')]);
+  const truth = devkitFolders.map((f) => join(f, DEVKIT_TRUTH)).find(existsSync);
+  if (!truth) {
+    throw new Error(
+      `${root} holds images but no class folders, and neither ${LOC_CSV} nor the devkit's ${DEVKIT_TRUTH} beside it to label them`,
+    );
+  }
+  const meta = join(dirname(truth), 'meta.mat');
+  if (!existsSync(meta)) {
+    throw new Error(
+      `${truth} labels images by ILSVRC id, which needs the devkit's meta.mat beside it (${meta}) to map ids to wnids`,
+    );
+  }
+  const synsets = readDevkitSynsets(meta);
+  const wnidById = new Map(synsets.map((s) => [s.id, s.wnid]));
+  const wnidOf = new Map<string, string>();
+  readFileSync(truth, 'utf8')
+    .split(/\r?\n/)
+    .filter((line) => line.trim())
+    .forEach((line, i) => {
+      const wnid = wnidById.get(Number(line));
+      if (!wnid) throw new Error(`${truth}:${i + 1}: ILSVRC id "${line.trim()}" is not in ${meta}`);
+      wnidOf.set(`ILSVRC2012_val_${String(i + 1).padStart(8, '0')}`, wnid);
+    });
+  const leaves = synsets.filter((s) => s.numChildren === 0).sort((a, b) => (a.wnid < b.wnid ? -1 : 1));
+  const names = new Map(leaves.map((s) => [s.wnid, s.words]));
+  return { source: truth, layout: 'flat-devkit', wnidOf, synsets: { ids: leaves.map((s) => s.wnid), names } };
 }
 
 interface SynsetMapping {
