@@ -12,6 +12,15 @@ export interface DecodedImage {
   crops: number;
 }
 
+/** Options of {@link loadImage}. */
+export interface LoadImageOptions {
+  /**
+   * Where to write the output when it has exactly this many values (for example a slot of a batch, possibly in a
+   * SharedArrayBuffer); otherwise a new array is returned. The result's `data` says which.
+   */
+  into?: Float32Array;
+}
+
 /** Pixels in HWC RGB order, 8-bit until the first photometric transform, float in [0, 1] after. */
 interface Pixels {
   data: Uint8Array | Float32Array;
@@ -31,6 +40,7 @@ export async function loadImage(
   source: string | Uint8Array,
   transforms: readonly Transform[],
   seed: number,
+  options: LoadImageOptions = {},
 ): Promise<DecodedImage> {
   const rng = new Generator(seed);
   // One read of the file: the header (for the oriented size) and the pixels both come from this buffer.
@@ -64,13 +74,13 @@ export async function loadImage(
     ) {
       image = image.extract({ left: planned.left, top: planned.top, width: planned.width, height: planned.height });
       const img = await decodedPixels(image);
-      return writeWindows([{ ...planned, img, top: 0, left: 0 }], fused);
+      return writeWindows([{ ...planned, img, top: 0, left: 0 }], fused, options.into);
     }
   }
   let images = [await decodedPixels(image)];
   for (const transform of rest.slice(0, rest.length - fused.length))
     images = await applyTransform(transform, images, rng);
-  return finish(images, fused, rng);
+  return finish(images, fused, rng, options.into);
 }
 
 /** Runs a sharp pipeline to 8-bit RGB pixels. */
@@ -130,10 +140,11 @@ function cropWindow(view: Window, h: number, w: number, dy: number, dx: number):
 }
 
 /** Runs the fused tail on each image as a window (top, left, size, mirrored) and writes float32 output once. */
-function finish(images: Pixels[], tail: FusableTransform[], rng: Generator): DecodedImage {
+function finish(images: Pixels[], tail: FusableTransform[], rng: Generator, into?: Float32Array): DecodedImage {
   return writeWindows(
     images.map((img) => planWindow(img, tail, rng)),
     tail,
+    into,
   );
 }
 
@@ -162,11 +173,12 @@ function planWindow(img: Pixels, tail: FusableTransform[], rng: Generator): Wind
 }
 
 /** The windows' pixels as float32, mirrored where flipped, normalised if the tail ends with Normalize. */
-function writeWindows(windows: Window[], tail: FusableTransform[]): DecodedImage {
+function writeWindows(windows: Window[], tail: FusableTransform[], into?: Float32Array): DecodedImage {
   const last = tail.at(-1);
   const normalize = last?.type === 'normalize' ? last : null;
   const { width, height } = windows[0];
-  const out = new Float32Array(windows.length * width * height * 3);
+  const length = windows.length * width * height * 3;
+  const out = into?.length === length ? into : new Float32Array(length);
   const scale = [0, 1, 2].map((c) => (normalize ? 1 / normalize.std[c] : 1));
   const shift = [0, 1, 2].map((c) => (normalize ? -normalize.mean[c] / normalize.std[c] : 0));
   const [shift0, shift1, shift2] = shift;

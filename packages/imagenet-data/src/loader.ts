@@ -56,6 +56,8 @@ export class ImageLoader {
   readonly badFiles: BadFile[] = [];
   private readonly reported = new Set<string>();
   private pool: WorkerPool | null = null;
+  /** Values an image decodes to (crops x height x width x 3), learnt from the first batch: its slot size. */
+  private imageLength: number | null = null;
 
   constructor(dataset: ImageDataset, options: LoaderOptions) {
     if (dataset.samples.length === 0) throw new Error(`${dataset.root} holds no images`);
@@ -132,17 +134,33 @@ export class ImageLoader {
     epoch: number,
     pool: WorkerPool | null,
   ): Promise<LoadedBatchData> {
-    const decoded = await Promise.all(positions.map((position) => this.loadSample(position, order, epoch, pool)));
+    // Once an image's size is known, the batch is allocated first and each image is written into its slot (by the
+    // worker, in shared memory): no copy, no per-image array. Images of another size come back as their own arrays.
+    const expected = this.imageLength;
+    const batch =
+      expected === null
+        ? null
+        : new Float32Array(
+            pool
+              ? new SharedArrayBuffer(positions.length * expected * 4)
+              : new ArrayBuffer(positions.length * expected * 4),
+          );
+    const slot = (i: number) => batch?.subarray(i * (expected as number), (i + 1) * (expected as number));
+    const decoded = await Promise.all(
+      positions.map((position, i) => this.loadSample(position, order, epoch, pool, slot(i))),
+    );
     const { height, width, crops } = decoded[0].image;
     const size = crops * height * width * 3;
-    const images = new Float32Array(decoded.length * size);
+    this.imageLength = size;
+    const images = batch && batch.length === decoded.length * size ? batch : new Float32Array(decoded.length * size);
     for (const [i, { image, path }] of decoded.entries()) {
       if (image.height !== height || image.width !== width || image.crops !== crops) {
         throw new Error(
           `${path} came out ${image.height}x${image.width} but the batch is ${height}x${width}: end the transforms with a crop of fixed size`,
         );
       }
-      images.set(image.data, i * size);
+      const inPlace = image.data.buffer === images.buffer && image.data.byteOffset === i * size * 4;
+      if (!inPlace) images.set(image.data, i * size);
     }
     return { images, labels: decoded.map((d) => d.label), paths: decoded.map((d) => d.path), height, width, crops };
   }
@@ -153,6 +171,7 @@ export class ImageLoader {
     order: number[],
     epoch: number,
     pool: WorkerPool | null,
+    into?: Float32Array,
   ): Promise<{ image: DecodedImage; label: number; path: string }> {
     const n = order.length;
     for (let attempt = 0; attempt < Math.min(n, 64); attempt++) {
@@ -161,9 +180,10 @@ export class ImageLoader {
         path: sample.path,
         transforms: this.options.transforms,
         seed: mix(this.options.seed, epoch, position, attempt),
+        into,
       };
       try {
-        const image = pool ? await pool.run(job) : await loadImage(job.path, job.transforms, job.seed);
+        const image = pool ? await pool.run(job) : await loadImage(job.path, job.transforms, job.seed, { into });
         return { image, label: sample.label, path: sample.path };
       } catch (error) {
         const reason = (error as Error).message.split('\n')[0];

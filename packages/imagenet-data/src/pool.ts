@@ -6,7 +6,12 @@ interface Job {
   path: string;
   transforms: readonly Transform[];
   seed: number;
+  /** A batch slot to write the pixels into, when they fit it exactly (the worker then sends no pixels back). */
+  into?: Float32Array;
 }
+
+/** A worker's answer: the image (without `data` when it went into the job's slot) or an error. */
+type WorkerReply = { id: number; error?: string } & Omit<DecodedImage, 'data'> & { data?: Float32Array };
 
 interface Task extends Job {
   id: number;
@@ -47,7 +52,7 @@ export class WorkerPool {
   ) {
     for (let i = 0; i < size; i++) {
       const worker = new Worker(workerUrl());
-      worker.on('message', (message: { id: number; error?: string } & DecodedImage) => this.finish(worker, message));
+      worker.on('message', (message: WorkerReply) => this.finish(worker, message));
       worker.on('error', (error) => this.fail(worker, error));
       worker.once('exit', () => {
         live -= 1;
@@ -91,18 +96,23 @@ export class WorkerPool {
       const task = this.queue.shift() as Task;
       this.running.set(task.id, { worker, task });
       this.setBusy(worker, +1);
-      worker.postMessage({ id: task.id, path: task.path, transforms: task.transforms, seed: task.seed });
+      const { into } = task;
+      const slot = into && { buffer: into.buffer, offset: into.byteOffset, length: into.length };
+      worker.postMessage({ id: task.id, path: task.path, transforms: task.transforms, seed: task.seed, slot });
     }
   }
 
-  private finish(worker: Worker, message: { id: number; error?: string } & DecodedImage): void {
+  private finish(worker: Worker, message: WorkerReply): void {
     const task = this.running.get(message.id)?.task;
     this.running.delete(message.id);
     this.setBusy(worker, -1);
     this.idle.push(worker);
     if (task) {
       if (message.error !== undefined) task.reject(new Error(message.error));
-      else task.resolve({ data: message.data, height: message.height, width: message.width, crops: message.crops });
+      else {
+        const data = message.data ?? (task.into as Float32Array);
+        task.resolve({ data, height: message.height, width: message.width, crops: message.crops });
+      }
     }
     this.dispatch();
   }
