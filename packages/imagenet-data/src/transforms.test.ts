@@ -116,6 +116,22 @@ describe('random transforms', () => {
     }
   });
 
+  it('writes into a given slot when the output fits it, else into a new array', async () => {
+    const transforms = [Resize(30), RandomCrop(20), Normalize()];
+    const expected = await loadImage(pattern, transforms, 5);
+    const batch = new Float32Array(new SharedArrayBuffer(3 * 20 * 20 * 3 * 4)).fill(7);
+    const slot = batch.subarray(20 * 20 * 3, 2 * 20 * 20 * 3);
+    const written = await loadImage(pattern, transforms, 5, { into: slot });
+    expect(written.data).toBe(slot);
+    expect(Array.from(slot)).toEqual(Array.from(expected.data));
+    expect(batch[0]).toBe(7);
+    expect(batch.at(-1)).toBe(7);
+    const tooSmall = new Float32Array(10);
+    const fresh = await loadImage(pattern, transforms, 5, { into: tooSmall });
+    expect(fresh.data).not.toBe(tooSmall);
+    expect(Array.from(fresh.data)).toEqual(Array.from(expected.data));
+  });
+
   it('RandomHorizontalFlip mirrors with probability p', async () => {
     const source = await full();
     const flipped = await loadImage(pattern, [RandomHorizontalFlip(1)], 0);
