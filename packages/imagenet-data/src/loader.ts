@@ -58,6 +58,8 @@ export class ImageLoader {
   private pool: WorkerPool | null = null;
   /** Values an image decodes to (crops x height x width x 3), learnt from the first batch: its slot size. */
   private imageLength: number | null = null;
+  /** Shared batch buffers not in use (as many as batches were ever loading at once: prefetch + 1). */
+  private readonly spareBuffers: SharedArrayBuffer[] = [];
 
   constructor(dataset: ImageDataset, options: LoaderOptions) {
     if (dataset.samples.length === 0) throw new Error(`${dataset.root} holds no images`);
@@ -134,35 +136,47 @@ export class ImageLoader {
     epoch: number,
     pool: WorkerPool | null,
   ): Promise<LoadedBatchData> {
-    // Once an image's size is known, the batch is allocated first and each image is written into its slot (by the
-    // worker, in shared memory): no copy, no per-image array. Images of another size come back as their own arrays.
+    // Once an image's size is known, each image is written straight into its slot of the batch: without workers
+    // into the batch itself, with workers into shared memory, one of a few buffers reused batch after batch. The
+    // batch is copied out of those: TF.js keeps the array a tensor is made from (and slices of it may outlive it),
+    // and a new shared buffer per batch would wait for a full garbage collection to be freed (memory grew to 2 GB).
     const expected = this.imageLength;
-    const batch =
+    const shared = expected !== null && pool ? this.sharedBuffer(positions.length * expected * 4) : null;
+    const target =
       expected === null
         ? null
-        : new Float32Array(
-            pool
-              ? new SharedArrayBuffer(positions.length * expected * 4)
-              : new ArrayBuffer(positions.length * expected * 4),
-          );
-    const slot = (i: number) => batch?.subarray(i * (expected as number), (i + 1) * (expected as number));
+        : shared
+          ? new Float32Array(shared, 0, positions.length * expected)
+          : new Float32Array(positions.length * expected);
+    const slot = (i: number) => target?.subarray(i * (expected as number), (i + 1) * (expected as number));
     const decoded = await Promise.all(
       positions.map((position, i) => this.loadSample(position, order, epoch, pool, slot(i))),
     );
     const { height, width, crops } = decoded[0].image;
     const size = crops * height * width * 3;
     this.imageLength = size;
-    const images = batch && batch.length === decoded.length * size ? batch : new Float32Array(decoded.length * size);
+    const fits = target !== null && target.length === decoded.length * size;
+    const images = !fits ? new Float32Array(decoded.length * size) : shared ? target.slice() : target;
     for (const [i, { image, path }] of decoded.entries()) {
       if (image.height !== height || image.width !== width || image.crops !== crops) {
         throw new Error(
           `${path} came out ${image.height}x${image.width} but the batch is ${height}x${width}: end the transforms with a crop of fixed size`,
         );
       }
-      const inPlace = image.data.buffer === images.buffer && image.data.byteOffset === i * size * 4;
-      if (!inPlace) images.set(image.data, i * size);
+      const inSlot = fits && image.data.buffer === target.buffer && image.data.byteOffset === i * size * 4;
+      if (!inSlot) images.set(image.data, i * size);
     }
+    // Only now, with every job of the batch done, can the buffer take another batch (after a failure, jobs may
+    // still be writing into it: it is left to the garbage collector).
+    if (shared) this.spareBuffers.push(shared);
     return { images, labels: decoded.map((d) => d.label), paths: decoded.map((d) => d.path), height, width, crops };
+  }
+
+  /** A shared buffer of at least `bytes` for the workers to write a batch into: a spare one, or a new one. */
+  private sharedBuffer(bytes: number): SharedArrayBuffer {
+    const index = this.spareBuffers.findIndex((b) => b.byteLength >= bytes);
+    if (index >= 0) return this.spareBuffers.splice(index, 1)[0];
+    return new SharedArrayBuffer(bytes);
   }
 
   /** The sample at `position` of the epoch, or with 'skip', the next good one after it. */
