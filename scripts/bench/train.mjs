@@ -4,12 +4,12 @@
 // run, with the ratios. Every measurement runs in its own process so that its peak RSS is its own.
 //
 //   pnpm bench:train [--models alexnet_v1,alexnet_v2] [--batch-sizes 32,128] [--steps 3] [--image-size 224]
-//                    [--engines native,pytorch,wasm] [--wasm-batch-sizes 32] [--json out.json]
+//                    [--engines native,pytorch,wasm] [--wasm-batch-sizes 32,128] [--wasm-models ...] [--json out.json]
 //
 // PyTorch comes from Debian's python3-torch (+ libopenblas0), run by /usr/bin/python3 (or $ALEXNET_BENCH_PYTHON)
 // with as many threads as cores (Debian's build defaults to one here). Where it is missing its column says so.
-// wasm needs minutes a step (over a minute for V1 at batch 32), so it runs one timed step, at the
-// --wasm-batch-sizes and --wasm-models only.
+// wasm (TF.js's threaded build with the CLI's rewrites) needs 10-40 s a step, so it runs one timed step; narrow it
+// with --wasm-batch-sizes and --wasm-models. V1 at batch 128 takes 4 GB there, wasm's 32-bit limit.
 import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -23,8 +23,8 @@ const { values } = parseArgs({
   options: {
     models: { type: 'string', default: 'alexnet_v1,alexnet_v2' },
     'batch-sizes': { type: 'string', default: '32,128' },
-    'wasm-batch-sizes': { type: 'string', default: '32' },
-    'wasm-models': { type: 'string', default: 'alexnet_v2' },
+    'wasm-batch-sizes': { type: 'string', default: '32,128' },
+    'wasm-models': { type: 'string', default: 'alexnet_v1,alexnet_v2' },
     steps: { type: 'string', default: '3' },
     'image-size': { type: 'string', default: '224' },
     engines: { type: 'string', default: 'native,pytorch,wasm' },

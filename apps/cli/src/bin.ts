@@ -21,6 +21,7 @@ ${Object.entries(COMMANDS)
   .join('\n')}
 
 Models: ${listModels().join(', ')}. Backends: --backend auto | tensorflow-gpu | tensorflow | native | wasm | cpu.
+Threads: ALEXNET_NATIVE_THREADS (native backend), ALEXNET_WASM_THREADS (wasm); default one a core.
 'alexnet <command> --help' for a command's options; --debug shows stack traces.
 `;
 
