@@ -36,7 +36,8 @@ interface WasmImports {
 /**
  * Replaces the `wasm` backend's factory with one that starts TF.js's threaded SIMD build with `threads` threads
  * (default: the cores Node reports, at most 8). Call before `tf.setBackend('wasm')`; the kernels TF.js registered
- * for `wasm` are used as they are.
+ * for `wasm` are used as they are. Returns the thread count (1 where the worker script cannot be written: TF.js's own
+ * single-threaded start-up is kept).
  */
 export async function registerThreadedWasm(threads = availableParallelism()): Promise<number> {
   const count = Math.max(1, Math.min(MAX_THREADS, Math.floor(threads)));
@@ -44,9 +45,16 @@ export async function registerThreadedWasm(threads = availableParallelism()): Pr
   const require = createRequire(import.meta.url);
   const outDir = join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'wasm-out');
   const factory = require(join(outDir, `${THREADED_BINARY}.js`)) as EmscriptenFactory;
-  const workerScript = writeWorkerScript(
-    (require(join(outDir, `${THREADED_BINARY}.worker.js`)) as { wasmWorkerContents: string }).wasmWorkerContents,
-  );
+  let workerScript: string;
+  try {
+    workerScript = writeWorkerScript(
+      (require(join(outDir, `${THREADED_BINARY}.worker.js`)) as { wasmWorkerContents: string }).wasmWorkerContents,
+    );
+  } catch (error) {
+    // No writable temporary folder: TF.js's own single-threaded wasm still works.
+    process.emitWarning(`wasm threads are off: ${(error as Error).message}`, { code: 'ALEXNET_WASM_THREADS' });
+    return 1;
+  }
   const binary = join(outDir, `${THREADED_BINARY}.wasm`);
 
   tf.removeBackend('wasm');
