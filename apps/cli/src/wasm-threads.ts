@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { writeAtomically } from '@alexnet/trainer';
 import * as tf from '@tensorflow/tfjs-core';
 
 /**
@@ -47,7 +48,7 @@ export async function registerThreadedWasm(threads = availableParallelism()): Pr
   const factory = require(join(outDir, `${THREADED_BINARY}.js`)) as EmscriptenFactory;
   let workerScript: string;
   try {
-    workerScript = writeWorkerScript(
+    workerScript = await writeWorkerScript(
       (require(join(outDir, `${THREADED_BINARY}.worker.js`)) as { wasmWorkerContents: string }).wasmWorkerContents,
     );
   } catch (error) {
@@ -102,15 +103,11 @@ export async function registerThreadedWasm(threads = availableParallelism()): Pr
 }
 
 /** The pthread worker script as a file (Node's Worker loads files, not blobs); written once, atomically. */
-function writeWorkerScript(contents: string): string {
+async function writeWorkerScript(contents: string): Promise<string> {
   // TF.js escapes the newlines inside the script's string literals the same way before making its blob.
   const script = contents.replace(/\n/g, '\\n');
   const hash = createHash('sha256').update(script).digest('hex').slice(0, 16);
   const file = join(tmpdir(), `alexnet-tfjs-wasm-worker-${hash}.cjs`);
-  if (!existsSync(file)) {
-    const partial = `${file}.${process.pid}.tmp`;
-    writeFileSync(partial, script);
-    renameSync(partial, file);
-  }
+  if (!existsSync(file)) await writeAtomically(file, script);
   return file;
 }

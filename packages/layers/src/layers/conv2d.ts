@@ -120,10 +120,19 @@ function useFusedConvGradient(): boolean {
       inputsToSave: ['x', 'filter'],
       gradFunc: (dy, saved, attrs) => {
         const [x, filter] = saved;
-        const { strides, pad } = attrs as unknown as {
+        const { strides, pad, activation, dataFormat, dilations } = attrs as unknown as {
           strides: [number, number];
           pad: tf.backend_util.ExplicitPadding;
+          activation: string;
+          dataFormat: string;
+          dilations: number | [number, number];
         };
+        // Registered for every FusedConv2D on the tape: refuse what it does not differentiate instead of a wrong answer.
+        if (activation !== 'linear' || dataFormat !== 'NHWC' || [dilations].flat().some((d) => d !== 1)) {
+          throw new Error(
+            `@alexnet/layers' FusedConv2D gradient handles bias only (NHWC, no activation, no dilation), got ${activation}, ${dataFormat}, dilations ${dilations}`,
+          );
+        }
         const common = { strides, pad, dataFormat: 'NHWC' };
         const grad = dy as tf.Tensor4D;
         return {

@@ -147,6 +147,19 @@ describe('Conv2d', () => {
     const kernels = profile.kernels.map((k) => k.name);
     expect(kernels).toContain('Conv2DBackpropFilter');
     expect(kernels).not.toContain('Conv2DBackpropInput');
+
+    // The gradient is registered for every taped FusedConv2D: one with an activation is refused, not mis-differentiated.
+    const withRelu = () =>
+      tf.engine().runKernel('FusedConv2D', { x, filter: weight, bias }, {
+        strides: [2, 2],
+        pad: 'same',
+        dataFormat: 'NHWC',
+        dilations: [1, 1],
+        activation: 'relu',
+      } as unknown as tf.NamedAttrMap) as tf.Tensor;
+    expect(() => tf.grad((w: tf.Tensor) => tf.sum(withRelu()).add(tf.sum(w)))(weight)).toThrow(
+      /FusedConv2D gradient handles bias only .*relu/,
+    );
     tf.dispose([x, dy, ...expected, ...actual, ...(profile.result as tf.Tensor[])]);
     conv.dispose();
   });
