@@ -1,7 +1,9 @@
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { isMainThread } from 'node:worker_threads';
 import { Generator } from '@alexnet/layers';
-import sharp, { type Sharp } from 'sharp';
-import { jpegDisplaySize } from './jpeg-header.js';
+import sharp from 'sharp';
+import { type RgbImage, resizeRgb } from './resample.js';
 import { IMAGENET_PCA, sizePair, type Transform } from './transforms.js';
 
 /** Decoded, transformed pixels: `crops` images of `height x width x 3`, float32, one after another. */
@@ -28,13 +30,12 @@ interface Pixels {
   height: number;
 }
 
-const KERNELS = { bilinear: 'linear', bicubic: 'cubic', nearest: 'nearest' } as const;
-
 /**
  * Decodes an image file (JPEG, PNG, WebP, ... whatever its extension says; CMYK and greyscale become RGB; EXIF
  * orientation applied) and runs `transforms` with randomness drawn from `seed` alone, so the same seed gives the
- * same pixels in any thread. A leading resize happens inside libvips (with JPEG shrink-on-load); crops and flips
- * run on the 8-bit pixels, photometric transforms on float32 in [0, 1]. Throws on unreadable or truncated files.
+ * same pixels in any thread. libvips decodes (the same 8-bit pixels as PIL's libjpeg for JPEGs); resizes are
+ * Pillow's arithmetic, bit for bit (see {@link resizeRgb}); crops and flips run on the 8-bit pixels, photometric
+ * transforms on float32 in [0, 1]. Throws on unreadable or truncated files.
  */
 export async function loadImage(
   source: string | Uint8Array,
@@ -43,62 +44,50 @@ export async function loadImage(
   options: LoadImageOptions = {},
 ): Promise<DecodedImage> {
   const rng = new Generator(seed);
-  // One read of the file: the header (for the oriented size) and the pixels both come from this buffer.
   const input =
-    typeof source === 'string'
-      ? await readFile(source)
-      : Buffer.from(source.buffer, source.byteOffset, source.byteLength);
-  const oriented = jpegDisplaySize(input) ?? (await orientedSize(input));
-  let image = sharp(input, { failOn: 'truncated' }).autoOrient().toColourspace('srgb').removeAlpha();
-  let rest = transforms;
-  let size = oriented;
+    typeof source !== 'string'
+      ? Buffer.from(source.buffer, source.byteOffset, source.byteLength)
+      : isMainThread
+        ? await readFile(source)
+        : // A worker thread has nothing else to do meanwhile; the promise version costs ~0.4 ms of thread-pool round
+          // trips per file, a tenth of a whole image's work.
+          readFileSync(source);
+  const decoded = await decodeRgb(input);
   const first = transforms[0];
-  if (first?.type === 'resize') {
-    const [height, width] = resizeTarget(first.size, oriented.height, oriented.width);
-    image = image.resize({ width, height, fit: 'fill', kernel: KERNELS[first.interpolation] });
-    rest = transforms.slice(1);
-    size = { width, height };
-  }
-  // Crops, flips and a final Normalize are folded into one pass from the 8-bit pixels to float32 (the common
-  // training pipeline); anything else runs transform by transform.
-  const fused = fusedTail(rest);
-  if (fused.length > 0 && fused.length === rest.length) {
-    // Nothing between decoding and the crop: plan the window now and let libvips resize only what it covers (it
-    // computes on demand: the pixels of resizing all, then cropping, but for a rare value one 8-bit level apart,
-    // where libvips rounds a region's edge differently: 6 of 15 million values an epoch of the CLI's demo).
-    const planned = planWindow({ data: new Uint8Array(0), ...size }, fused, rng);
-    if (
+  const tail = fusedTail(transforms);
+  if (first?.type === 'resize' && tail.length === transforms.length - 1) {
+    // The training pipeline (resize, crop, flip, normalise): the crop window is planned on the resized size, and
+    // only that window is resized (unless it hangs over the edge, where torchvision pads).
+    const [height, width] = resizeTarget(first.size, decoded.height, decoded.width);
+    const planned = planWindow({ data: new Uint8Array(0), height, width }, tail, rng);
+    const inside =
       planned.top >= 0 &&
       planned.left >= 0 &&
-      planned.top + planned.height <= size.height &&
-      planned.left + planned.width <= size.width
-    ) {
-      image = image.extract({ left: planned.left, top: planned.top, width: planned.width, height: planned.height });
-      const img = await decodedPixels(image);
-      return writeWindows([{ ...planned, img, top: 0, left: 0 }], fused, options.into);
-    }
+      planned.top + planned.height <= height &&
+      planned.left + planned.width <= width;
+    const img = resizeRgb(decoded, height, width, first.interpolation, inside ? planned : undefined);
+    return writeWindows([inside ? { ...planned, img, top: 0, left: 0 } : { ...planned, img }], tail, options.into);
   }
-  let images = [await decodedPixels(image)];
-  for (const transform of rest.slice(0, rest.length - fused.length))
-    images = await applyTransform(transform, images, rng);
-  return finish(images, fused, rng, options.into);
+  let images: Pixels[] = [decoded];
+  for (const transform of transforms.slice(0, transforms.length - tail.length))
+    images = applyTransform(transform, images, rng);
+  return finish(images, tail, rng, options.into);
 }
 
-/** Runs a sharp pipeline to 8-bit RGB pixels. */
-async function decodedPixels(image: Sharp): Promise<Pixels> {
-  const { data, info } = await image.raw().toBuffer({ resolveWithObject: true });
+/** Any image file to 8-bit RGB in display orientation. */
+async function decodeRgb(input: Buffer): Promise<RgbImage> {
+  const { data, info } = await sharp(input, { failOn: 'truncated' })
+    .autoOrient()
+    .toColourspace('srgb')
+    .removeAlpha()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
   if (info.channels !== 3) throw new Error(`decoded to ${info.channels} channels instead of 3`);
   return {
     data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
     width: info.width,
     height: info.height,
   };
-}
-
-/** The displayed size (after EXIF orientation) from libvips' header reading. */
-async function orientedSize(input: Buffer): Promise<{ width: number; height: number }> {
-  const metadata = await sharp(input).metadata();
-  return metadata.autoOrient ?? { width: metadata.width ?? 0, height: metadata.height ?? 0 };
 }
 
 type FusableTransform = Extract<
@@ -180,16 +169,22 @@ function writeWindows(windows: Window[], tail: FusableTransform[], into?: Float3
   const { width, height } = windows[0];
   const length = windows.length * width * height * 3;
   const out = into?.length === length ? into : new Float32Array(length);
-  const scale = [0, 1, 2].map((c) => (normalize ? 1 / normalize.std[c] : 1));
-  const shift = [0, 1, 2].map((c) => (normalize ? -normalize.mean[c] / normalize.std[c] : 0));
-  const [shift0, shift1, shift2] = shift;
+  const channel = [0, 1, 2].map((c) => normalizer(normalize, c));
+  // Outside the image (a crop larger than it), torchvision pads with zeros before normalising.
+  const padding = channel.map((normalized) => normalized(0));
   let o = 0;
   for (const view of windows) {
     const { img } = view;
+    const inside = view.top >= 0 && view.left >= 0 && view.top + height <= img.height && view.left + width <= img.width;
+    if (inside && img.data instanceof Uint8Array) {
+      writeEightBitWindow(view, floatTable(normalize), out, o);
+      o += width * height * 3;
+      continue;
+    }
+    // Float pixels (after colour transforms) are normalised here; 8-bit ones go through the table.
     const pixels = img.data;
-    const divisor = pixels instanceof Float32Array ? 1 : 255;
-    const [s0, s1, s2] = scale.map((k) => k / divisor);
-    // Output columns whose source column is inside the image (a window can hang over the edge of a padded crop).
+    const table = pixels instanceof Uint8Array ? floatTable(normalize) : null;
+    const [n0, n1, n2] = channel;
     const step = view.flipped ? -1 : 1;
     const firstX = view.left + (view.flipped ? width - 1 : 0);
     for (let y = 0; y < height; y++) {
@@ -198,18 +193,75 @@ function writeWindows(windows: Window[], tail: FusableTransform[], into?: Float3
       let p = (sy * img.width + firstX) * 3;
       for (let x = 0, sx = firstX; x < width; x++, sx += step, p += 3 * step) {
         if (!rowInside || sx < 0 || sx >= img.width) {
-          out[o++] = shift0;
-          out[o++] = shift1;
-          out[o++] = shift2;
+          out[o++] = padding[0];
+          out[o++] = padding[1];
+          out[o++] = padding[2];
+        } else if (table) {
+          out[o++] = table[pixels[p]];
+          out[o++] = table[256 + pixels[p + 1]];
+          out[o++] = table[512 + pixels[p + 2]];
         } else {
-          out[o++] = pixels[p] * s0 + shift0;
-          out[o++] = pixels[p + 1] * s1 + shift1;
-          out[o++] = pixels[p + 2] * s2 + shift2;
+          out[o++] = n0(pixels[p]);
+          out[o++] = n1(pixels[p + 1]);
+          out[o++] = n2(pixels[p + 2]);
         }
       }
     }
   }
   return { data: out, height, width, crops: windows.length };
+}
+
+/**
+ * The common case, kept tight: a window inside 8-bit pixels, through the table of torchvision's float32 values
+ * (a quarter of the loader's time per image went to the general loop).
+ */
+function writeEightBitWindow(view: Window, table: Float32Array, out: Float32Array, offset: number): void {
+  const { img, height, width } = view;
+  const pixels = img.data as Uint8Array;
+  const red = table.subarray(0, 256);
+  const green = table.subarray(256, 512);
+  const blue = table.subarray(512, 768);
+  const step = view.flipped ? -3 : 3;
+  let o = offset;
+  for (let y = 0; y < height; y++) {
+    let p = ((view.top + y) * img.width + view.left + (view.flipped ? width - 1 : 0)) * 3;
+    for (let x = 0; x < width; x++, p += step) {
+      out[o] = red[pixels[p]];
+      out[o + 1] = green[pixels[p + 1]];
+      out[o + 2] = blue[pixels[p + 2]];
+      o += 3;
+    }
+  }
+}
+
+const floatTables = new Map<string, Float32Array>();
+
+/** torchvision's Normalize of one channel in float32 ((x - mean) / std, each step rounded); identity without one. */
+function normalizer(normalize: { mean: number[]; std: number[] } | null, c: number): (x: number) => number {
+  if (!normalize) return (x) => x;
+  const f = Math.fround;
+  const mean = f(normalize.mean[c]);
+  const std = f(normalize.std[c]);
+  return (x) => f(f(x - mean) / std);
+}
+
+/**
+ * For each channel and 8-bit value, what torchvision's `ToTensor` (divide by 255) and `Normalize` (subtract the
+ * mean, divide by the std) make of it, each step rounded to float32 as PyTorch computes it.
+ */
+function floatTable(normalize: { mean: number[]; std: number[] } | null): Float32Array {
+  const key = normalize ? `${normalize.mean} ${normalize.std}` : '';
+  let table = floatTables.get(key);
+  if (!table) {
+    const f = Math.fround;
+    table = new Float32Array(768);
+    for (let c = 0; c < 3; c++) {
+      const normalized = normalizer(normalize, c);
+      for (let v = 0; v < 256; v++) table[c * 256 + v] = normalized(f(v / 255));
+    }
+    floatTables.set(key, table);
+  }
+  return table;
 }
 
 /** torchvision's Resize target: an int sets the shorter side, the longer one truncated to an integer. */
@@ -219,15 +271,13 @@ export function resizeTarget(size: number | [number, number], height: number, wi
   return [size, Math.trunc((size * width) / height)];
 }
 
-async function applyTransform(transform: Transform, images: Pixels[], rng: Generator): Promise<Pixels[]> {
+function applyTransform(transform: Transform, images: Pixels[], rng: Generator): Pixels[] {
   switch (transform.type) {
     case 'resize':
-      return Promise.all(
-        images.map((img) => {
-          const [h, w] = resizeTarget(transform.size, img.height, img.width);
-          return resizeRaw(img, 0, 0, img.width, img.height, w, h, transform.interpolation);
-        }),
-      );
+      return images.map((img) => {
+        const [h, w] = resizeTarget(transform.size, img.height, img.width);
+        return resizeRgb(eightBit(img, 'Resize'), h, w, transform.interpolation);
+      });
     case 'centerCrop': {
       const [h, w] = sizePair(transform.size);
       return images.map((img) =>
@@ -247,12 +297,12 @@ async function applyTransform(transform: Transform, images: Pixels[], rng: Gener
     }
     case 'randomResizedCrop': {
       const [h, w] = sizePair(transform.size);
-      return Promise.all(
-        images.map((img) => {
-          const box = randomResizedCropBox(img.height, img.width, transform.scale, transform.ratio, rng);
-          return resizeRaw(img, box.left, box.top, box.width, box.height, w, h, transform.interpolation);
-        }),
-      );
+      // torchvision's resized_crop: crop, then resize the crop.
+      return images.map((img) => {
+        const box = randomResizedCropBox(img.height, img.width, transform.scale, transform.ratio, rng);
+        const region = eightBit(crop(img, box.top, box.left, box.height, box.width), 'RandomResizedCrop');
+        return resizeRgb(region, h, w, transform.interpolation);
+      });
     }
     case 'randomHorizontalFlip':
       return images.map((img) => (rng.uniform() < transform.p ? flip(img) : img));
@@ -277,8 +327,9 @@ async function applyTransform(transform: Transform, images: Pixels[], rng: Gener
       return images.map((img) => {
         const f = toFloat(img);
         const d = f.data as Float32Array;
+        const channel = [0, 1, 2].map((c) => normalizer(transform, c));
         for (let p = 0; p < d.length; p += 3) {
-          for (let c = 0; c < 3; c++) d[p + c] = (d[p + c] - transform.mean[c]) / transform.std[c];
+          for (let c = 0; c < 3; c++) d[p + c] = channel[c](d[p + c]);
         }
         return f;
       });
@@ -331,28 +382,10 @@ function flip(img: Pixels): Pixels {
   return { data: out, width: img.width, height: img.height };
 }
 
-async function resizeRaw(
-  img: Pixels,
-  left: number,
-  top: number,
-  width: number,
-  height: number,
-  outWidth: number,
-  outHeight: number,
-  interpolation: 'bilinear' | 'bicubic' | 'nearest',
-): Promise<Pixels> {
-  if (img.data instanceof Float32Array)
-    throw new Error('Resize and RandomResizedCrop must come before colour transforms');
-  const { data, info } = await sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } })
-    .extract({ left, top, width, height })
-    .resize({ width: outWidth, height: outHeight, fit: 'fill', kernel: KERNELS[interpolation] })
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  return {
-    data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
-    width: info.width,
-    height: info.height,
-  };
+/** The 8-bit pixels a resize needs (colour transforms, which make float pixels, must come after it). */
+function eightBit(img: Pixels, name: string): RgbImage {
+  if (img.data instanceof Float32Array) throw new Error(`${name} must come before colour transforms`);
+  return img as RgbImage;
 }
 
 /** torchvision's RandomResizedCrop.get_params: ten tries at a random area and ratio, then a centred fallback. */
