@@ -76,7 +76,7 @@ console.log('esm: ' + listModels().join(', ') + '; ' + summary(model, [224, 224,
 
 // Data and trainer together: a synthetic dataset through worker threads into one epoch of training.
 await import('@tensorflow/tfjs'); // registers the gradients training needs
-const { ImageLoader, openDataset, writeSyntheticDataset, Resize, CenterCrop, Normalize } = await import('@alexnet/imagenet-data');
+const { ImageLoader, jpegDecoder, openDataset, writeSyntheticDataset, Resize, CenterCrop, Normalize } = await import('@alexnet/imagenet-data');
 const { fit, SGD } = await import('@alexnet/trainer');
 const { Sequential, Flatten, Linear } = await import('@alexnet/layers');
 const data = ${JSON.stringify(join(work, 'data'))};
@@ -86,7 +86,11 @@ const net = new Sequential([new Flatten(), new Linear({ inFeatures: 16 * 16 * 3,
 const { history } = await fit({ model: net, optimizer: new SGD(net, { lr: 0.01 }), trainData: (e) => loader.epoch(e), epochs: 1, logFile: null });
 await loader.close();
 if (history[0].train.count !== 12) throw new Error('expected 12 training images, got ' + history[0].train.count);
-console.log('esm: imagenet-data worker threads and trainer OK');
+// Where there is a prebuilt JPEG addon and the libjpeg it links, the packed package must load it (libvips otherwise).
+const { existsSync } = await import('node:fs');
+const prebuiltJpeg = process.platform === 'linux' && process.arch === 'x64' && existsSync('/usr/lib/x86_64-linux-gnu/libjpeg.so.62');
+if (prebuiltJpeg && jpegDecoder() !== 'libjpeg') throw new Error('the packed imagenet-data did not load its prebuilt JPEG addon');
+console.log('esm: imagenet-data worker threads (JPEGs decoded with ' + jpegDecoder() + ') and trainer OK');
 
 // The native backend from its tarball: the prebuilt addon loads, and a V2 forward pass equals the CPU backend's.
 const native = await import('@alexnet/tfjs-backend-native');

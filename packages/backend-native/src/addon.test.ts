@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { sourcesDigest } from '../scripts/sources-digest.mjs';
+import { sourcesDigest } from '../../../scripts/native/sources-digest.mjs';
 import { loadAddon } from './addon.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');

@@ -2,6 +2,7 @@
 // Loader throughput against torchvision: images/s of decode + resize 256 + random crop 224 + flip + normalise +
 // batch (32) on ImageNet-sized JPEGs (about 500x375) that this script writes, at 1 and 2 workers, for
 // @alexnet/imagenet-data and for torchvision's ImageFolder + DataLoader (PIL) in the same run.
+// ALEXNET_JPEG_DECODER=libvips measures the fallback decoder (sharp) instead of the libjpeg addon.
 //   node bench/throughput.mjs [--images 384] [--epochs 2]
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,7 +12,15 @@ import { parseArgs } from 'node:util';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import sharp from 'sharp';
-import { ImageLoader, Normalize, openDataset, RandomCrop, RandomHorizontalFlip, Resize } from '../dist/index.js';
+import {
+  ImageLoader,
+  jpegDecoder,
+  Normalize,
+  openDataset,
+  RandomCrop,
+  RandomHorizontalFlip,
+  Resize,
+} from '../dist/index.js';
 
 const { values } = parseArgs({
   options: { images: { type: 'string', default: '384' }, epochs: { type: 'string', default: '3' } },
@@ -101,7 +110,8 @@ print(json.dumps(out))
   }
 
   console.log(
-    `\nLoader throughput, ${count} JPEGs of about 500x375, Resize(256) + RandomCrop(224) + flip + normalise, batch 32`,
+    `\nLoader throughput, ${count} JPEGs of about 500x375, Resize(256) + RandomCrop(224) + flip + normalise, batch 32` +
+      `\nJPEG decoder: ${jpegDecoder()}`,
   );
   console.log('workers  @alexnet/imagenet-data  torchvision (PIL)  ratio');
   for (const workers of [1, 2]) {

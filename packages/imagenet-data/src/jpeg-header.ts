@@ -1,9 +1,17 @@
+/** What a JPEG's header says: its frame size and colour components, and the EXIF orientation (1 when absent). */
+export interface JpegHeader {
+  width: number;
+  height: number;
+  components: number;
+  orientation: number;
+}
+
 /**
- * The displayed size of a JPEG (its frame size, sides swapped when EXIF orientation is 5 to 8) read from the header
- * bytes, without starting libvips: `sharp(...).metadata()` costs about 0.6 ms an image, a sixth of a decode. Returns
- * null for anything that is not a plain JPEG this reader understands; the caller then asks sharp.
+ * Reads a JPEG's header bytes (up to the frame header) without decoding anything. Returns null for anything that is
+ * not a plain JPEG this reader understands (a PNG named .JPEG, an empty or truncated file); the caller then asks
+ * libvips.
  */
-export function jpegDisplaySize(bytes: Uint8Array): { width: number; height: number } | null {
+export function readJpegHeader(bytes: Uint8Array): JpegHeader | null {
   if (bytes.length < 4 || bytes[0] !== 0xff || bytes[1] !== 0xd8) return null;
   let orientation = 1;
   let offset = 2;
@@ -24,16 +32,24 @@ export function jpegDisplaySize(bytes: Uint8Array): { width: number; height: num
     if (marker === 0xe1) orientation = exifOrientation(bytes, body, length - 2) ?? orientation;
     // Start of frame: baseline, extended, progressive, lossless (not DHT 0xc4, JPG 0xc8, DAC 0xcc).
     if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
-      if (length < 7) return null;
+      if (length < 8) return null;
       const height = (bytes[body + 1] << 8) | bytes[body + 2];
       const width = (bytes[body + 3] << 8) | bytes[body + 4];
       if (width === 0 || height === 0) return null;
-      return orientation >= 5 && orientation <= 8 ? { width: height, height: width } : { width, height };
+      return { width, height, components: bytes[body + 5], orientation };
     }
     if (marker === 0xda || marker === 0xd9) return null; // scan or end before any frame header
     offset = body + length - 2;
   }
   return null;
+}
+
+/** The displayed size of a JPEG: its frame size, sides swapped when the EXIF orientation is 5 to 8. */
+export function jpegDisplaySize(bytes: Uint8Array): { width: number; height: number } | null {
+  const header = readJpegHeader(bytes);
+  if (!header) return null;
+  const { width, height, orientation } = header;
+  return orientation >= 5 && orientation <= 8 ? { width: height, height: width } : { width, height };
 }
 
 /** The Orientation tag (0x0112) of IFD0 in an APP1 Exif segment, or null. */

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
   ImageLoader,
+  jpegDecoder,
   openDataset,
   paperEval,
   paperTrain,
@@ -174,6 +175,7 @@ export async function train(argv: string[]): Promise<number> {
     `Data: ${trainSet.samples.length} training images in ${trainSet.classes.length} classes from ${trainDir}` +
       (valSet ? `; ${valSet.samples.length} validation images from ${valDir}` : '; no validation set'),
   );
+  out.info(`Loader: ${config.workers} worker threads, JPEGs decoded with ${jpegDecoder()}`);
 
   const model = createModel(config.model, {
     numClasses: trainSet.classes.length,

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
-// Builds the addon from source with node-gyp (native/build/Release/alexnet_native.node), then, with --prebuild, copies it to
-// prebuilds/<platform>-<arch>/ where the package looks when no source build exists.
+// Builds a package's C addon from source with node-gyp (native/build/Release/<target>.node), then, with --prebuild,
+// copies it to prebuilds/<platform>-<arch>/ where the package looks when no source build exists. Run from the
+// package's folder:
+//   node ../../scripts/native/build-addon.mjs <target> [--prebuild]
 //
 // node-gyp downloads Node's headers unless told where they are; an official Node install ships them beside the
 // binary (include/node), so they are used from there when present and nothing is downloaded.
@@ -8,10 +10,14 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { sourcesDigest } from './sources-digest.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const target = process.argv[2];
+if (!target || target.startsWith('-')) {
+  console.error('usage: node build-addon.mjs <target> [--prebuild]   (from the package folder)');
+  process.exit(2);
+}
+const root = process.cwd();
 const nodeDir = dirname(dirname(process.execPath));
 
 // node-gyp as installed in the project or globally, else the copy every npm carries.
@@ -24,16 +30,15 @@ function findNodeGyp() {
     throw new Error('node-gyp not found: install it (npm install -g node-gyp) or build with npm, which bundles it');
   }
 }
-const nodeGyp = findNodeGyp();
-const args = [nodeGyp, 'rebuild', '--directory=native'];
+const args = [findNodeGyp(), 'rebuild', '--directory=native'];
 if (existsSync(join(nodeDir, 'include', 'node', 'node_api.h'))) args.push(`--nodedir=${nodeDir}`);
 execFileSync(process.execPath, args, { cwd: root, stdio: 'inherit' });
 
 if (process.argv.includes('--prebuild')) {
-  const target = join(root, 'prebuilds', `${process.platform}-${process.arch}`);
-  mkdirSync(target, { recursive: true });
-  copyFileSync(join(root, 'native', 'build', 'Release', 'alexnet_native.node'), join(target, 'alexnet_native.node'));
+  const prebuilds = join(root, 'prebuilds', `${process.platform}-${process.arch}`);
+  mkdirSync(prebuilds, { recursive: true });
+  copyFileSync(join(root, 'native', 'build', 'Release', `${target}.node`), join(prebuilds, `${target}.node`));
   // What it was built from, so a test can tell when the sources have moved on without a new prebuild.
-  writeFileSync(join(target, 'SOURCES.sha256'), `${sourcesDigest(join(root, 'native'))}\n`);
-  console.log(`prebuilt: ${join(target, 'alexnet_native.node')}`);
+  writeFileSync(join(prebuilds, 'SOURCES.sha256'), `${sourcesDigest(join(root, 'native'))}\n`);
+  console.log(`prebuilt: ${join(prebuilds, `${target}.node`)}`);
 }

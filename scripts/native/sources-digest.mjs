@@ -1,5 +1,5 @@
 // The digest of the addon's sources (every .c, .h, .inc and .gyp file in native/, by name and content), which
-// `build-native.mjs --prebuild` records beside the prebuilt binary and a test compares with the sources in the tree.
+// `build-addon.mjs --prebuild` records beside the prebuilt binary and a test compares with the sources in the tree.
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,0 +1,50 @@
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The package's addon (native/jpeg.c): JPEG to RGB with the system's libjpeg, PIL's decoder settings. */
+interface JpegAddon {
+  /** Decodes into `out` (at least width * height * 3 bytes); throws for CMYK, corrupt or truncated data. */
+  decodeInto(jpeg: Uint8Array, out: Uint8Array): [width: number, height: number];
+}
+
+const FILE = 'alexnet_jpeg.node';
+
+let addon: JpegAddon | null | undefined;
+
+/**
+ * The JPEG addon, or null where it cannot load (no prebuilt binary for this platform, no libjpeg.so.62, or
+ * `ALEXNET_JPEG_DECODER=libvips`): the loader then decodes every file with sharp, to the same pixels, about half as
+ * fast. Loaded once a thread.
+ */
+export function jpegAddon(): JpegAddon | null {
+  if (addon !== undefined) return addon;
+  addon = null;
+  if (process.env.ALEXNET_JPEG_DECODER === 'libvips') return addon;
+  const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
+  const candidates = [
+    join(packageRoot, 'native', 'build', 'Release', FILE),
+    join(packageRoot, 'prebuilds', `${process.platform}-${process.arch}`, FILE),
+  ];
+  const require = createRequire(import.meta.url);
+  for (const path of candidates) {
+    if (!existsSync(path)) continue;
+    try {
+      addon = require(path) as JpegAddon;
+      break;
+    } catch {
+      // For example libjpeg.so.62 missing: try the next candidate, then fall back to libvips.
+    }
+  }
+  return addon;
+}
+
+/**
+ * Which decoder plain JPEGs go through: `'libjpeg'` (the package's addon, linked to the system's libjpeg; prebuilt
+ * for linux-x64 against Debian's libjpeg62-turbo) or `'libvips'` (sharp, same pixels, about half as fast). Other
+ * formats, CMYK and EXIF-rotated JPEGs always go through libvips.
+ */
+export function jpegDecoder(): 'libjpeg' | 'libvips' {
+  return jpegAddon() ? 'libjpeg' : 'libvips';
+}
