@@ -3,7 +3,7 @@
 // batch (32) on ImageNet-sized JPEGs (about 500x375) that this script writes, at 1 and 2 workers, for
 // @alexnet/imagenet-data and for torchvision's ImageFolder + DataLoader (PIL) in the same run.
 // ALEXNET_JPEG_DECODER=libvips measures the fallback decoder (sharp) instead of the libjpeg addon.
-//   node bench/throughput.mjs [--images 384] [--epochs 2]
+//   node bench/throughput.mjs [--images 384] [--epochs 3]   (more epochs: a memory check)
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -60,6 +60,7 @@ try {
   for (const workers of [1, 2]) {
     const loader = new ImageLoader(dataset, { batchSize: 32, transforms, workers, seed: 0 });
     let best = 0;
+    const rssMB = [];
     for (let epoch = 0; epoch < epochs; epoch++) {
       const start = performance.now();
       let n = 0;
@@ -68,9 +69,10 @@ try {
         tf.dispose([batch.images, batch.labels]);
       }
       best = Math.max(best, n / ((performance.now() - start) / 1000));
+      rssMB.push(process.memoryUsage().rss / 2 ** 20);
     }
     await loader.close();
-    results[workers] = { ours: best, oursPeakRssMB: process.resourceUsage().maxRSS / 1024 };
+    results[workers] = { ours: best, oursPeakRssMB: process.resourceUsage().maxRSS / 1024, rssMB };
   }
 
   const python = '/usr/bin/python3';
@@ -122,6 +124,10 @@ print(json.dumps(out))
       `${String(workers).padEnd(7)}  ${`${ours.toFixed(1)} img/s`.padEnd(22)}  ${(theirs ? `${theirs.toFixed(1)} img/s` : '-').padEnd(17)}  ${ratio}`,
     );
   }
+  const rss = results[2].rssMB;
+  console.log(
+    `RSS with 2 workers after epoch 1: ${rss[0].toFixed(0)} MB, after epoch ${rss.length}: ${rss.at(-1).toFixed(0)} MB (memory must not grow with epochs)`,
+  );
   console.log(
     `peak RSS: ours ${results[2].oursPeakRssMB.toFixed(0)} MB${torchvision ? `, torchvision (main + workers) ${torchvision.peakRssMB.toFixed(0)} MB` : ''}`,
   );
