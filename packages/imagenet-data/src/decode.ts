@@ -59,17 +59,30 @@ export async function loadImage(
   const first = transforms[0];
   const tail = fusedTail(transforms);
   if (first?.type === 'resize' && tail.length === transforms.length - 1) {
-    // The training pipeline (resize, crop, flip, normalise): the crop window is planned on the resized size, and
-    // only that window is resized (unless it hangs over the edge, where torchvision pads).
+    // The usual pipelines (resize, crops, flips, lighting, normalise; TenCrop for evaluation): the windows are
+    // planned on the resized size, and only the part of the image they cover is resized (all of it when one hangs
+    // over the edge, where torchvision pads).
     const [height, width] = resizeTarget(first.size, decoded.height, decoded.width);
-    const planned = planWindow({ data: new Uint8Array(0), height, width }, tail, rng);
-    const inside =
-      planned.top >= 0 &&
-      planned.left >= 0 &&
-      planned.top + planned.height <= height &&
-      planned.left + planned.width <= width;
-    const img = resizeRgb(decoded, height, width, first.interpolation, inside ? planned : undefined);
-    return writeWindows([inside ? { ...planned, img, top: 0, left: 0 } : { ...planned, img }], tail, options.into);
+    const windows = planWindows({ data: new Uint8Array(0), height, width }, tail, rng);
+    const top = Math.min(...windows.map((w) => w.top));
+    const left = Math.min(...windows.map((w) => w.left));
+    const bottom = Math.max(...windows.map((w) => w.top + w.height));
+    const right = Math.max(...windows.map((w) => w.left + w.width));
+    if (top >= 0 && left >= 0 && bottom <= height && right <= width) {
+      const region = { top, left, height: bottom - top, width: right - left };
+      const img = resizeRgb(decoded, height, width, first.interpolation, region);
+      return writeWindows(
+        windows.map((w) => ({ ...w, img, top: w.top - top, left: w.left - left })),
+        tail,
+        options.into,
+      );
+    }
+    const img = resizeRgb(decoded, height, width, first.interpolation);
+    return writeWindows(
+      windows.map((w) => ({ ...w, img })),
+      tail,
+      options.into,
+    );
   }
   let images: Pixels[] = [decoded];
   for (const transform of transforms.slice(0, transforms.length - tail.length))
@@ -118,23 +131,25 @@ let decodeBuffer = new Uint8Array(0);
 
 type FusableTransform = Extract<
   Transform,
-  { type: 'centerCrop' | 'randomCrop' | 'randomHorizontalFlip' | 'normalize' }
+  { type: 'centerCrop' | 'randomCrop' | 'randomHorizontalFlip' | 'tenCrop' | 'pcaLighting' | 'normalize' }
 >;
 
-/** The longest run of crops and flips (with at most one Normalize, last) at the end of the list. */
+/**
+ * The longest run at the end of the list that one pass can do: crops and flips, then a TenCrop or a PcaLighting,
+ * then a Normalize (each at most once).
+ */
 function fusedTail(transforms: readonly Transform[]): FusableTransform[] {
   let start = transforms.length;
-  let sawNormalize = false;
-  while (start > 0) {
-    const t = transforms[start - 1];
-    if (t.type === 'normalize' && start === transforms.length && !sawNormalize) sawNormalize = true;
-    else if (t.type !== 'centerCrop' && t.type !== 'randomCrop' && t.type !== 'randomHorizontalFlip') break;
-    start -= 1;
-  }
+  if (transforms[start - 1]?.type === 'normalize') start -= 1;
+  const type = transforms[start - 1]?.type;
+  if (type === 'pcaLighting' || type === 'tenCrop') start -= 1;
+  const cropOrFlip = (t: Transform) =>
+    t.type === 'centerCrop' || t.type === 'randomCrop' || t.type === 'randomHorizontalFlip';
+  while (start > 0 && cropOrFlip(transforms[start - 1])) start -= 1;
   return transforms.slice(start) as FusableTransform[];
 }
 
-/** A window over an image: where it starts, its size, and whether it is mirrored. */
+/** A window over an image: where it starts, its size, whether it is mirrored, and its PCA lighting offset. */
 interface Window {
   img: Pixels;
   top: number;
@@ -142,6 +157,8 @@ interface Window {
   height: number;
   width: number;
   flipped: boolean;
+  /** The RGB offset PcaLighting adds (to [0, 1] values), when the tail has one. */
+  lighting?: number[];
 }
 
 /** The `h x w` window at offset (dy, dx) of `view`, offsets counted as the viewer sees it (mirrored if flipped). */
@@ -155,18 +172,37 @@ function cropWindow(view: Window, h: number, w: number, dy: number, dx: number):
   };
 }
 
-/** Runs the fused tail on each image as a window (top, left, size, mirrored) and writes float32 output once. */
+/** Runs the fused tail on each image as windows (top, left, size, mirrored) and writes float32 output once. */
 function finish(images: Pixels[], tail: FusableTransform[], rng: Generator, into?: Float32Array): DecodedImage {
   return writeWindows(
-    images.map((img) => planWindow(img, tail, rng)),
+    images.flatMap((img) => planWindows(img, tail, rng)),
     tail,
     into,
   );
 }
 
+/** The windows of `tail` on `img`: one, or TenCrop's ten (corners and centre, then the same mirrored). */
+function planWindows(img: Pixels, tail: FusableTransform[], rng: Generator): Window[] {
+  const view = planWindow(img, tail, rng);
+  const tenCrop = tail.find((t) => t.type === 'tenCrop');
+  if (!tenCrop) return [view];
+  const [h, w] = sizePair(tenCrop.size);
+  if (view.height < h || view.width < w) {
+    throw new Error(`TenCrop(${h}x${w}) is larger than the ${view.height}x${view.width} image: resize first`);
+  }
+  const corners = [
+    cropWindow(view, h, w, 0, 0),
+    cropWindow(view, h, w, 0, view.width - w),
+    cropWindow(view, h, w, view.height - h, 0),
+    cropWindow(view, h, w, view.height - h, view.width - w),
+    cropWindow(view, h, w, roundHalfEven((view.height - h) / 2), roundHalfEven((view.width - w) / 2)),
+  ];
+  return [...corners, ...corners.map((c) => ({ ...c, flipped: !c.flipped }))];
+}
+
 /**
- * Where the crops and flips of `tail` put their window on `img`. Only the image's size is read (and `rng`), so the
- * plan can be made before the pixels exist.
+ * Where the crops and flips of `tail` put their window on `img`, and the lighting offset it draws. Only the image's
+ * size is read (and `rng`, in the transforms' order), so the plan can be made before the pixels exist.
  */
 function planWindow(img: Pixels, tail: FusableTransform[], rng: Generator): Window {
   let view: Window = { img, top: 0, left: 0, height: img.height, width: img.width, flipped: false };
@@ -183,34 +219,40 @@ function planWindow(img: Pixels, tail: FusableTransform[], rng: Generator): Wind
       view = cropWindow(view, h, w, dy, randomInt(rng, view.width - w));
     } else if (t.type === 'randomHorizontalFlip') {
       if (rng.uniform() < t.p) view = { ...view, flipped: !view.flipped };
+    } else if (t.type === 'pcaLighting') {
+      view = { ...view, lighting: pcaOffset(t.std, rng) };
     }
   }
   return view;
 }
 
-/** The windows' pixels as float32, mirrored where flipped, normalised if the tail ends with Normalize. */
+/**
+ * The windows' pixels as float32, mirrored where flipped, lit where the tail has PcaLighting, normalised if it ends
+ * with Normalize.
+ */
 function writeWindows(windows: Window[], tail: FusableTransform[], into?: Float32Array): DecodedImage {
   const last = tail.at(-1);
   const normalize = last?.type === 'normalize' ? last : null;
   const { width, height } = windows[0];
   const length = windows.length * width * height * 3;
   const out = into?.length === length ? into : new Float32Array(length);
-  const channel = [0, 1, 2].map((c) => normalizer(normalize, c));
-  // Outside the image (a crop larger than it), torchvision pads with zeros before normalising.
-  const padding = channel.map((normalized) => normalized(0));
   let o = 0;
   for (const view of windows) {
-    const { img } = view;
+    const { img, lighting } = view;
+    const channel = [0, 1, 2].map((c) => pixelValue(normalize, c, lighting?.[c]));
+    // 8-bit pixels go through a table of the 256 values each channel can take.
+    const table =
+      img.data instanceof Uint8Array ? (lighting ? valueTable(channel) : floatTable(normalize, channel)) : null;
     const inside = view.top >= 0 && view.left >= 0 && view.top + height <= img.height && view.left + width <= img.width;
-    if (inside && img.data instanceof Uint8Array) {
-      writeEightBitWindow(view, floatTable(normalize), out, o);
+    if (inside && table) {
+      writeEightBitWindow(view, table, out, o);
       o += width * height * 3;
       continue;
     }
-    // Float pixels (after colour transforms) are normalised here; 8-bit ones go through the table.
-    const pixels = img.data;
-    const table = pixels instanceof Uint8Array ? floatTable(normalize) : null;
+    // Outside the image (a crop larger than it), torchvision pads with zeros, then lights and normalises them.
+    const padding = channel.map((value) => value(0));
     const [n0, n1, n2] = channel;
+    const pixels = img.data;
     const step = view.flipped ? -1 : 1;
     const firstX = view.left + (view.flipped ? width - 1 : 0);
     for (let y = 0; y < height; y++) {
@@ -260,31 +302,40 @@ function writeEightBitWindow(view: Window, table: Float32Array, out: Float32Arra
   }
 }
 
-const floatTables = new Map<string, Float32Array>();
-
-/** torchvision's Normalize of one channel in float32 ((x - mean) / std, each step rounded); identity without one. */
-function normalizer(normalize: { mean: number[]; std: number[] } | null, c: number): (x: number) => number {
-  if (!normalize) return (x) => x;
+/**
+ * What one channel of a [0, 1] pixel becomes: PcaLighting's offset added (when given), then torchvision's Normalize
+ * ((x - mean) / std), each step rounded to float32 as PyTorch computes it.
+ */
+function pixelValue(
+  normalize: { mean: number[]; std: number[] } | null,
+  c: number,
+  offset?: number,
+): (x: number) => number {
   const f = Math.fround;
+  const lit = offset === undefined ? (x: number) => x : (x: number) => f(x + offset);
+  if (!normalize) return lit;
   const mean = f(normalize.mean[c]);
   const std = f(normalize.std[c]);
-  return (x) => f(f(x - mean) / std);
+  return (x) => f(f(lit(x) - mean) / std);
 }
 
-/**
- * For each channel and 8-bit value, what torchvision's `ToTensor` (divide by 255) and `Normalize` (subtract the
- * mean, divide by the std) make of it, each step rounded to float32 as PyTorch computes it.
- */
-function floatTable(normalize: { mean: number[]; std: number[] } | null): Float32Array {
+/** The 768 float32 values (3 channels x 256 levels) of 8-bit pixels after ToTensor (k / 255) and `channel`. */
+function valueTable(channel: Array<(x: number) => number>): Float32Array {
+  const table = new Float32Array(768);
+  for (let c = 0; c < 3; c++) {
+    for (let v = 0; v < 256; v++) table[c * 256 + v] = channel[c](Math.fround(v / 255));
+  }
+  return table;
+}
+
+const floatTables = new Map<string, Float32Array>();
+
+/** {@link valueTable} without lighting, cached by the Normalize constants. */
+function floatTable(normalize: { mean: number[]; std: number[] } | null, channel: Array<(x: number) => number>) {
   const key = normalize ? `${normalize.mean} ${normalize.std}` : '';
   let table = floatTables.get(key);
   if (!table) {
-    const f = Math.fround;
-    table = new Float32Array(768);
-    for (let c = 0; c < 3; c++) {
-      const normalized = normalizer(normalize, c);
-      for (let v = 0; v < 256; v++) table[c * 256 + v] = normalized(f(v / 255));
-    }
+    table = valueTable(channel);
     floatTables.set(key, table);
   }
   return table;
@@ -335,6 +386,9 @@ function applyTransform(transform: Transform, images: Pixels[], rng: Generator):
     case 'tenCrop': {
       const [h, w] = sizePair(transform.size);
       return images.flatMap((img) => {
+        if (img.height < h || img.width < w) {
+          throw new Error(`TenCrop(${h}x${w}) is larger than the ${img.height}x${img.width} image: resize first`);
+        }
         const corners = [
           crop(img, 0, 0, h, w),
           crop(img, 0, img.width - w, h, w),
@@ -353,7 +407,7 @@ function applyTransform(transform: Transform, images: Pixels[], rng: Generator):
       return images.map((img) => {
         const f = toFloat(img);
         const d = f.data as Float32Array;
-        const channel = [0, 1, 2].map((c) => normalizer(transform, c));
+        const channel = [0, 1, 2].map((c) => pixelValue(transform, c));
         for (let p = 0; p < d.length; p += 3) {
           for (let c = 0; c < 3; c++) d[p + c] = channel[c](d[p + c]);
         }
@@ -513,14 +567,17 @@ function shiftHue(d: Float32Array, p: number, shift: number): void {
 
 function pcaLighting(img: Pixels, std: number, rng: Generator): Pixels {
   const d = img.data as Float32Array;
-  const alpha = [rng.normal() * std, rng.normal() * std, rng.normal() * std];
-  const delta = IMAGENET_PCA.eigvec.map((row) =>
-    row.reduce((sum, v, j) => sum + v * alpha[j] * IMAGENET_PCA.eigval[j], 0),
-  );
+  const delta = pcaOffset(std, rng);
   for (let p = 0; p < d.length; p += 3) {
     d[p] += delta[0];
     d[p + 1] += delta[1];
     d[p + 2] += delta[2];
   }
   return img;
+}
+
+/** The paper's lighting noise: alpha ~ N(0, std) per principal component, offset = eigvec @ (alpha * eigval). */
+function pcaOffset(std: number, rng: Generator): number[] {
+  const alpha = [rng.normal() * std, rng.normal() * std, rng.normal() * std];
+  return IMAGENET_PCA.eigvec.map((row) => row.reduce((sum, v, j) => sum + v * alpha[j] * IMAGENET_PCA.eigval[j], 0));
 }

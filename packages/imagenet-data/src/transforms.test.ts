@@ -157,6 +157,10 @@ describe('random transforms', () => {
     expect(pixel(crop(0), 0, 0)).toEqual(pixel(source, 0, 0));
     expect(pixel(crop(3), 7, 7)).toEqual(pixel(source, source.height - 1, source.width - 1));
     expect(pixel(crop(5), 0, 7)).toEqual(pixel(source, 0, 0));
+    // torchvision refuses a ten-crop larger than the image, fused or not.
+    const tooLarge = /TenCrop\(40x40\) is larger than the 37x53 image/;
+    await expect(loadImage(pattern, [TenCrop(40)], 0)).rejects.toThrow(tooLarge);
+    await expect(loadImage(pattern, [TenCrop(40), ColorJitter({})], 0)).rejects.toThrow(tooLarge);
   });
 
   it.each([
@@ -164,15 +168,23 @@ describe('random transforms', () => {
     [RandomHorizontalFlip(1), RandomCrop([17, 29]), CenterCrop([12, 21])],
     [Resize(41), RandomHorizontalFlip(), RandomCrop(30), RandomHorizontalFlip(), CenterCrop(27)],
     [CenterCrop(60), RandomHorizontalFlip(1)],
-  ])('the fused crop/flip/normalise pass equals step-by-step transforms (%#)', async (...pipeline) => {
-    for (const seed of [1, 2, 3, 4]) {
-      const fused = await loadImage(pattern, [...pipeline, Normalize()], seed);
-      // PcaLighting(0) changes nothing but cannot be fused, so every transform runs on its own.
-      const stepwise = await loadImage(pattern, [...pipeline, PcaLighting(0), Normalize()], seed);
-      expect([fused.height, fused.width]).toEqual([stepwise.height, stepwise.width]);
-      expect(Array.from(fused.data), `seed ${seed}`).toEqual(Array.from(stepwise.data));
-    }
-  });
+    [Resize(41), CenterCrop(41), RandomCrop(30), RandomHorizontalFlip(), PcaLighting(0.1)],
+    [CenterCrop(60), RandomHorizontalFlip(), PcaLighting(0.5)],
+    [Resize(41), CenterCrop(41), TenCrop(30)],
+    [RandomHorizontalFlip(1), RandomCrop([30, 40]), TenCrop([20, 25])],
+  ])(
+    'the fused crop/flip/ten-crop/lighting/normalise pass equals step-by-step transforms (%#)',
+    async (...pipeline) => {
+      for (const seed of [1, 2, 3, 4]) {
+        const fused = await loadImage(pattern, [...pipeline, Normalize()], seed);
+        // ColorJitter({}) changes nothing (its last draws come after every other) but cannot be fused, so every
+        // transform runs on its own.
+        const stepwise = await loadImage(pattern, [...pipeline, ColorJitter({}), Normalize()], seed);
+        expect([fused.height, fused.width]).toEqual([stepwise.height, stepwise.width]);
+        expect(Array.from(fused.data), `seed ${seed}`).toEqual(Array.from(stepwise.data));
+      }
+    },
+  );
 
   it('RandomResizedCrop returns the requested size', async () => {
     const out = await loadImage(pattern, [RandomResizedCrop(16)], 5);
