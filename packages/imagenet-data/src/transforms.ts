@@ -25,8 +25,9 @@ export type Transform =
 
 /**
  * `torchvision.transforms.Resize`: a number resizes the shorter side to it (the longer side keeps the aspect ratio,
- * truncated to an integer, as torchvision does); `[h, w]` resizes to exactly that. The article's `Rescale(256)` is
- * the same operation.
+ * truncated to an integer, as torchvision does); `[h, w]` resizes to exactly that. The pixels are Pillow's, bit for
+ * bit (what torchvision computes on PIL images: antialiased when shrinking). The article's `Rescale(256)` is the same
+ * operation.
  */
 export function Resize(size: Size, interpolation: 'bilinear' | 'bicubic' | 'nearest' = 'bilinear'): Transform {
   return { type: 'resize', size, interpolation };
