@@ -22,7 +22,11 @@ export interface LoaderOptions {
   seed?: number;
   /** Drop the last batch when it is short (default false). */
   dropLast?: boolean;
-  /** Worker threads decoding images (default: the number of cores; 0 decodes on the main thread). */
+  /**
+   * Worker threads decoding images (default: the number of cores; 0 decodes on the main thread). Each reads its
+   * files synchronously, as torchvision's workers do: on slow storage (network, spinning disks) give more workers
+   * than cores so that some decode while others wait for the disk.
+   */
   workers?: number;
   /** Batches prepared ahead of the one being consumed (default 2): memory stays bounded by it. */
   prefetch?: number;
