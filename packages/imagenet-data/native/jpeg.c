@@ -4,8 +4,9 @@
 //
 // decodeInto(jpeg, out): decodes `jpeg` (a Uint8Array) into `out` (a Uint8Array of at least width*height*3 bytes)
 // and returns [width, height]. Throws for anything it will not decode exactly as PIL would: CMYK/YCCK, a
-// corrupt or truncated stream (libjpeg's warnings count as errors here), or `out` too small. The caller then
-// hands the file to libvips, which decides with its own messages.
+// corrupt or truncated stream (libjpeg's warnings count as errors here; their error's code is
+// ALEXNET_JPEG_DAMAGED), or `out` too small. The caller then hands the file to libvips, which decides with its own
+// messages.
 #include <node_api.h>
 #include <setjmp.h>
 #include <stddef.h>
@@ -17,6 +18,7 @@ struct decode_error {
   struct jpeg_error_mgr pub;
   jmp_buf jump;
   char message[JMSG_LENGTH_MAX];
+  int warning;
 };
 
 static void fail(j_common_ptr cinfo) {
@@ -27,11 +29,19 @@ static void fail(j_common_ptr cinfo) {
 
 // libjpeg reports corrupt data as a warning (level -1) and carries on with grey blocks: stop instead.
 static void on_message(j_common_ptr cinfo, int level) {
-  if (level < 0) fail(cinfo);
+  if (level >= 0) return;
+  ((struct decode_error *)cinfo->err)->warning = 1;
+  fail(cinfo);
 }
 
 static napi_value throw_error(napi_env env, const char *message) {
   napi_throw_error(env, NULL, message);
+  return NULL;
+}
+
+// Damaged data: the stream is a JPEG that libjpeg would get through with a warning (grey where data is missing).
+static napi_value throw_damaged(napi_env env, const char *message) {
+  napi_throw_error(env, "ALEXNET_JPEG_DAMAGED", message);
   return NULL;
 }
 
@@ -67,11 +77,12 @@ static napi_value decode_into(napi_env env, napi_callback_info info) {
   error.pub.error_exit = fail;
   error.pub.emit_message = on_message;
   error.message[0] = 0;
+  error.warning = 0;
   // Declared volatile: read after longjmp.
   volatile int created = 0;
   if (setjmp(error.jump)) {
     if (created) jpeg_destroy_decompress(&cinfo);
-    return throw_error(env, error.message);
+    return error.warning ? throw_damaged(env, error.message) : throw_error(env, error.message);
   }
   jpeg_create_decompress(&cinfo);
   created = 1;
@@ -84,7 +95,11 @@ static napi_value decode_into(napi_env env, napi_callback_info info) {
   cinfo.out_color_space = JCS_RGB;
   jpeg_start_decompress(&cinfo);
   const size_t width = cinfo.output_width, height = cinfo.output_height;
-  if (cinfo.output_components != 3 || width * height * 3 > out_length) {
+  if (cinfo.output_components != 3) {
+    jpeg_destroy_decompress(&cinfo);
+    return throw_error(env, "did not decode to 3 channels");
+  }
+  if (width * height * 3 > out_length) {
     jpeg_destroy_decompress(&cinfo);
     return throw_error(env, "out is too small for the image");
   }

@@ -1,6 +1,8 @@
+import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import sharp from 'sharp';
 import type { ImageDataset } from './dataset.js';
+import { jpegDamage } from './jpeg-native.js';
 import type { BadFile } from './loader.js';
 
 /** What {@link checkDataset} found. */
@@ -21,8 +23,17 @@ export interface DatasetReport {
   };
   /** Decoded formats (`jpeg`, `png`, ...) and how many of each. */
   formats: Record<string, number>;
-  /** Readable but unusual files: CMYK, greyscale, a format its extension does not name. */
-  notes: { cmyk: string[]; greyscale: string[]; misnamed: Array<{ path: string; format: string }> };
+  /**
+   * Readable but unusual files: CMYK, greyscale, a format its extension does not name, and JPEGs with damaged data
+   * that libjpeg gets through with a warning, such as bytes before a marker (found where the JPEG addon loads; the
+   * loader uses these files as PIL would).
+   */
+  notes: {
+    cmyk: string[];
+    greyscale: string[];
+    misnamed: Array<{ path: string; format: string }>;
+    damaged: BadFile[];
+  };
   /** Files that cannot be decoded, with the reason. */
   bad: BadFile[];
 }
@@ -48,7 +59,7 @@ export async function checkDataset(
 ): Promise<DatasetReport> {
   const counts = new Array<number>(dataset.classes.length).fill(0);
   const formats: Record<string, number> = {};
-  const notes: DatasetReport['notes'] = { cmyk: [], greyscale: [], misnamed: [] };
+  const notes: DatasetReport['notes'] = { cmyk: [], greyscale: [], misnamed: [], damaged: [] };
   const bad: BadFile[] = [];
   const widths: number[] = [];
   const heights: number[] = [];
@@ -66,6 +77,8 @@ export async function checkDataset(
         const expected = EXTENSION_FORMATS[extname(sample.path).toLowerCase()];
         if (expected && expected !== format) notes.misnamed.push({ path: sample.path, format });
         if (meta.space === 'cmyk') notes.cmyk.push(sample.path);
+        const damage = (options.decode ?? true) && format === 'jpeg' ? jpegDamage(await readFile(sample.path)) : null;
+        if (damage) notes.damaged.push({ path: sample.path, reason: damage });
         if (meta.space === 'b-w' || meta.channels === 1) notes.greyscale.push(sample.path);
         const rotated = (meta.orientation ?? 1) >= 5;
         widths.push((rotated ? meta.height : meta.width) ?? 0);
@@ -92,7 +105,7 @@ export async function checkDataset(
       meanHeight: mean(heights),
     },
     formats,
-    notes,
+    notes: { ...notes, damaged: notes.damaged.sort((a, b) => a.path.localeCompare(b.path)) },
     bad: bad.sort((a, b) => a.path.localeCompare(b.path)),
   };
 }

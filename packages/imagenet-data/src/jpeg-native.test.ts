@@ -1,12 +1,15 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { sourcesDigest } from '../../../scripts/native/sources-digest.mjs';
+import { checkDataset } from './check.js';
+import { openDataset } from './dataset.js';
 import { loadImage } from './decode.js';
-import { jpegAddon, jpegDecoder } from './jpeg-native.js';
+import { jpegAddon, jpegDamage, jpegDecoder } from './jpeg-native.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const prebuilt = join(root, 'prebuilds', `${process.platform}-${process.arch}`);
@@ -72,6 +75,32 @@ describe.runIf(addon)('the libjpeg addon', () => {
     expect(() => addon?.decodeInto(Buffer.from('not a jpeg'), out)).toThrow(/Not a JPEG file/);
     expect(() => addon?.decodeInto(jpeg, new Uint8Array(100))).toThrow(/out is too small/);
     expect(() => addon?.decodeInto('x' as never, out)).toThrow('jpeg must be a Uint8Array');
+  });
+
+  it('finds damaged JPEGs that still decode, for checkDataset to list, and the loader decodes them as PIL does', async () => {
+    const { data, raw } = photo(64, 48);
+    const clean = await sharp(data, { raw }).jpeg().toBuffer();
+    // Junk before the end-of-image marker: libjpeg warns, PIL and libvips decode the image all the same.
+    const damaged = Buffer.concat([clean.subarray(0, clean.length - 2), Buffer.alloc(40, 0x2a), clean.subarray(-2)]);
+    expect(jpegDamage(clean)).toBeNull();
+    expect(jpegDamage(damaged)).toMatch(/Corrupt JPEG data: \d+ extraneous bytes before marker 0xd9/);
+
+    const dir = mkdtempSync(join(tmpdir(), 'alexnet-damaged-'));
+    try {
+      mkdirSync(join(dir, 'a'));
+      writeFileSync(join(dir, 'a', 'clean.JPEG'), clean);
+      writeFileSync(join(dir, 'a', 'damaged.JPEG'), damaged);
+      const report = await checkDataset(openDataset(dir));
+      expect(report.bad).toEqual([]);
+      expect(report.notes.damaged).toEqual([
+        { path: join(dir, 'a', 'damaged.JPEG'), reason: expect.stringMatching(/extraneous bytes before marker 0xd9/) },
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const image = await loadImage(damaged, [], 0);
+    const expected = await libvipsPixels(damaged);
+    expect(Array.from(image.data, (v) => Math.round(v * 255))).toEqual(Array.from(expected));
   });
 
   it('is what loadImage uses for plain JPEGs, with libvips for rotated ones', async () => {

@@ -2,10 +2,14 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readJpegHeader } from './jpeg-header.js';
 
 /** The package's addon (native/jpeg.c): JPEG to RGB with the system's libjpeg, PIL's decoder settings. */
 interface JpegAddon {
-  /** Decodes into `out` (at least width * height * 3 bytes); throws for CMYK, corrupt or truncated data. */
+  /**
+   * Decodes into `out` (at least width * height * 3 bytes); throws for CMYK, corrupt or truncated data (the error's
+   * `code` is `ALEXNET_JPEG_DAMAGED` when libjpeg would have carried on with a warning).
+   */
   decodeInto(jpeg: Uint8Array, out: Uint8Array): [width: number, height: number];
 }
 
@@ -47,4 +51,20 @@ export function jpegAddon(): JpegAddon | null {
  */
 export function jpegDecoder(): 'libjpeg' | 'libvips' {
   return jpegAddon() ? 'libjpeg' : 'libvips';
+}
+
+/**
+ * libjpeg's warning about a JPEG's data (for example "Corrupt JPEG data: 240 extraneous bytes before marker 0xd9"),
+ * or null for clean data, for anything that is not a plain JPEG, and where the addon is not loaded.
+ */
+export function jpegDamage(bytes: Uint8Array): string | null {
+  const header = readJpegHeader(bytes);
+  const jpeg = jpegAddon();
+  if (!header || !jpeg) return null;
+  try {
+    jpeg.decodeInto(bytes, new Uint8Array(header.width * header.height * 3));
+    return null;
+  } catch (error) {
+    return (error as { code?: string }).code === 'ALEXNET_JPEG_DAMAGED' ? (error as Error).message : null;
+  }
 }

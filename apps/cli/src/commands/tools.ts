@@ -157,7 +157,8 @@ export const DATA_HELP = `Usage: alexnet data synth [--out <dir>] [--classes 4] 
        alexnet data check <dir> [--no-decode] [--json]
 
 synth writes the synthetic dataset in the ILSVRC-2012 layout; check reports images per class, sizes, formats,
-CMYK / greyscale / misnamed files and every file that cannot be decoded.
+CMYK / greyscale / misnamed files, JPEGs with damaged data that still decode, and every file that cannot be
+decoded.
 `;
 
 export async function data(argv: string[]): Promise<number> {
@@ -209,9 +210,10 @@ export async function data(argv: string[]): Promise<number> {
         .join(', ')}\n`,
     );
     out.write(
-      `CMYK: ${report.notes.cmyk.length}, greyscale: ${report.notes.greyscale.length}, misnamed: ${report.notes.misnamed.length}\n`,
+      `CMYK: ${report.notes.cmyk.length}, greyscale: ${report.notes.greyscale.length}, misnamed: ${report.notes.misnamed.length}, damaged: ${report.notes.damaged.length}\n`,
     );
     for (const m of report.notes.misnamed) out.write(`  ${m.path} is ${m.format}\n`);
+    for (const d of report.notes.damaged) out.write(`  ${d.path}: ${d.reason} (decoded as PIL would)\n`);
     out.write(`bad files: ${report.bad.length}\n`);
     for (const b of report.bad) out.write(`  ${b.path}: ${b.reason}\n`);
     return report.bad.length > 0 ? 1 : 0;
