@@ -98,16 +98,31 @@ export async function loadImage(
  */
 function decodeWithLibjpeg(input: Buffer): RgbImage | null {
   const header = readJpegHeader(input);
-  const addon = header && header.orientation === 1 && header.components !== 4 ? jpegAddon() : null;
+  const plain = header && header.orientation === 1 && header.components !== 4;
+  // Beyond libvips' pixel limit, libvips answers (with its error) rather than this thread allocating gigabytes.
+  const addon = plain && header.width * header.height <= MAX_PIXELS ? jpegAddon() : null;
   if (!header || !addon) return null;
   const bytes = header.width * header.height * 3;
-  if (decodeBuffer.length < bytes) decodeBuffer = new Uint8Array(Math.max(bytes, decodeBuffer.length * 2));
+  // The thread's buffer grows to the largest usual image and is kept; a rare huge one gets a buffer of its own.
+  const out = bytes <= KEPT_BUFFER_BYTES ? keptBuffer(bytes) : new Uint8Array(bytes);
   try {
-    const [width, height] = addon.decodeInto(input, decodeBuffer);
-    return { data: decodeBuffer.subarray(0, width * height * 3), width, height };
+    const [width, height] = addon.decodeInto(input, out);
+    return { data: out.subarray(0, width * height * 3), width, height };
   } catch {
     return null;
   }
+}
+
+/** sharp's default `limitInputPixels` (0x3FFF squared). */
+const MAX_PIXELS = 0x3fff * 0x3fff;
+/** 64 MB: a 5,000 x 4,000 photo fits. */
+const KEPT_BUFFER_BYTES = 64 * 2 ** 20;
+
+function keptBuffer(bytes: number): Uint8Array {
+  if (decodeBuffer.length < bytes) {
+    decodeBuffer = new Uint8Array(Math.min(KEPT_BUFFER_BYTES, Math.max(bytes, decodeBuffer.length * 2)));
+  }
+  return decodeBuffer;
 }
 
 /** Any image file to 8-bit RGB in display orientation, with libvips (CMYK and greyscale converted, alpha dropped). */

@@ -103,6 +103,17 @@ describe.runIf(addon)('the libjpeg addon', () => {
     expect(Array.from(image.data, (v) => Math.round(v * 255))).toEqual(Array.from(expected));
   });
 
+  it('leaves a JPEG beyond the pixel limit to libvips, which refuses it, instead of allocating for it', async () => {
+    const { data, raw } = photo(64, 48);
+    const jpeg = await sharp(data, { raw }).jpeg().toBuffer();
+    // The frame header (SOF0: FF C0, length, precision, height, width) claims 20000 x 20000.
+    const sof = jpeg.indexOf(Buffer.from([0xff, 0xc0]));
+    const forged = Buffer.from(jpeg);
+    forged.writeUInt16BE(20000, sof + 5);
+    forged.writeUInt16BE(20000, sof + 7);
+    await expect(loadImage(forged, [], 0)).rejects.toThrow(/pixel limit/);
+  });
+
   it('is what loadImage uses for plain JPEGs, with libvips for rotated ones', async () => {
     expect(jpegDecoder()).toBe('libjpeg');
     const { data, raw } = photo(30, 20);
