@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { loadImage, roundHalfEven } from './decode.js';
+import { loadImage } from './decode.js';
+import { roundHalfEven } from './steps.js';
 import {
   CenterCrop,
   ColorJitter,
