@@ -1,6 +1,14 @@
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { jpegDisplaySize } from './jpeg-header.js';
+import { readJpegHeader } from './jpeg-header.js';
+
+/** The displayed size: the frame's, sides swapped for EXIF orientations 5 to 8. */
+function jpegDisplaySize(bytes: Uint8Array): { width: number; height: number } | null {
+  const header = readJpegHeader(bytes);
+  if (!header) return null;
+  const { width, height, orientation } = header;
+  return orientation >= 5 ? { width: height, height: width } : { width, height };
+}
 
 /** A 30 x 20 image with some content, as raw RGB. */
 function pixels(channels = 3): { data: Buffer; raw: { width: number; height: number; channels: 3 | 1 } } {
@@ -15,10 +23,12 @@ async function expectLikeSharp(bytes: Buffer): Promise<void> {
   expect(jpegDisplaySize(bytes)).toEqual({ width: expected.width, height: expected.height });
 }
 
-describe('jpegDisplaySize', () => {
+describe('readJpegHeader', () => {
   it.each([1, 2, 3, 4, 5, 6, 7, 8])('reads the size libvips reports for EXIF orientation %d', async (orientation) => {
     const { data, raw } = pixels();
-    await expectLikeSharp(await sharp(data, { raw }).withMetadata({ orientation }).jpeg().toBuffer());
+    const jpeg = await sharp(data, { raw }).withMetadata({ orientation }).jpeg().toBuffer();
+    await expectLikeSharp(jpeg);
+    expect(readJpegHeader(jpeg)).toEqual({ width: 30, height: 20, components: 3, orientation });
   });
 
   it('reads progressive, greyscale and CMYK JPEGs and ones without EXIF', async () => {
@@ -28,6 +38,11 @@ describe('jpegDisplaySize', () => {
     await expectLikeSharp(await sharp(grey.data, { raw: grey.raw }).jpeg().toBuffer());
     await expectLikeSharp(await sharp(rgb.data, { raw: rgb.raw }).toColourspace('cmyk').jpeg().toBuffer());
     await expectLikeSharp(await sharp(rgb.data, { raw: rgb.raw }).jpeg({ quality: 50 }).toBuffer());
+    // The components say what the decoder will meet: 1 grey, 3 YCbCr, 4 CMYK (left to libvips).
+    const components = async (image: Sharp) => readJpegHeader(await image.jpeg().toBuffer())?.components;
+    expect(await components(sharp(grey.data, { raw: grey.raw }).toColourspace('b-w'))).toBe(1);
+    expect(await components(sharp(rgb.data, { raw: rgb.raw }))).toBe(3);
+    expect(await components(sharp(rgb.data, { raw: rgb.raw }).toColourspace('cmyk'))).toBe(4);
   });
 
   it('returns null for PNGs, empty or truncated headers, so the caller asks libvips', async () => {

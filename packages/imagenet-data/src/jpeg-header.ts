@@ -44,14 +44,6 @@ export function readJpegHeader(bytes: Uint8Array): JpegHeader | null {
   return null;
 }
 
-/** The displayed size of a JPEG: its frame size, sides swapped when the EXIF orientation is 5 to 8. */
-export function jpegDisplaySize(bytes: Uint8Array): { width: number; height: number } | null {
-  const header = readJpegHeader(bytes);
-  if (!header) return null;
-  const { width, height, orientation } = header;
-  return orientation >= 5 && orientation <= 8 ? { width: height, height: width } : { width, height };
-}
-
 /** The Orientation tag (0x0112) of IFD0 in an APP1 Exif segment, or null. */
 function exifOrientation(bytes: Uint8Array, start: number, length: number): number | null {
   const exif = [0x45, 0x78, 0x69, 0x66, 0, 0]; // "Exif\0\0"
