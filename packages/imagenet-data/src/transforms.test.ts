@@ -23,6 +23,7 @@ import {
 /** Written by scripts/fixtures/torchvision_transforms.py with torchvision's PIL transforms. */
 const pattern = new URL('../fixtures/pattern.png', import.meta.url).pathname;
 const photo = new URL('../fixtures/photo.jpg', import.meta.url).pathname;
+const grey = new URL('../fixtures/grey.jpg', import.meta.url).pathname;
 const reference = JSON.parse(readFileSync(new URL('../fixtures/transforms.json', import.meta.url), 'utf8')) as Record<
   string,
   { shape: number[]; u8?: string; f32?: string }
@@ -51,6 +52,7 @@ describe('transforms against torchvision, bit for bit', () => {
     ['resize_20x60', pattern, [Resize([20, 60])]],
     ['photo_decode', photo, []],
     ['photo_resize_32_centerCrop_28_normalize', photo, [Resize(32), CenterCrop(28), Normalize()]],
+    ['grey_resize_30_normalize', grey, [Resize(30), Normalize()]],
   ] as const)('%s', async (name, file, transforms) => {
     const image = await loadImage(file, transforms, 0);
     expect([image.height, image.width, 3]).toEqual(reference[name].shape);
