@@ -73,19 +73,20 @@ export function applyTransform(transform: Transform, images: Pixels[], rng: Gene
     case 'randomHorizontalFlip':
       return images.map((img) => (rng.uniform() < transform.p ? flip(img) : img));
     case 'tenCrop': {
+      // torchvision's ten_crop: five crops of the image, then five of its mirror image.
       const [h, w] = sizePair(transform.size);
+      const fiveCrop = (img: Pixels) => [
+        crop(img, 0, 0, h, w),
+        crop(img, 0, img.width - w, h, w),
+        crop(img, img.height - h, 0, h, w),
+        crop(img, img.height - h, img.width - w, h, w),
+        crop(img, roundHalfEven((img.height - h) / 2), roundHalfEven((img.width - w) / 2), h, w),
+      ];
       return images.flatMap((img) => {
         if (img.height < h || img.width < w) {
           throw new Error(`TenCrop(${h}x${w}) is larger than the ${img.height}x${img.width} image: resize first`);
         }
-        const corners = [
-          crop(img, 0, 0, h, w),
-          crop(img, 0, img.width - w, h, w),
-          crop(img, img.height - h, 0, h, w),
-          crop(img, img.height - h, img.width - w, h, w),
-          crop(img, roundHalfEven((img.height - h) / 2), roundHalfEven((img.width - w) / 2), h, w),
-        ];
-        return [...corners, ...corners.map(flip)];
+        return [...fiveCrop(img), ...fiveCrop(flip(img))];
       });
     }
     case 'colorJitter':

@@ -58,7 +58,10 @@ export function finish(images: Pixels[], tail: FusableTransform[], rng: Generato
   );
 }
 
-/** The windows of `tail` on `img`: one, or TenCrop's ten (corners and centre, then the same mirrored). */
+/**
+ * The windows of `tail` on `img`: one, or TenCrop's ten as torchvision cuts them: five (corners, then centre) of the
+ * image, then five of its mirror image.
+ */
 export function planWindows(img: Pixels, tail: FusableTransform[], rng: Generator): Window[] {
   const view = planWindow(img, tail, rng);
   const tenCrop = tail.find((t) => t.type === 'tenCrop');
@@ -67,14 +70,14 @@ export function planWindows(img: Pixels, tail: FusableTransform[], rng: Generato
   if (view.height < h || view.width < w) {
     throw new Error(`TenCrop(${h}x${w}) is larger than the ${view.height}x${view.width} image: resize first`);
   }
-  const corners = [
-    cropWindow(view, h, w, 0, 0),
-    cropWindow(view, h, w, 0, view.width - w),
-    cropWindow(view, h, w, view.height - h, 0),
-    cropWindow(view, h, w, view.height - h, view.width - w),
-    cropWindow(view, h, w, roundHalfEven((view.height - h) / 2), roundHalfEven((view.width - w) / 2)),
+  const fiveCrop = (v: Window) => [
+    cropWindow(v, h, w, 0, 0),
+    cropWindow(v, h, w, 0, v.width - w),
+    cropWindow(v, h, w, v.height - h, 0),
+    cropWindow(v, h, w, v.height - h, v.width - w),
+    cropWindow(v, h, w, roundHalfEven((v.height - h) / 2), roundHalfEven((v.width - w) / 2)),
   ];
-  return [...corners, ...corners.map((c) => ({ ...c, flipped: !c.flipped }))];
+  return [...fiveCrop(view), ...fiveCrop({ ...view, flipped: !view.flipped })];
 }
 
 /**
