@@ -104,7 +104,10 @@ export function Normalize(
   return { type: 'normalize', mean, std };
 }
 
-/** `torchvision.transforms.TenCrop`: four corners and the centre, and their mirror images (evaluation). */
+/**
+ * `torchvision.transforms.TenCrop`: the four corners and the centre, then the same five of the mirrored image
+ * (evaluation), in torchvision's order.
+ */
 export function TenCrop(size: Size): Transform {
   return { type: 'tenCrop', size };
 }
