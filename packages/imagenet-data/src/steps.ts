@@ -46,9 +46,7 @@ export function applyTransform(transform: Transform, images: Pixels[], rng: Gene
       });
     case 'centerCrop': {
       const [h, w] = sizePair(transform.size);
-      return images.map((img) =>
-        crop(img, roundHalfEven((img.height - h) / 2), roundHalfEven((img.width - w) / 2), h, w),
-      );
+      return images.map((img) => crop(img, centerOffset(img.height, h), centerOffset(img.width, w), h, w));
     }
     case 'randomCrop': {
       const [h, w] = sizePair(transform.size);
@@ -80,7 +78,7 @@ export function applyTransform(transform: Transform, images: Pixels[], rng: Gene
         crop(img, 0, img.width - w, h, w),
         crop(img, img.height - h, 0, h, w),
         crop(img, img.height - h, img.width - w, h, w),
-        crop(img, roundHalfEven((img.height - h) / 2), roundHalfEven((img.width - w) / 2), h, w),
+        crop(img, centerOffset(img.height, h), centerOffset(img.width, w), h, w),
       ];
       return images.flatMap((img) => {
         if (img.height < h || img.width < w) {
@@ -106,6 +104,15 @@ export function applyTransform(transform: Transform, images: Pixels[], rng: Gene
     default:
       throw new Error(`Unknown transform ${JSON.stringify(transform)}`);
   }
+}
+
+/**
+ * Where torchvision's center_crop starts a crop of `crop` pixels on an axis of `size`: Python's round of half the
+ * margin; when the crop is larger, the image is first padded (the smaller half before it), so the crop starts that
+ * half before the image.
+ */
+export function centerOffset(size: number, crop: number): number {
+  return crop > size ? -((crop - size) >> 1) : roundHalfEven((size - crop) / 2);
 }
 
 /** Python's round(): halves go to the even neighbour (torchvision's CenterCrop offsets use it). */
@@ -171,8 +178,8 @@ function randomResizedCropBox(
   for (let attempt = 0; attempt < 10; attempt++) {
     const targetArea = area * (scale[0] + (scale[1] - scale[0]) * rng.uniform());
     const aspect = Math.exp(logRatio[0] + (logRatio[1] - logRatio[0]) * rng.uniform());
-    const w = Math.round(Math.sqrt(targetArea * aspect));
-    const h = Math.round(Math.sqrt(targetArea / aspect));
+    const w = roundHalfEven(Math.sqrt(targetArea * aspect));
+    const h = roundHalfEven(Math.sqrt(targetArea / aspect));
     if (w > 0 && w <= width && h > 0 && h <= height) {
       return { top: randomInt(rng, height - h), left: randomInt(rng, width - w), width: w, height: h };
     }
@@ -180,8 +187,8 @@ function randomResizedCropBox(
   const inRatio = width / height;
   let w = width;
   let h = height;
-  if (inRatio < Math.min(...ratio)) h = Math.round(w / Math.min(...ratio));
-  else if (inRatio > Math.max(...ratio)) w = Math.round(h * Math.max(...ratio));
+  if (inRatio < Math.min(...ratio)) h = roundHalfEven(w / Math.min(...ratio));
+  else if (inRatio > Math.max(...ratio)) w = roundHalfEven(h * Math.max(...ratio));
   return { top: Math.floor((height - h) / 2), left: Math.floor((width - w) / 2), width: w, height: h };
 }
 
@@ -209,7 +216,8 @@ function colorJitter(
   const s = options.saturation ? factor(options.saturation) : null;
   const h = options.hue ? -options.hue + 2 * options.hue * rng.uniform() : null;
   const clamp = (v: number) => (v < 0 ? 0 : Math.min(v, 1));
-  const gray = (p: number) => 0.299 * d[p] + 0.587 * d[p + 1] + 0.114 * d[p + 2];
+  // torchvision's rgb_to_grayscale on tensors (PIL's L conversion uses 0.299).
+  const gray = (p: number) => 0.2989 * d[p] + 0.587 * d[p + 1] + 0.114 * d[p + 2];
   for (const op of order) {
     if (op === 0 && b !== null) for (let i = 0; i < d.length; i++) d[i] = clamp(d[i] * b);
     if (op === 1 && c !== null) {

@@ -42,6 +42,8 @@ describe('transforms against torchvision, bit for bit', () => {
     ['centerCrop_20x31_normalize', pattern, [CenterCrop([20, 31]), Normalize()]],
     ['centerCrop_24', pattern, [CenterCrop(24)]],
     ['centerCrop_odd_offsets_21x30', pattern, [CenterCrop([21, 30])]],
+    ['centerCrop_padded_40x60_normalize', pattern, [CenterCrop([40, 60]), Normalize()]],
+    ['centerCrop_padded_40x60_normalize', pattern, [CenterCrop([40, 60]), ColorJitter({}), Normalize()]],
     ['resize_24', pattern, [Resize(24)]],
     ['resize_24_centerCrop_20', pattern, [Resize(24), CenterCrop(20)]],
     ['resize_30_bicubic', pattern, [Resize(30, 'bicubic')]],

@@ -71,7 +71,9 @@ export function RandomHorizontalFlip(p = 0.5): Transform {
 
 /**
  * `torchvision.transforms.ColorJitter`: brightness, contrast and saturation factors drawn from
- * [max(0, 1 - x), 1 + x], hue shift from [-hue, hue], applied in a random order, on [0, 1] pixels.
+ * [max(0, 1 - x), 1 + x], hue shift from [-hue, hue], applied in a random order, on [0, 1] pixels as torchvision's
+ * tensor implementation computes them (blends clamped to [0, 1], greyscale 0.2989 R + 0.587 G + 0.114 B), not
+ * PIL's 8-bit ImageEnhance.
  */
 export function ColorJitter(options: {
   brightness?: number;

@@ -1,6 +1,6 @@
 import type { Generator } from '@alexnet/layers';
 import type { DecodedImage } from './decode.js';
-import { type Pixels, pcaOffset, pixelValue, randomInt, roundHalfEven } from './steps.js';
+import { centerOffset, type Pixels, pcaOffset, pixelValue, randomInt } from './steps.js';
 import { sizePair, type Transform } from './transforms.js';
 
 // The one pass of the usual pipelines: crops, flips and TenCrop become windows over the (resized) image, PcaLighting
@@ -75,7 +75,7 @@ export function planWindows(img: Pixels, tail: FusableTransform[], rng: Generato
     cropWindow(v, h, w, 0, v.width - w),
     cropWindow(v, h, w, v.height - h, 0),
     cropWindow(v, h, w, v.height - h, v.width - w),
-    cropWindow(v, h, w, roundHalfEven((v.height - h) / 2), roundHalfEven((v.width - w) / 2)),
+    cropWindow(v, h, w, centerOffset(v.height, h), centerOffset(v.width, w)),
   ];
   return [...fiveCrop(view), ...fiveCrop({ ...view, flipped: !view.flipped })];
 }
@@ -89,7 +89,7 @@ function planWindow(img: Pixels, tail: FusableTransform[], rng: Generator): Wind
   for (const t of tail) {
     if (t.type === 'centerCrop') {
       const [h, w] = sizePair(t.size);
-      view = cropWindow(view, h, w, roundHalfEven((view.height - h) / 2), roundHalfEven((view.width - w) / 2));
+      view = cropWindow(view, h, w, centerOffset(view.height, h), centerOffset(view.width, w));
     } else if (t.type === 'randomCrop') {
       const [h, w] = sizePair(t.size);
       if (view.height < h || view.width < w) {
