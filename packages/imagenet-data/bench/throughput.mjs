@@ -2,10 +2,11 @@
 // Loader throughput against torchvision: images/s of decode + resize 256 + random crop 224 + flip + normalise +
 // batch (32) on ImageNet-sized JPEGs (about 500x375) that this script writes, at 1 and 2 workers, for
 // @alexnet/imagenet-data and for torchvision's ImageFolder + DataLoader (PIL) in the same run.
-// ALEXNET_JPEG_DECODER=libvips measures the fallback decoder (sharp) instead of the libjpeg addon.
+// ALEXNET_JPEG_DECODER=libvips measures the fallback decoder (sharp) instead of the libjpeg addon. It also checks that
+// the evaluation pipeline's batches equal torchvision's value for value.
 //   node bench/throughput.mjs [--images 384] [--epochs 3]   (more epochs: a memory check)
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -20,6 +21,7 @@ import {
   RandomCrop,
   RandomHorizontalFlip,
   Resize,
+  referenceEval,
 } from '../dist/index.js';
 
 const { values } = parseArgs({
@@ -96,6 +98,12 @@ for workers in (1, 2):
         best = max(best, n / (time.perf_counter() - start))
     out[workers] = best
 out['peakRssMB'] = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss + resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
+# Exactness: the deterministic evaluation pipeline's batches, in file order, as float32 NHWC.
+evaluation = T.Compose([T.Resize(256), T.CenterCrop(224), T.ToTensor(),
+                        T.Normalize([0.485, 0.456, 0.406], [0.229, 0.224, 0.225])])
+with open(sys.argv[3], 'wb') as f:
+    for images, _ in torch.utils.data.DataLoader(datasets.ImageFolder(sys.argv[1], evaluation), batch_size=32):
+        f.write(images.permute(0, 2, 3, 1).contiguous().numpy().astype('<f4').tobytes())
 print(json.dumps(out))
 `,
   );
@@ -103,12 +111,32 @@ print(json.dumps(out))
   try {
     if (!existsSync(python)) throw new Error(`${python} not found`);
     torchvision = JSON.parse(
-      execFileSync(python, [script, root, String(epochs)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }),
+      execFileSync(python, [script, root, String(epochs), join(root, 'torchvision_eval.f32')], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      }),
     );
   } catch (error) {
     console.log(
       `torchvision column skipped: ${String(error.message).split('\n')[0]} (apt-get install python3-torchvision)`,
     );
+  }
+
+  // The same evaluation pipeline through the loader, value by value against torchvision's.
+  let exactness = null;
+  if (torchvision) {
+    const theirs = new Float32Array(readFileSync(join(root, 'torchvision_eval.f32')).buffer.slice(0));
+    const loader = new ImageLoader(dataset, { batchSize: 32, transforms: referenceEval(), shuffle: false, workers: 2 });
+    let offset = 0;
+    let differ = 0;
+    for await (const batch of loader.epoch(0)) {
+      const ours = batch.images.dataSync();
+      for (let i = 0; i < ours.length; i++) if (ours[i] !== theirs[offset + i]) differ += 1;
+      offset += ours.length;
+      tf.dispose([batch.images, batch.labels]);
+    }
+    await loader.close();
+    exactness = { differ: differ + Math.abs(theirs.length - offset), total: theirs.length };
   }
 
   console.log(
@@ -122,6 +150,11 @@ print(json.dumps(out))
     const ratio = theirs ? `${(ours / theirs).toFixed(2)}x` : '-';
     console.log(
       `${String(workers).padEnd(7)}  ${`${ours.toFixed(1)} img/s`.padEnd(22)}  ${(theirs ? `${theirs.toFixed(1)} img/s` : '-').padEnd(17)}  ${ratio}`,
+    );
+  }
+  if (exactness) {
+    console.log(
+      `exactness, Resize(256) + CenterCrop(224) + normalise: ${exactness.differ} of ${exactness.total} values differ from torchvision's`,
     );
   }
   const rss = results[2].rssMB;
