@@ -63,6 +63,7 @@ export async function checkDataset(
   const bad: BadFile[] = [];
   const widths: number[] = [];
   const heights: number[] = [];
+  const decode = options.decode ?? true;
   let next = 0;
   let done = 0;
   const work = async () => {
@@ -70,14 +71,17 @@ export async function checkDataset(
       const sample = dataset.samples[next++];
       counts[sample.label] += 1;
       try {
-        const meta = await sharp(sample.path).metadata();
-        if (options.decode ?? true) await sharp(sample.path, { failOn: 'truncated' }).raw().toBuffer();
+        // Decoding reads the whole file anyway: read it once for libvips and libjpeg. Without decoding, libvips reads
+        // only the header.
+        const bytes = decode ? await readFile(sample.path) : null;
+        const meta = await sharp(bytes ?? sample.path).metadata();
+        if (bytes) await sharp(bytes, { failOn: 'truncated' }).raw().toBuffer();
         const format = meta.format ?? 'unknown';
         formats[format] = (formats[format] ?? 0) + 1;
         const expected = EXTENSION_FORMATS[extname(sample.path).toLowerCase()];
         if (expected && expected !== format) notes.misnamed.push({ path: sample.path, format });
         if (meta.space === 'cmyk') notes.cmyk.push(sample.path);
-        const damage = (options.decode ?? true) && format === 'jpeg' ? jpegDamage(await readFile(sample.path)) : null;
+        const damage = bytes && format === 'jpeg' ? jpegDamage(bytes) : null;
         if (damage) notes.damaged.push({ path: sample.path, reason: damage });
         if (meta.space === 'b-w' || meta.channels === 1) notes.greyscale.push(sample.path);
         const rotated = (meta.orientation ?? 1) >= 5;

@@ -169,13 +169,8 @@ class Arena {
 /** The two-pass convolution resize of `window`, Pillow's order: horizontal (rounded to 8 bits), then vertical. */
 function convolve(image: RgbImage, columns: AxisWeights, rows: AxisWeights, window: Region): RgbImage {
   const { top, left, height, width } = window;
-  // Source columns and rows the window reads.
-  const x0 = columns.active ? columns.bounds[2 * left] : left;
-  const x1 = columns.active
-    ? columns.bounds[2 * (left + width - 1)] + columns.bounds[2 * (left + width - 1) + 1]
-    : left + width;
-  const y0 = rows.active ? rows.bounds[2 * top] : top;
-  const y1 = rows.active ? rows.bounds[2 * (top + height - 1)] + rows.bounds[2 * (top + height - 1) + 1] : top + height;
+  const [x0, x1] = sourceSpan(columns, left, width);
+  const [y0, y1] = sourceSpan(rows, top, height);
   const srcStride = (x1 - x0) * 3;
   const rowLen = width * 3;
 
@@ -196,22 +191,41 @@ function convolve(image: RgbImage, columns: AxisWeights, rows: AxisWeights, wind
     bytes.set(image.data.subarray(from, from + srcStride), src + (y - y0) * srcStride);
   }
   if (columns.active) {
-    ints.set(columns.weights.subarray(left * columns.taps, (left + width) * columns.taps), hWeights / 4);
-    for (let x = 0; x < width; x++) {
-      ints[hBounds / 4 + 2 * x] = columns.bounds[2 * (left + x)] - x0;
-      ints[hBounds / 4 + 2 * x + 1] = columns.bounds[2 * (left + x) + 1];
-    }
+    writeAxis(ints, columns, left, width, x0, hWeights, hBounds);
     wasm.horizontal(src, srcStride, y1 - y0, mid, width, hWeights, hBounds, columns.taps);
   }
   if (rows.active) {
-    ints.set(rows.weights.subarray(top * rows.taps, (top + height) * rows.taps), vWeights / 4);
-    for (let y = 0; y < height; y++) {
-      ints[vBounds / 4 + 2 * y] = rows.bounds[2 * (top + y)] - y0;
-      ints[vBounds / 4 + 2 * y + 1] = rows.bounds[2 * (top + y) + 1];
-    }
+    writeAxis(ints, rows, top, height, y0, vWeights, vBounds);
     wasm.vertical(mid, rowLen, height, out, vWeights, vBounds, rows.taps);
   }
   return { data: bytes.slice(out, out + height * rowLen), width, height };
+}
+
+/** The source pixels [first, end) that output pixels `start` to `start + count - 1` read on one axis. */
+function sourceSpan(axis: AxisWeights, start: number, count: number): [number, number] {
+  if (!axis.active) return [start, start + count];
+  const last = 2 * (start + count - 1);
+  return [axis.bounds[2 * start], axis.bounds[last] + axis.bounds[last + 1]];
+}
+
+/**
+ * Copies one axis's weights and bounds for output pixels `start` to `start + count - 1` into the WebAssembly memory
+ * (`ints`, at byte offsets `weightsAt` and `boundsAt`), with the bounds counted from source pixel `first`.
+ */
+function writeAxis(
+  ints: Int32Array,
+  axis: AxisWeights,
+  start: number,
+  count: number,
+  first: number,
+  weightsAt: number,
+  boundsAt: number,
+): void {
+  ints.set(axis.weights.subarray(start * axis.taps, (start + count) * axis.taps), weightsAt / 4);
+  for (let i = 0; i < count; i++) {
+    ints[boundsAt / 4 + 2 * i] = axis.bounds[2 * (start + i)] - first;
+    ints[boundsAt / 4 + 2 * i + 1] = axis.bounds[2 * (start + i) + 1];
+  }
 }
 
 /**

@@ -51,11 +51,7 @@ export function applyTransform(transform: Transform, images: Pixels[], rng: Gene
     case 'randomCrop': {
       const [h, w] = sizePair(transform.size);
       return images.map((img) => {
-        if (img.height < h || img.width < w) {
-          throw new Error(`RandomCrop(${h}x${w}) is larger than the ${img.height}x${img.width} image: resize first`);
-        }
-        const top = randomInt(rng, img.height - h);
-        const left = randomInt(rng, img.width - w);
+        const [top, left] = randomCropOffset(rng, img.height, img.width, h, w);
         return crop(img, top, left, h, w);
       });
     }
@@ -73,19 +69,9 @@ export function applyTransform(transform: Transform, images: Pixels[], rng: Gene
     case 'tenCrop': {
       // torchvision's ten_crop: five crops of the image, then five of its mirror image.
       const [h, w] = sizePair(transform.size);
-      const fiveCrop = (img: Pixels) => [
-        crop(img, 0, 0, h, w),
-        crop(img, 0, img.width - w, h, w),
-        crop(img, img.height - h, 0, h, w),
-        crop(img, img.height - h, img.width - w, h, w),
-        crop(img, centerOffset(img.height, h), centerOffset(img.width, w), h, w),
-      ];
-      return images.flatMap((img) => {
-        if (img.height < h || img.width < w) {
-          throw new Error(`TenCrop(${h}x${w}) is larger than the ${img.height}x${img.width} image: resize first`);
-        }
-        return [...fiveCrop(img), ...fiveCrop(flip(img))];
-      });
+      const fiveCrop = (img: Pixels) =>
+        fiveCropOffsets(img.height, img.width, h, w).map(([top, left]) => crop(img, top, left, h, w));
+      return images.flatMap((img) => [...fiveCrop(img), ...fiveCrop(flip(img))]);
     }
     case 'colorJitter':
       return images.map((img) => colorJitter(toFloat(img), transform, rng));
@@ -104,6 +90,29 @@ export function applyTransform(transform: Transform, images: Pixels[], rng: Gene
     default:
       throw new Error(`Unknown transform ${JSON.stringify(transform)}`);
   }
+}
+
+/** Where RandomCrop puts an `h x w` crop on a `height x width` image: (top, left), drawn in that order. */
+export function randomCropOffset(rng: Generator, height: number, width: number, h: number, w: number): number[] {
+  if (height < h || width < w) {
+    throw new Error(`RandomCrop(${h}x${w}) is larger than the ${height}x${width} image: resize first`);
+  }
+  const top = randomInt(rng, height - h);
+  return [top, randomInt(rng, width - w)];
+}
+
+/** Where torchvision's five_crop cuts `h x w` crops of a `height x width` image: the four corners, then the centre. */
+export function fiveCropOffsets(height: number, width: number, h: number, w: number): number[][] {
+  if (height < h || width < w) {
+    throw new Error(`TenCrop(${h}x${w}) is larger than the ${height}x${width} image: resize first`);
+  }
+  return [
+    [0, 0],
+    [0, width - w],
+    [height - h, 0],
+    [height - h, width - w],
+    [centerOffset(height, h), centerOffset(width, w)],
+  ];
 }
 
 /**
@@ -125,7 +134,7 @@ export function roundHalfEven(x: number): number {
 }
 
 /** A uniform integer in [0, max]. */
-export function randomInt(rng: Generator, max: number): number {
+function randomInt(rng: Generator, max: number): number {
   return Math.min(max, Math.floor(rng.uniform() * (max + 1)));
 }
 

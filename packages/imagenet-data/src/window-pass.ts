@@ -1,6 +1,6 @@
 import type { Generator } from '@alexnet/layers';
 import type { DecodedImage } from './decode.js';
-import { centerOffset, type Pixels, pcaOffset, pixelValue, randomInt } from './steps.js';
+import { centerOffset, fiveCropOffsets, type Pixels, pcaOffset, pixelValue, randomCropOffset } from './steps.js';
 import { sizePair, type Transform } from './transforms.js';
 
 // The one pass of the usual pipelines: crops, flips and TenCrop become windows over the (resized) image, PcaLighting
@@ -67,16 +67,8 @@ export function planWindows(img: Pixels, tail: FusableTransform[], rng: Generato
   const tenCrop = tail.find((t) => t.type === 'tenCrop');
   if (!tenCrop) return [view];
   const [h, w] = sizePair(tenCrop.size);
-  if (view.height < h || view.width < w) {
-    throw new Error(`TenCrop(${h}x${w}) is larger than the ${view.height}x${view.width} image: resize first`);
-  }
-  const fiveCrop = (v: Window) => [
-    cropWindow(v, h, w, 0, 0),
-    cropWindow(v, h, w, 0, v.width - w),
-    cropWindow(v, h, w, v.height - h, 0),
-    cropWindow(v, h, w, v.height - h, v.width - w),
-    cropWindow(v, h, w, centerOffset(v.height, h), centerOffset(v.width, w)),
-  ];
+  const fiveCrop = (v: Window) =>
+    fiveCropOffsets(v.height, v.width, h, w).map(([dy, dx]) => cropWindow(v, h, w, dy, dx));
   return [...fiveCrop(view), ...fiveCrop({ ...view, flipped: !view.flipped })];
 }
 
@@ -92,11 +84,8 @@ function planWindow(img: Pixels, tail: FusableTransform[], rng: Generator): Wind
       view = cropWindow(view, h, w, centerOffset(view.height, h), centerOffset(view.width, w));
     } else if (t.type === 'randomCrop') {
       const [h, w] = sizePair(t.size);
-      if (view.height < h || view.width < w) {
-        throw new Error(`RandomCrop(${h}x${w}) is larger than the ${view.height}x${view.width} image: resize first`);
-      }
-      const dy = randomInt(rng, view.height - h);
-      view = cropWindow(view, h, w, dy, randomInt(rng, view.width - w));
+      const [dy, dx] = randomCropOffset(rng, view.height, view.width, h, w);
+      view = cropWindow(view, h, w, dy, dx);
     } else if (t.type === 'randomHorizontalFlip') {
       if (rng.uniform() < t.p) view = { ...view, flipped: !view.flipped };
     } else if (t.type === 'pcaLighting') {
