@@ -1,6 +1,7 @@
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { loadAddon, type NativeAddon } from './addon.js';
+import { FloatPool } from './float-pool.js';
 import { binaryKernels } from './kernels/binary.js';
 import { convKernels } from './kernels/conv.js';
 import { lrnKernels } from './kernels/lrn.js';
@@ -10,7 +11,6 @@ import { RELU_GRAD, reluKernels } from './kernels/relu.js';
 import { sgdKernels } from './kernels/sgd.js';
 import type { KernelContext } from './kernels/shared.js';
 import { sumTransposeKernels } from './kernels/sum-transpose.js';
-import { FloatPool } from './pool.js';
 
 /** The name this backend registers under: `tf.setBackend('native')`. */
 export const BACKEND_NAME = 'native';
