@@ -110,7 +110,7 @@ export class AlexNet extends Module {
   constructor(architecture: AlexNetArchitecture, options: AlexNetOptions = {}) {
     super();
     this.architecture = architecture;
-    this.options = resolveOptions(architecture, options);
+    this.options = resolveAlexNetOptions(architecture, options);
     const { numClasses, dropout } = this.options;
     this.classNames = options.classNames ?? (numClasses === 1000 ? [...IMAGENET_CLASS_NAMES] : null);
     this.classIds = options.classIds ?? null;
@@ -232,7 +232,14 @@ export class AlexNet extends Module {
   }
 }
 
-function resolveOptions(architecture: AlexNetArchitecture, options: AlexNetOptions): ResolvedAlexNetOptions {
+/**
+ * The options an AlexNet of `architecture` is built with for `options`: every default filled in, every value
+ * checked (bad ones throw naming the option). With `{}`, the architecture's default configuration.
+ */
+export function resolveAlexNetOptions(
+  architecture: AlexNetArchitecture,
+  options: AlexNetOptions = {},
+): ResolvedAlexNetOptions {
   const numClasses = options.numClasses ?? 1000;
   if (!Number.isInteger(numClasses) || numClasses < 1) {
     throw new RangeError(`numClasses must be a positive integer, got ${options.numClasses}`);

@@ -5,6 +5,8 @@
  * import { createModel, loadWeights } from '@alexnet/models';
  * const model = createModel('alexnet_v1', { lrn: 'reference' });
  * await loadWeights(model, 'checkpoint.pth');
+ * // or a file of the weights table, checked against its SHA-256:
+ * // await loadPretrained('alexnet_torchvision.IMAGENET1K_V1', 'alexnet-owt-7be5be79.pth');
  * model.eval();
  * const logits = model.forward(x); // x: float32 NHWC [n, 224, 224, 3]
  * ```
@@ -18,6 +20,7 @@ export {
   type InputSizeRange,
   type LrnOption,
   type ResolvedAlexNetOptions,
+  resolveAlexNetOptions,
 } from './alexnet.js';
 export {
   ALEXNET_TORCHVISION,
@@ -26,14 +29,35 @@ export {
   type AlexNetArchitecture,
   type ConvStage,
 } from './architectures.js';
+export { type AlexNetBuilder, alexnetBuilder, isAlexNetBuilder, type ModelBuilder } from './builder.js';
 export { type ClassInfo, IMAGENET_CLASS_NAMES, type Prediction, type TopKOptions, topK } from './classes.js';
-export { IMAGENET_PREPROCESSING, type Preprocessing } from './preprocessing.js';
+export { IMAGENET_MEAN, IMAGENET_PREPROCESSING, IMAGENET_STD, type Preprocessing } from './preprocessing.js';
+export {
+  ALEXNET_TORCHVISION_WEIGHTS,
+  getWeights,
+  listWeights,
+  type PretrainedWeights,
+  type PretrainedWeightsInit,
+  registerWeights,
+  type WeightsFileSource,
+  type WeightsMetrics,
+  type WeightsSha256,
+} from './pretrained.js';
+export {
+  type LoadPretrainedOptions,
+  type LocalWeightsSource,
+  loadPretrained,
+  sha256Hex,
+  verifyWeights,
+} from './pretrained-files.js';
 export {
   alexnetTorchvision,
   alexnetV1,
   alexnetV2,
+  buildModel,
   createModel,
   getArchitecture,
+  getModelBuilder,
   listModels,
   registerModel,
 } from './registry.js';
