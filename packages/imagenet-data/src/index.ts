@@ -26,6 +26,7 @@ export { type DecodedImage, loadImage } from './decode.js';
 export { type DevkitSynset, readDevkitSynsets } from './devkit.js';
 export { jpegDecoder } from './jpeg-native.js';
 export { type BadFile, ImageLoader, type LoadedBatch, type LoaderOptions } from './loader.js';
+export { type EvalPreprocessing, type EvalTransformsOptions, evalTransforms } from './preprocessing.js';
 export { SYNTHETIC_SHAPES, type SyntheticDataset, type SyntheticOptions, writeSyntheticDataset } from './synth.js';
 export {
   CenterCrop,

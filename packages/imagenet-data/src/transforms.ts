@@ -2,6 +2,7 @@
  * Image transforms as plain data, with torchvision's names and semantics, so a pipeline can be logged, saved in a
  * run's config and sent to worker threads. {@link applyTransforms} in `decode.ts` runs them.
  */
+import { IMAGENET_MEAN, IMAGENET_STD } from '@alexnet/models';
 
 /** Height and width, or one number for a square (or, for `Resize`, the shorter side). */
 export type Size = number | [number, number];
@@ -114,8 +115,8 @@ export function TenCrop(size: Size): Transform {
   return { type: 'tenCrop', size };
 }
 
-export const IMAGENET_MEAN: [number, number, number] = [0.485, 0.456, 0.406];
-export const IMAGENET_STD: [number, number, number] = [0.229, 0.224, 0.225];
+// ImageNet's mean and std have one definition, in @alexnet/models (a model's preprocessing); re-exported here.
+export { IMAGENET_MEAN, IMAGENET_STD };
 
 /** ImageNet's RGB covariance eigen-decomposition (pixels in [0, 1]), as used for the paper's PCA lighting. */
 export const IMAGENET_PCA = {
