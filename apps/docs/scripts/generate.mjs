@@ -2,14 +2,15 @@
 // Writes the generated pages of the docs site (never edited by hand; ignored by git):
 //   docs/api/**      the API reference of every package, from TSDoc, by TypeDoc + typedoc-plugin-markdown
 //   docs/cli.md      the CLI reference, from the built `alexnet` command's own --help
-//   docs/models/*.md one page a model: layer table from summary(), parameters, multiply-adds, a diagram
+//   docs/models/*.md one page a model: layer table from summary(), parameters, multiply-adds, a diagram, and the
+//                    model's entries of the weights table (metrics with their source)
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import '@tensorflow/tfjs-backend-cpu';
 import { summary } from '@alexnet/layers';
-import { createModel, getArchitecture, listModels } from '@alexnet/models';
+import { createModel, getArchitecture, listModels, listWeights } from '@alexnet/models';
 import * as tf from '@tensorflow/tfjs-core';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -75,6 +76,7 @@ for (const name of listModels()) {
       `- Input sides accepted: ${sizes.max === null ? `${sizes.min} and up` : `${sizes.min} to ${sizes.max}`}`,
       `- Defaults: LRN \`${architecture.defaults.lrn}\`, init \`${architecture.defaults.init}\`, head \`${architecture.defaults.head}\``,
       '',
+      ...weightsSection(name),
       '## Diagram',
       '',
       diagram(table.rows),
@@ -94,11 +96,55 @@ for (const name of listModels()) {
   );
   model.dispose();
 }
+const weightsIndex = [
+  '## Weights table',
+  '',
+  '| weights | file | ImageNet-1K val acc@1 / acc@5 | parameters |',
+  '|---|---|---|---|',
+  ...listWeights().map(
+    (w) =>
+      `| [\`${w.tag}\`](./${w.model}#weights) | ${fileLink(w)} | ${w.metrics.map((m) => `${m.top1} / ${m.top5}`).join('; ') || '-'} | ${group(w.numParameters)} |`,
+  ),
+  '',
+];
 writeFileSync(
   join(docs, 'models', 'index.md'),
-  `${[...index, '', 'See [how the three differ](../architectures).', ''].join('\n')}`,
+  `${[...index, '', ...weightsIndex, 'See [how the three differ](../architectures).', ''].join('\n')}`,
 );
 console.log('docs: generated api/, cli.md and models/');
+
+/** The `## Weights` section of a model page: its entries of the weights table, metrics with their source. */
+function weightsSection(name) {
+  const entries = listWeights(name);
+  if (entries.length === 0)
+    return ['## Weights', '', 'No entry of the weights table (`listWeights()`) is for this model.', ''];
+  return [
+    '## Weights',
+    '',
+    'Entries of the weights table (`getWeights(tag)`); the file is not downloaded: `loadPretrained(tag, path)` checks',
+    'a local copy against its SHA-256 and loads it.',
+    '',
+    '| weights | file | SHA-256 | data set | acc@1 | acc@5 | source of the numbers |',
+    '|---|---|---|---|---|---|---|',
+    ...entries.flatMap((w) =>
+      w.metrics.map(
+        (m) =>
+          `| \`${w.tag}\` | ${fileLink(w)} | \`${w.sha256.hex}\`${w.sha256.complete ? '' : ' (prefix only)'} | ${m.dataset} | ${m.top1} | ${m.top5} | ${m.source} |`,
+      ),
+    ),
+    '',
+    ...entries.map(
+      (w) =>
+        `\`${w.tag}\`: ${w.description}. Preprocessing: resize ${w.preprocessing.resize} (${w.preprocessing.interpolation}), centre crop ${w.preprocessing.crop}, mean [${w.preprocessing.mean.join(', ')}], std [${w.preprocessing.std.join(', ')}]; ${w.classNames.length} classes; ${group(w.numParameters)} parameters; inputs from ${w.minInputSize} pixels a side${w.recipe ? `; [training recipe](${w.recipe})` : ''}${w.license ? `; licence ${w.license}` : '; no licence given for the file'}.`,
+    ),
+    '',
+  ];
+}
+
+/** A weight file's name, linked to where it is served when it is online. */
+function fileLink(w) {
+  return w.source.url ? `[\`${w.source.fileName}\`](${w.source.url})` : `\`${w.source.fileName}\``;
+}
 
 /** An SVG strip of the network's stages: each box's height follows its feature map's side, its label the shape. */
 function diagram(rows) {

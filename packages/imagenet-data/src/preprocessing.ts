@@ -1,12 +1,12 @@
 /**
- * The one bridge from a model's preprocessing (`@alexnet/models`' {@link Preprocessing}: on the model, in a weights
+ * The one bridge from a model's preprocessing (`@alexnet/models`' `Preprocessing`: on the model, in a weights
  * table entry, or in a weight file's metadata) to this package's transforms. Every evaluation and prediction path
  * builds its transforms here, so they cannot disagree on the resize, the interpolation or the statistics.
  */
 import type { Preprocessing } from '@alexnet/models';
 import { CenterCrop, Normalize, Resize, TenCrop, type Transform } from './transforms.js';
 
-/** The fields of a {@link Preprocessing} the evaluation transforms are made from (`layout` is always NHWC here). */
+/** The fields of a `Preprocessing` (`@alexnet/models`) the evaluation transforms are made from (`layout` is always NHWC here). */
 export type EvalPreprocessing = Pick<Preprocessing, 'resize' | 'crop' | 'interpolation' | 'mean' | 'std'>;
 
 /** Options of {@link evalTransforms}. */
