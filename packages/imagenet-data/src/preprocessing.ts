@@ -6,7 +6,7 @@
 import type { Preprocessing } from '@alexnet/models';
 import { CenterCrop, Normalize, Resize, TenCrop, type Transform } from './transforms.js';
 
-/** The fields of a `Preprocessing` (`@alexnet/models`) the evaluation transforms are made from (`layout` is always NHWC here). */
+/** The fields of a `Preprocessing` (`@alexnet/models`) the evaluation transforms are made from (`layout` is NHWC). */
 export type EvalPreprocessing = Pick<Preprocessing, 'resize' | 'crop' | 'interpolation' | 'mean' | 'std'>;
 
 /** Options of {@link evalTransforms}. */
