@@ -15,8 +15,8 @@ import { type EvaluateOptions, evaluate, type LossFunction, type RunnableModel }
 import { variableGrads } from './gradients.js';
 import { softmaxCrossEntropy } from './losses.js';
 import { ClassificationMetrics, type ClassificationResult } from './metrics.js';
-import { type EpochScheduler, ReduceLROnPlateau } from './schedulers.js';
-import type { SGD } from './sgd.js';
+import type { Optimizer } from './optimizer.js';
+import type { Scheduler } from './schedulers.js';
 
 /** A model {@link fit} can train and checkpoint: a `@alexnet/layers` module satisfies it. */
 export type TrainableModel = RunnableModel & CheckpointableModel;
@@ -54,15 +54,19 @@ export interface StepEvent {
 /** Options of {@link fit}. */
 export interface FitOptions {
   model: TrainableModel;
-  optimizer: SGD;
+  /** Any {@link Optimizer}: {@link SGD}, or your own. */
+  optimizer: Optimizer;
   trainData: DataSource;
   valData?: DataSource;
   /** Epochs to train to (counting those a resumed run already did). */
   epochs: number;
   /** Loss from logits and labels (default softmax cross-entropy). */
   loss?: LossFunction;
-  /** Stepped once per epoch; a {@link ReduceLROnPlateau} is stepped with the monitored metric. */
-  scheduler?: EpochScheduler | ReduceLROnPlateau;
+  /**
+   * Stepped once per epoch, after validation, with the monitored metric: `scheduler.step(metric)`, which
+   * {@link ReduceLROnPlateau} uses and epoch-count schedulers ignore (see {@link Scheduler}).
+   */
+  scheduler?: Scheduler;
   /** Metric for the plateau scheduler and the best checkpoint (default `val.top1` with validation data, else `train.loss`). */
   monitor?: MonitoredMetric;
   /** Evaluate once before training, as the seed article's script does (default false). */
@@ -197,7 +201,7 @@ export async function fit(options: FitOptions): Promise<FitResult> {
       await log({ type: 'validation', epoch: 0, val });
     }
     for (let epoch = startEpoch + 1; epoch <= options.epochs; epoch++) {
-      const lr = optimizer.lr;
+      const lr = optimizer.paramGroups[0].lr;
       const started = performance.now();
       const metrics = new ClassificationMetrics();
       model.train(true);
@@ -251,7 +255,7 @@ export async function fit(options: FitOptions): Promise<FitResult> {
           lossValue.dispose();
           if (loss !== null) {
             if (!Number.isFinite(loss)) throw nonFinite(loss, epoch, run.step, lastPath, run.epoch);
-            await log({ type: 'step', epoch, step: run.step, loss, lr: optimizer.lr });
+            await log({ type: 'step', epoch, step: run.step, loss, lr: optimizer.paramGroups[0].lr });
           }
           const seconds = (performance.now() - started) / 1000;
           options.onStepEnd?.({
@@ -259,7 +263,7 @@ export async function fit(options: FitOptions): Promise<FitResult> {
             step: run.step,
             batch,
             images,
-            lr: optimizer.lr,
+            lr: optimizer.paramGroups[0].lr,
             loss,
             imagesPerSecond: images / seconds,
           });
@@ -304,8 +308,7 @@ export async function fit(options: FitOptions): Promise<FitResult> {
         imagesPerSecond: train.count / seconds,
       };
       const monitored = metricValue(record, monitor);
-      if (options.scheduler instanceof ReduceLROnPlateau) options.scheduler.step(monitored);
-      else options.scheduler?.step();
+      options.scheduler?.step(monitored);
 
       run.epoch = epoch;
       run.history.push(record);

@@ -15,6 +15,7 @@
  * @module @alexnet/trainer
  */
 export {
+  type Checkpoint,
   type CheckpointableModel,
   readCheckpoint,
   restoreCheckpoint,
@@ -43,14 +44,14 @@ export {
   softmaxCrossEntropy,
 } from './losses.js';
 export { averageCrops, ClassificationMetrics, type ClassificationResult } from './metrics.js';
+export type { HasParamGroups, Optimizer, OptimizerState } from './optimizer.js';
 export type { HasNamedParameters, NamedParameters } from './params.js';
 export {
-  type EpochScheduler,
-  type HasParamGroups,
   MultiStepLR,
   paperSchedule,
   ReduceLROnPlateau,
   type ReduceLROnPlateauOptions,
+  type Scheduler,
   StepLR,
 } from './schedulers.js';
 export {
