@@ -24,18 +24,11 @@ export {
   writeAtomically,
 } from './checkpoint.js';
 export type { Batch, DataSource } from './data.js';
+export { NonFiniteLossError, TrainingInterruptedError } from './errors.js';
 export { type EvaluateOptions, evaluate, type LossFunction, type RunnableModel } from './evaluate.js';
-export {
-  type EpochRecord,
-  type FitOptions,
-  type FitResult,
-  fit,
-  type MonitoredMetric,
-  NonFiniteLossError,
-  type StepEvent,
-  type TrainableModel,
-  TrainingInterruptedError,
-} from './fit.js';
+export type { EpochRecord, StepEvent } from './events.js';
+export { type FitResult, fit } from './fit.js';
+export type { FitOptions, TrainableModel } from './fit-options.js';
 export { variableGrads } from './gradients.js';
 export {
   type SigmoidCrossEntropyOptions,
@@ -44,6 +37,7 @@ export {
   softmaxCrossEntropy,
 } from './losses.js';
 export { averageCrops, ClassificationMetrics, type ClassificationResult } from './metrics.js';
+export type { MonitoredMetric } from './monitor.js';
 export type { HasParamGroups, Optimizer, OptimizerState } from './optimizer.js';
 export type { HasNamedParameters, NamedParameters } from './params.js';
 export {
