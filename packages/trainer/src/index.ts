@@ -9,7 +9,8 @@
  * await fit({ model, optimizer, scheduler, trainData, valData, epochs: 90, checkpointDir: 'runs/v2' });
  * ```
  *
- * Training needs TF.js's gradient functions: import `@tensorflow/tfjs` (or `@tensorflow/tfjs-node`) once.
+ * `fit` takes any {@link Optimizer} and {@link Scheduler}: `SGD` and the schedulers implement them, and so can your
+ * own. Training needs TF.js's gradient functions: import `@tensorflow/tfjs` (or `@tensorflow/tfjs-node`) once.
  *
  * @packageDocumentation
  * @module @alexnet/trainer
