@@ -70,10 +70,6 @@ class Halving implements Scheduler {
     for (const group of this.optimizer.paramGroups) group.lr /= 2;
   }
 
-  getLastLr(): number[] {
-    return this.optimizer.paramGroups.map((g) => g.lr);
-  }
-
   stateDict(): Record<string, unknown> {
     return { lastEpoch: this.lastEpoch };
   }

@@ -16,8 +16,6 @@ import type { HasParamGroups } from './optimizer.js';
 export interface Scheduler {
   /** Moves to the next epoch; `metric` is the monitored metric of the epoch just finished. */
   step(metric?: number): void;
-  /** The groups' current learning rates (PyTorch's `get_last_lr()`). */
-  getLastLr(): number[];
   /** JSON-serialisable state, stored in checkpoints. */
   stateDict(): Record<string, unknown>;
   /** Restores a {@link Scheduler.stateDict}. */
@@ -44,6 +42,7 @@ abstract class MultiplicativeScheduler implements Scheduler {
     if (factor !== 1) for (const group of this.optimizer.paramGroups) group.lr *= factor;
   }
 
+  /** The groups' current learning rates (PyTorch's `get_last_lr()`). */
   getLastLr(): number[] {
     return this.optimizer.paramGroups.map((g) => g.lr);
   }
@@ -202,6 +201,7 @@ export class ReduceLROnPlateau implements Scheduler {
     return this.thresholdMode === 'rel' ? a > best * (this.threshold + 1) : a > best + this.threshold;
   }
 
+  /** The groups' current learning rates (PyTorch's `get_last_lr()`). */
   getLastLr(): number[] {
     return this.optimizer.paramGroups.map((g) => g.lr);
   }
