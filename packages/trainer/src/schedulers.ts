@@ -7,11 +7,11 @@ import type { HasParamGroups } from './optimizer.js';
 
 /**
  * A learning-rate scheduler as {@link fit} drives it: it changes the optimiser's group rates in place and keeps
- * state for checkpoints. `fit` calls `step(metric)` once per epoch, after validation, always with the value of the
- * monitored metric ({@link FitOptions.monitor}), which is PyTorch's loop with the `scheduler.step(val_metric)` call
- * every `ReduceLROnPlateau` needs: {@link ReduceLROnPlateau} uses the metric, {@link StepLR}, {@link MultiStepLR}
- * and any scheduler driven by the epoch count ignore it. Unlike PyTorch's deprecated `step(epoch)`, the argument is
- * never an epoch number. Stepped by hand (per iteration, say), a scheduler that ignores the metric takes `step()`.
+ * state for checkpoints. `fit` calls `step(metric)` once per epoch, after validation, with the monitored metric
+ * ({@link FitOptions.monitor}), whatever the scheduler: PyTorch's loop with `scheduler.step(val_metric)`.
+ * {@link ReduceLROnPlateau} uses the metric; {@link StepLR}, {@link MultiStepLR} and other epoch-count schedules
+ * ignore it. The argument is never an epoch number (unlike PyTorch's deprecated `step(epoch)`). Stepped by hand, per
+ * iteration say, a scheduler that ignores the metric takes `step()`.
  */
 export interface Scheduler {
   /** Moves to the next epoch; `metric` is the monitored metric of the epoch just finished. */
