@@ -3,7 +3,7 @@ import { link, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { fromStateDict, type RawTensors, readSafetensors, toStateDict, writeSafetensors } from '@alexnet/layers';
 import * as tf from '@tensorflow/tfjs-core';
-import type { SGD, SGDState } from './sgd.js';
+import type { Optimizer, OptimizerState } from './optimizer.js';
 
 /** Where a run is, beyond its tensors: what a checkpoint's metadata holds. */
 export interface TrainingState {
@@ -13,7 +13,8 @@ export interface TrainingState {
   step: number;
   /** Best monitored metric so far and the epoch it came from. */
   best: { metric: string; value: number; epoch: number } | null;
-  optimizer: SGDState['paramGroups'];
+  /** The optimiser's parameter groups (names and hyperparameters); its state tensors are the file's tensors. */
+  optimizer: OptimizerState['paramGroups'];
   scheduler: Record<string, unknown> | null;
   /** States of the run's random generators (dropout, shuffling), in the order fit was given them. */
   rng: unknown[];
@@ -30,19 +31,38 @@ export interface CheckpointableModel {
 
 const MODEL_PREFIX = 'model.';
 const BUFFER_PREFIX = 'optimizer.';
-const BUFFER_SUFFIX = '.momentum_buffer';
+
+/**
+ * The file key of a parameter's optimiser state tensor: `optimizer.<parameter>.<state_name>`, the state name in
+ * snake case as PyTorch names it (SGD's `momentumBuffer` is `optimizer.<parameter>.momentum_buffer`).
+ */
+function optimizerStateKey(parameter: string, stateName: string): string {
+  if (!/^[a-z][A-Za-z0-9]*$/.test(stateName)) {
+    throw new Error(`Optimizer state name "${stateName}" of "${parameter}" must be camel case (letters and digits)`);
+  }
+  return `${BUFFER_PREFIX}${parameter}.${stateName.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}`;
+}
+
+/** The parameter and camel-case state name of an {@link optimizerStateKey}, or null for another key. */
+function parseOptimizerStateKey(key: string): { parameter: string; stateName: string } | null {
+  const dot = key.lastIndexOf('.');
+  if (!key.startsWith(BUFFER_PREFIX) || dot < BUFFER_PREFIX.length) return null;
+  const stateName = key.slice(dot + 1).replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+  return { parameter: key.slice(BUFFER_PREFIX.length, dot), stateName };
+}
 
 /**
  * Writes a checkpoint as one `.safetensors` file: model weights under `model.` (PyTorch layouts when the model has
- * a state dict), momentum buffers under `optimizer.<name>.momentum_buffer`, and the {@link TrainingState} as JSON
- * metadata (`checkpoint`), plus any `extraMetadata` (for example the model's name and preprocessing). The file is
- * written to a temporary name and renamed, so a crash never leaves a truncated checkpoint. Given several paths (the
- * last and the best checkpoint of an epoch), it serialises once and writes each.
+ * a state dict), the optimiser's state tensors under `optimizer.<name>.<state_name>` (SGD's momentum buffers as
+ * `optimizer.<name>.momentum_buffer`), and the {@link TrainingState} as JSON metadata (`checkpoint`), plus any
+ * `extraMetadata` (for example the model's name and preprocessing). The file is written to a temporary name and
+ * renamed, so a crash never leaves a truncated checkpoint. Given several paths (the last and the best checkpoint of
+ * an epoch), it serialises once and writes each.
  */
 export async function saveCheckpoint(
   path: string | string[],
   model: CheckpointableModel,
-  optimizer: SGD,
+  optimizer: Optimizer,
   state: Omit<TrainingState, 'optimizer'>,
   extraMetadata: Record<string, string> = {},
 ): Promise<void> {
@@ -53,10 +73,13 @@ export async function saveCheckpoint(
   try {
     const tensors: RawTensors = {};
     for (const [name, raw] of Object.entries(await fromStateDict(weights))) tensors[MODEL_PREFIX + name] = raw;
-    const buffers = Object.fromEntries(Object.entries(optimizerState.state).map(([n, s]) => [n, s.momentumBuffer]));
-    for (const [name, raw] of Object.entries(await fromStateDict(buffers))) {
-      tensors[BUFFER_PREFIX + name + BUFFER_SUFFIX] = raw;
+    const stateTensors: Record<string, tf.Tensor> = {};
+    for (const [name, entries] of Object.entries(optimizerState.state)) {
+      for (const [stateName, tensor] of Object.entries(entries)) {
+        stateTensors[optimizerStateKey(name, stateName)] = tensor;
+      }
     }
+    Object.assign(tensors, await fromStateDict(stateTensors));
     const full: TrainingState = { ...state, optimizer: optimizerState.paramGroups };
     const bytes = writeSafetensors(tensors, { ...extraMetadata, checkpoint: JSON.stringify(full) });
     const [first, ...others] = Array.isArray(path) ? path : [path];
@@ -64,14 +87,25 @@ export async function saveCheckpoint(
     for (const other of others) await linkAtomically(first, other, bytes);
   } finally {
     tf.dispose(Object.values(weights));
-    tf.dispose(Object.values(optimizerState.state).map((s) => s.momentumBuffer));
+    tf.dispose(Object.values(optimizerState.state).flatMap((entries) => Object.values(entries)));
   }
 }
 
-/** Reads a checkpoint written by {@link saveCheckpoint}: the state, and the tensors split into weights and buffers. */
-export async function readCheckpoint(
-  path: string,
-): Promise<{ state: TrainingState; weights: RawTensors; buffers: RawTensors; metadata: Record<string, string> }> {
+/** A checkpoint as {@link readCheckpoint} reads it: tensors stay raw (no backend memory) until restored. */
+export interface Checkpoint {
+  state: TrainingState;
+  /** The model's weights, under their state-dict names. */
+  weights: RawTensors;
+  /** The optimiser's state tensors: parameter name, then camel-case state name, as {@link OptimizerState.state}. */
+  optimizerState: Record<string, RawTensors>;
+  /** SGD's momentum buffers by parameter name: the `momentumBuffer` entries of `optimizerState`. */
+  buffers: RawTensors;
+  /** The file's metadata, `checkpoint` (the state as JSON) included. */
+  metadata: Record<string, string>;
+}
+
+/** Reads a checkpoint written by {@link saveCheckpoint}: the state, and the tensors split into weights and optimiser state. */
+export async function readCheckpoint(path: string): Promise<Checkpoint> {
   let bytes: Uint8Array;
   try {
     bytes = new Uint8Array(await readFile(path));
@@ -84,24 +118,28 @@ export async function readCheckpoint(
     throw new Error(`${path} is a weights file, not a training checkpoint (no "checkpoint" metadata)`);
   const state = JSON.parse(metadata.checkpoint) as TrainingState;
   const weights: RawTensors = {};
+  const optimizerState: Record<string, RawTensors> = {};
   const buffers: RawTensors = {};
   for (const [name, raw] of Object.entries(tensors)) {
-    if (name.startsWith(MODEL_PREFIX)) weights[name.slice(MODEL_PREFIX.length)] = raw;
-    else if (name.startsWith(BUFFER_PREFIX) && name.endsWith(BUFFER_SUFFIX)) {
-      buffers[name.slice(BUFFER_PREFIX.length, -BUFFER_SUFFIX.length)] = raw;
+    if (name.startsWith(MODEL_PREFIX)) {
+      weights[name.slice(MODEL_PREFIX.length)] = raw;
+      continue;
     }
+    const key = parseOptimizerStateKey(name);
+    if (!key) continue;
+    optimizerState[key.parameter] ??= {};
+    optimizerState[key.parameter][key.stateName] = raw;
+    if (key.stateName === 'momentumBuffer') buffers[key.parameter] = raw;
   }
-  return { state, weights, buffers, metadata };
+  return { state, weights, optimizerState, buffers, metadata };
 }
 
 /** Restores a model's weights and an optimiser's state from {@link readCheckpoint}'s result. */
-export function restoreCheckpoint(
-  checkpoint: Awaited<ReturnType<typeof readCheckpoint>>,
-  model: CheckpointableModel,
-  optimizer: SGD,
-): void {
+export function restoreCheckpoint(checkpoint: Checkpoint, model: CheckpointableModel, optimizer: Optimizer): void {
   const weights = toStateDict(checkpoint.weights);
-  const buffers = toStateDict(checkpoint.buffers);
+  const state = Object.fromEntries(
+    Object.entries(checkpoint.optimizerState).map(([name, entries]) => [name, toStateDict(entries)]),
+  );
   try {
     if (model.loadStateDict) {
       model.loadStateDict(weights, { strict: true });
@@ -113,12 +151,9 @@ export function restoreCheckpoint(
         variable.assign(value);
       }
     }
-    optimizer.loadStateDict({
-      state: Object.fromEntries(Object.entries(buffers).map(([n, t]) => [n, { momentumBuffer: t }])),
-      paramGroups: checkpoint.state.optimizer,
-    });
+    optimizer.loadStateDict({ state, paramGroups: checkpoint.state.optimizer });
   } finally {
-    tf.dispose([...Object.values(weights), ...Object.values(buffers)]);
+    tf.dispose([...Object.values(weights), ...Object.values(state).flatMap((entries) => Object.values(entries))]);
   }
 }
 

@@ -5,8 +5,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { toyModel, toySource } from '../test/toy.js';
 import { readCheckpoint } from './checkpoint.js';
+import { NonFiniteLossError, TrainingInterruptedError } from './errors.js';
 import { evaluate } from './evaluate.js';
-import { fit, NonFiniteLossError, TrainingInterruptedError } from './fit.js';
+import { fit } from './fit.js';
 import { ReduceLROnPlateau, StepLR } from './schedulers.js';
 import { SGD } from './sgd.js';
 

@@ -9,12 +9,14 @@
  * await fit({ model, optimizer, scheduler, trainData, valData, epochs: 90, checkpointDir: 'runs/v2' });
  * ```
  *
- * Training needs TF.js's gradient functions: import `@tensorflow/tfjs` (or `@tensorflow/tfjs-node`) once.
+ * `fit` takes any {@link Optimizer} and {@link Scheduler}: `SGD` and the schedulers implement them, and so can your
+ * own. Training needs TF.js's gradient functions: import `@tensorflow/tfjs` (or `@tensorflow/tfjs-node`) once.
  *
  * @packageDocumentation
  * @module @alexnet/trainer
  */
 export {
+  type Checkpoint,
   type CheckpointableModel,
   readCheckpoint,
   restoreCheckpoint,
@@ -23,18 +25,11 @@ export {
   writeAtomically,
 } from './checkpoint.js';
 export type { Batch, DataSource } from './data.js';
+export { NonFiniteLossError, TrainingInterruptedError } from './errors.js';
 export { type EvaluateOptions, evaluate, type LossFunction, type RunnableModel } from './evaluate.js';
-export {
-  type EpochRecord,
-  type FitOptions,
-  type FitResult,
-  fit,
-  type MonitoredMetric,
-  NonFiniteLossError,
-  type StepEvent,
-  type TrainableModel,
-  TrainingInterruptedError,
-} from './fit.js';
+export type { EpochRecord, StepEvent } from './events.js';
+export { type FitResult, fit } from './fit.js';
+export type { FitOptions, TrainableModel } from './fit-options.js';
 export { variableGrads } from './gradients.js';
 export {
   type SigmoidCrossEntropyOptions,
@@ -43,14 +38,15 @@ export {
   softmaxCrossEntropy,
 } from './losses.js';
 export { averageCrops, ClassificationMetrics, type ClassificationResult } from './metrics.js';
+export type { MonitoredMetric } from './monitor.js';
+export type { HasParamGroups, Optimizer, OptimizerState } from './optimizer.js';
 export type { HasNamedParameters, NamedParameters } from './params.js';
 export {
-  type EpochScheduler,
-  type HasParamGroups,
   MultiStepLR,
   paperSchedule,
   ReduceLROnPlateau,
   type ReduceLROnPlateauOptions,
+  type Scheduler,
   StepLR,
 } from './schedulers.js';
 export {

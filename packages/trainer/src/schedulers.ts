@@ -3,16 +3,22 @@
  * group learning rates in place and keep serialisable state for checkpoints.
  */
 
-/** What a scheduler needs of an optimiser: groups with a writable `lr`. */
-export interface HasParamGroups {
-  paramGroups: Array<{ lr: number }>;
-}
+import type { HasParamGroups } from './optimizer.js';
 
-/** A scheduler stepped once per epoch (or per iteration, as you choose), with no metric. */
-export interface EpochScheduler {
-  step(): void;
-  getLastLr(): number[];
+/**
+ * A learning-rate scheduler as {@link fit} drives it: it changes the optimiser's group rates in place and keeps
+ * state for checkpoints. `fit` calls `step(metric)` once per epoch, after validation, with the monitored metric
+ * ({@link FitOptions.monitor}), whatever the scheduler: PyTorch's loop with `scheduler.step(val_metric)`.
+ * {@link ReduceLROnPlateau} uses the metric; {@link StepLR}, {@link MultiStepLR} and other epoch-count schedules
+ * ignore it. The argument is never an epoch number (unlike PyTorch's deprecated `step(epoch)`). Stepped by hand, per
+ * iteration say, a scheduler that ignores the metric takes `step()`.
+ */
+export interface Scheduler {
+  /** Moves to the next epoch; `metric` is the monitored metric of the epoch just finished. */
+  step(metric?: number): void;
+  /** JSON-serialisable state, stored in checkpoints. */
   stateDict(): Record<string, unknown>;
+  /** Restores a {@link Scheduler.stateDict}. */
   loadStateDict(state: Record<string, unknown>): void;
 }
 
@@ -20,7 +26,7 @@ export interface EpochScheduler {
  * The shared part of {@link StepLR} and {@link MultiStepLR}: PyTorch's chainable form, where each `step()`
  * multiplies the current rates by a factor that depends only on the epoch count.
  */
-abstract class MultiplicativeScheduler implements EpochScheduler {
+abstract class MultiplicativeScheduler implements Scheduler {
   /** Epochs stepped so far (PyTorch's `last_epoch`; 0 after construction). */
   lastEpoch = 0;
 
@@ -29,12 +35,14 @@ abstract class MultiplicativeScheduler implements EpochScheduler {
   /** The factor applied when moving to `epoch`. */
   protected abstract factor(epoch: number): number;
 
-  step(): void {
+  /** Moves to the next epoch; the rate follows the epoch count alone, so a metric given is ignored. */
+  step(_metric?: number): void {
     this.lastEpoch += 1;
     const factor = this.factor(this.lastEpoch);
     if (factor !== 1) for (const group of this.optimizer.paramGroups) group.lr *= factor;
   }
 
+  /** The groups' current learning rates (PyTorch's `get_last_lr()`). */
   getLastLr(): number[] {
     return this.optimizer.paramGroups.map((g) => g.lr);
   }
@@ -120,9 +128,10 @@ export interface ReduceLROnPlateauOptions {
  * Lowers the learning rate when a metric stops improving, exactly as `torch.optim.lr_scheduler.ReduceLROnPlateau`:
  * better means `a < best * (1 - threshold)` (rel, min), `a < best - threshold` (abs, min), mirrored for max; the
  * rate drops when the count of bad epochs exceeds `patience`; during cooldown the count is held at 0; drops smaller
- * than `eps` are skipped. A NaN metric counts as a bad epoch.
+ * than `eps` are skipped. A NaN metric counts as a bad epoch. A {@link Scheduler} that needs the metric: {@link fit}
+ * passes the monitored one, so set `mode: 'max'` when it is an accuracy.
  */
-export class ReduceLROnPlateau {
+export class ReduceLROnPlateau implements Scheduler {
   readonly mode: 'min' | 'max';
   readonly factor: number;
   readonly patience: number;
@@ -162,7 +171,10 @@ export class ReduceLROnPlateau {
   }
 
   /** Records the epoch's metric and lowers the rate if it has not improved for long enough. */
-  step(metric: number): void {
+  step(metric?: number): void {
+    if (metric === undefined) {
+      throw new TypeError("ReduceLROnPlateau.step needs the epoch's metric (for example the validation loss)");
+    }
     this.lastEpoch += 1;
     if (this.isBetter(metric, this.best)) {
       this.best = metric;
@@ -189,6 +201,7 @@ export class ReduceLROnPlateau {
     return this.thresholdMode === 'rel' ? a > best * (this.threshold + 1) : a > best + this.threshold;
   }
 
+  /** The groups' current learning rates (PyTorch's `get_last_lr()`). */
   getLastLr(): number[] {
     return this.optimizer.paramGroups.map((g) => g.lr);
   }

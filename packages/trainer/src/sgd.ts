@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import type { Optimizer } from './optimizer.js';
 import { type NamedParameters, toNamedList } from './params.js';
 
 /**
@@ -29,7 +30,10 @@ export interface ParamGroup extends Required<SGDOptions> {
   readonly params: ReadonlyArray<[string, tf.Variable]>;
 }
 
-/** The serialisable state of an {@link SGD}: momentum buffers by parameter name and the groups' hyperparameters. */
+/**
+ * The serialisable state of an {@link SGD} (an {@link OptimizerState}): momentum buffers by parameter name and the
+ * groups' hyperparameters.
+ */
 export interface SGDState {
   state: Record<string, { momentumBuffer: tf.Tensor }>;
   paramGroups: Array<Required<SGDOptions> & { params: string[] }>;
@@ -39,9 +43,10 @@ export interface SGDState {
  * Stochastic gradient descent with PyTorch's exact update (`torch.optim.SGD`): for each parameter with a gradient,
  * `g = grad + weightDecay * w`; with momentum, `buf = g` on the first step and `buf = momentum * buf +
  * (1 - dampening) * g` after, then `g = nesterov ? g + momentum * buf : buf`; finally `w = w - lr * g`.
- * Everything runs on the backend with `assign`: no data is downloaded.
+ * Everything runs on the backend with `assign`: no data is downloaded. An {@link Optimizer}, so {@link fit} and the
+ * checkpoint functions take it.
  */
-export class SGD {
+export class SGD implements Optimizer {
   readonly paramGroups: ParamGroup[];
   private readonly buffers = new Map<string, tf.Variable>();
 
@@ -154,7 +159,13 @@ export class SGD {
       }
       for (const [name, variable] of this.paramGroups[i].params) shapes.set(name, variable.shape);
     });
-    for (const [name, { momentumBuffer }] of Object.entries(saved.state)) {
+    for (const [name, entry] of Object.entries(saved.state)) {
+      const { momentumBuffer } = entry;
+      if (!momentumBuffer) {
+        throw new Error(
+          `Optimizer state of "${name}" holds ${Object.keys(entry).join(', ') || 'nothing'}, not SGD's momentumBuffer`,
+        );
+      }
       const shape = shapes.get(name);
       if (!shape) throw new Error(`Optimizer state has a momentum buffer for unknown parameter "${name}"`);
       if (shape.join() !== momentumBuffer.shape.join()) {

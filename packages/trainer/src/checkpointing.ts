@@ -1,0 +1,72 @@
+import { join } from 'node:path';
+import { saveCheckpoint, type TrainingState } from './checkpoint.js';
+import type { EpochRecord } from './events.js';
+import type { FitOptions, FitSettings } from './fit-options.js';
+
+/** Where a run is: what {@link fit} checkpoints besides the model, optimiser, scheduler and generators. */
+export interface RunState extends Omit<TrainingState, 'optimizer' | 'scheduler' | 'rng' | 'config'> {
+  history: EpochRecord[];
+}
+
+/** A run before its first epoch. */
+export function newRun(): RunState {
+  return { epoch: 0, step: 0, best: null, history: [] };
+}
+
+/** The parts of {@link FitOptions} a checkpoint holds or describes. */
+export type CheckpointedOptions = Pick<
+  FitOptions,
+  'model' | 'optimizer' | 'scheduler' | 'config' | 'weightsMetadata' | 'keepEveryEpoch'
+>;
+
+/**
+ * A run's checkpoint files in its checkpoint folder: `last.safetensors` after every epoch, `best.safetensors` when
+ * the monitored metric improved, `epoch-<n>.safetensors` with `keepEveryEpoch`, `interrupted.safetensors` on a
+ * stop. Without a folder it saves nothing.
+ */
+export class RunCheckpoints {
+  private readonly dir: string | null;
+  private readonly lastPath: string | null;
+
+  constructor(
+    private readonly options: CheckpointedOptions,
+    private readonly settings: Pick<FitSettings, 'checkpointDir' | 'lastPath' | 'generators'>,
+  ) {
+    this.dir = settings.checkpointDir;
+    this.lastPath = settings.lastPath;
+  }
+
+  /** Saves the run after `epoch` (already counted in `run`); an improved epoch is also the best. */
+  async saveEpoch(run: RunState, epoch: number, improved: boolean): Promise<void> {
+    if (!this.dir || !this.lastPath) return;
+    const paths = [this.lastPath];
+    if (improved) paths.push(join(this.dir, 'best.safetensors'));
+    if (this.options.keepEveryEpoch) paths.push(join(this.dir, `epoch-${epoch}.safetensors`));
+    await this.save(paths, run);
+  }
+
+  /** Saves the weights at an interruption; returns the file, or null without a folder. */
+  async saveInterrupted(run: RunState): Promise<string | null> {
+    const path = this.dir ? join(this.dir, 'interrupted.safetensors') : null;
+    if (path) await this.save(path, run);
+    return path;
+  }
+
+  private save(path: string | string[], run: RunState): Promise<void> {
+    const { model, optimizer, weightsMetadata } = this.options;
+    return saveCheckpoint(path, model, optimizer, this.state(run), weightsMetadata);
+  }
+
+  /** The checkpoint's metadata: the run, the scheduler's and generators' states and the configuration. */
+  private state(run: RunState): Omit<TrainingState, 'optimizer'> & Pick<RunState, 'history'> {
+    return {
+      epoch: run.epoch,
+      step: run.step,
+      best: run.best,
+      scheduler: this.options.scheduler?.stateDict() ?? null,
+      rng: this.settings.generators.map((g) => g.getState()),
+      config: this.options.config ?? {},
+      history: run.history,
+    };
+  }
+}

@@ -1,0 +1,30 @@
+import { existsSync } from 'node:fs';
+import type { GeneratorState } from '@alexnet/layers';
+import { readCheckpoint, restoreCheckpoint, type TrainingState } from './checkpoint.js';
+import { newRun, type RunState } from './checkpointing.js';
+import type { EpochRecord } from './events.js';
+import type { FitOptions, FitSettings } from './fit-options.js';
+
+/** The checkpoint to continue from: `resume` as a path, or for `true` the folder's last one when it exists. */
+export function resumePath(resume: FitOptions['resume'], lastPath: string | null): string | null {
+  if (resume === true) return lastPath && existsSync(lastPath) ? lastPath : null;
+  return resume || null;
+}
+
+/**
+ * The run {@link fit} starts from: a new one, or the one saved in the checkpoint `options.resume` names, with the
+ * model's weights, the optimiser's and scheduler's states and the generators' states restored from it.
+ */
+export async function startRun(
+  options: Pick<FitOptions, 'model' | 'optimizer' | 'scheduler' | 'resume'>,
+  settings: Pick<FitSettings, 'lastPath' | 'generators'>,
+): Promise<RunState> {
+  const path = resumePath(options.resume, settings.lastPath);
+  if (!path) return newRun();
+  const checkpoint = await readCheckpoint(path);
+  restoreCheckpoint(checkpoint, options.model, options.optimizer);
+  const saved = checkpoint.state as TrainingState & { history?: EpochRecord[] };
+  options.scheduler?.loadStateDict(saved.scheduler ?? {});
+  for (const [i, state] of saved.rng.entries()) settings.generators[i]?.setState(state as GeneratorState);
+  return { epoch: saved.epoch, step: saved.step, best: saved.best, history: saved.history ?? [] };
+}
