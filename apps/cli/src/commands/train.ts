@@ -1,7 +1,7 @@
 import { weightsMetadata } from '@alexnet/models';
 import { fit, NonFiniteLossError, readCheckpoint, TrainingInterruptedError } from '@alexnet/trainer';
 import { selectBackend } from '../backend.js';
-import { helpText } from '../help.js';
+import { helpText, printHelp } from '../help.js';
 import { parseOptions } from '../options.js';
 import { createOutput, type Output, pct } from '../output.js';
 import { resolveConfig, resumedConfig, type TrainFlags } from '../train/config.js';
@@ -22,10 +22,7 @@ it: the quick demo. Settings come from the defaults, then the recipe, then --con
 /** `alexnet train`: settings, backend, data, model, run folder, then `fit` with progress and a report. */
 export async function train(argv: string[]): Promise<number> {
   const { help, given } = parseOptions('train', argv, { ...TRAIN_OPTIONS, ...TRAIN_COMMAND_OPTIONS });
-  if (help) {
-    process.stdout.write(TRAIN_HELP);
-    return 0;
-  }
+  if (help) return printHelp(TRAIN_HELP);
   const { config: configFile, quiet, json, ...flags } = given;
   const out = createOutput({ quiet, json });
   const { config, resumeFrom } = await runSettings(flags, configFile);
