@@ -13,7 +13,8 @@ export interface BackendInfo {
   device: string;
 }
 
-const NATIVE = {
+/** The two tfjs-node builds (libtensorflow, not @alexnet/tfjs-backend-native): the package and how to install it. */
+const TFJS_NODE_PACKAGES = {
   'tensorflow-gpu': {
     module: '@tensorflow/tfjs-node-gpu',
     install: 'npm install @tensorflow/tfjs-node-gpu@4.22.0 (it needs CUDA 11.2 and cuDNN 8.1 on Linux x64)',
@@ -37,7 +38,7 @@ export async function selectBackend(choice: BackendChoice): Promise<BackendInfo>
   const { useFastCpuKernels } = await import('@alexnet/layers');
   if (choice === 'tensorflow-gpu' || choice === 'tensorflow' || choice === 'auto') {
     for (const name of choice === 'auto' ? (['tensorflow-gpu', 'tensorflow'] as const) : [choice]) {
-      const loaded = await loadNative(name, choice !== 'auto');
+      const loaded = await loadTfjsNode(name, choice !== 'auto');
       if (!loaded) continue;
       if (await tf.setBackend('tensorflow')) {
         const gpu = name === 'tensorflow-gpu' ? gpuName() : null;
@@ -83,8 +84,9 @@ function wasmThreads(): number | undefined {
   return threads;
 }
 
-async function loadNative(name: keyof typeof NATIVE, required: boolean): Promise<boolean> {
-  const { module, install } = NATIVE[name];
+/** Imports a tfjs-node build; false where it is absent and not `required`, else an error with the install command. */
+async function loadTfjsNode(name: keyof typeof TFJS_NODE_PACKAGES, required: boolean): Promise<boolean> {
+  const { module, install } = TFJS_NODE_PACKAGES[name];
   try {
     await import(module);
     return true;

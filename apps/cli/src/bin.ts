@@ -1,6 +1,10 @@
 import { listModels } from '@alexnet/models';
-import { EVAL_HELP, evalCommand, PREDICT_HELP, predict, SUMMARY_HELP, summary } from './commands/inspect.js';
-import { BENCH_HELP, bench, CONVERT_HELP, convert, DATA_HELP, data } from './commands/tools.js';
+import { BENCH_HELP, bench } from './commands/bench.js';
+import { CONVERT_HELP, convert } from './commands/convert.js';
+import { DATA_HELP, data } from './commands/data.js';
+import { EVAL_HELP, evalCommand } from './commands/eval.js';
+import { PREDICT_HELP, predict } from './commands/predict.js';
+import { SUMMARY_HELP, summary } from './commands/summary.js';
 import { TRAIN_HELP, train } from './commands/train.js';
 import { UsageError } from './errors.js';
 
@@ -36,7 +40,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${createRequire(import.meta.url)('../package.json').version}\n`);
     return 0;
   }
-  const command = COMMANDS[name];
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (!command) throw new UsageError(`Unknown command "${name}". Commands: ${Object.keys(COMMANDS).join(', ')}`);
   return command.run(rest);
 }

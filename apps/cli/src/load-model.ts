@@ -4,7 +4,7 @@ import { type AlexNet, type AlexNetOptions, createModel, modelFromWeights, readW
 import { UsageError } from './errors.js';
 
 /**
- * A model for eval / predict / bench: from a weights file (read once; its metadata names the model, or `model`
+ * A model for eval / predict / convert: from a weights file (read once; its metadata names the model, or `model`
  * does, as a PyTorch file needs), or by name with fresh weights.
  */
 export async function modelFrom(options: {

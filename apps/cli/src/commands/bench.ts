@@ -1,0 +1,153 @@
+import { type AlexNet, createModel } from '@alexnet/models';
+import { SGD, softmaxCrossEntropy, variableGrads } from '@alexnet/trainer';
+import * as tf from '@tensorflow/tfjs-core';
+import { type BackendInfo, selectBackend } from '../backend.js';
+import { helpText, printHelp } from '../help.js';
+import { BACKEND_OPTION, JSON_OPTION, type OptionTable, parseOptions, withDefaults } from '../options.js';
+import { createOutput } from '../output.js';
+
+const BENCH_OPTIONS = {
+  model: { type: 'string', value: '<name>', default: 'alexnet_v2', help: 'the architecture' },
+  batchSize: { type: 'integers', value: '<n,...>', min: 1, default: [32], help: 'batch sizes to measure' },
+  steps: { type: 'integer', min: 1, default: 5, help: 'timed steps, after one warm-up step' },
+  imageSize: { type: 'integer', min: 1, default: 224, help: 'input side' },
+  adaptivePool: { type: 'boolean', default: false, help: 'pool features to 6x6 (V1 / V2 then accept small inputs)' },
+  profile: { type: 'boolean', default: false, help: 'add one profiled training step: the time of each TF.js kernel' },
+  backend: BACKEND_OPTION,
+  json: JSON_OPTION,
+} as const satisfies OptionTable;
+
+export const BENCH_HELP = helpText({
+  usage:
+    'Usage: alexnet bench [--model alexnet_v2] [--batch-size 32[,128]] [--steps 5] [--image-size 224] [--backend auto] [--json] [--profile]',
+  description: `
+Forward and training images/s of a model on the chosen backend (random data, one SGD step per training step).
+--json prints { backend, model, batchSize, forward: { imagesPerSecond }, train: { imagesPerSecond }, peakRssMB } per batch size.
+--profile adds one profiled training step: the time of each TF.js kernel, largest first.`,
+  options: [BENCH_OPTIONS],
+});
+
+type KernelTimes = Array<{ name: string; ms: number; calls: number }>;
+
+/** `alexnet bench`: forward and training images/s at each batch size. */
+export async function bench(argv: string[]): Promise<number> {
+  const parsed = parseOptions('bench', argv, BENCH_OPTIONS);
+  if (parsed.help) return printHelp(BENCH_HELP);
+  const options = withDefaults(BENCH_OPTIONS, parsed.given);
+  const backend = await selectBackend(options.backend);
+  const side = options.imageSize;
+  const model = createModel(options.model, {
+    seed: 0,
+    init: 'pytorch',
+    adaptivePool: options.adaptivePool ? 6 : undefined,
+  });
+  model.checkInput([1, side, side, 3]);
+  const optimizer = new SGD(model, { lr: 1e-4, momentum: 0.9, weightDecay: 5e-4 });
+  for (const batchSize of options.batchSize) {
+    const { forward, train, kernels } = await measure(model, optimizer, {
+      batchSize,
+      side,
+      steps: options.steps,
+      profile: options.profile,
+    });
+    const result = {
+      backend: backend.name,
+      device: backend.device,
+      model: options.model,
+      imageSize: side,
+      batchSize,
+      forward: { imagesPerSecond: forward },
+      train: { imagesPerSecond: train },
+      peakRssMB: process.resourceUsage().maxRSS / 1024,
+      ...(kernels ? { kernels } : {}),
+    };
+    if (options.json) createOutput({}).json(result);
+    else printResult(result, backend, kernels);
+  }
+  optimizer.dispose();
+  model.dispose();
+  return 0;
+}
+
+/** Images/s of `steps` forward passes and of `steps` training steps on random data, after one warm-up each. */
+async function measure(
+  model: AlexNet,
+  optimizer: SGD,
+  run: { batchSize: number; side: number; steps: number; profile: boolean },
+): Promise<{ forward: number; train: number; kernels?: KernelTimes }> {
+  const { batchSize, side, steps } = run;
+  const parameters = model.namedParameters();
+  const nameOf = new Map(parameters.map(([n, v]) => [v.name, n]));
+  const x = tf.randomNormal([batchSize, side, side, 3]);
+  const labels = tf.tensor1d(
+    Array.from({ length: batchSize }, (_, i) => i % 1000),
+    'int32',
+  );
+  const time = async (step: () => tf.Tensor) => {
+    await step().data(); // warm-up: kernels compile, memory is allocated
+    const start = performance.now();
+    for (let i = 0; i < steps; i++) {
+      const out = step();
+      await out.data();
+      out.dispose();
+    }
+    return (batchSize * steps) / ((performance.now() - start) / 1000);
+  };
+  model.eval();
+  const forward = await time(() => tf.tidy(() => model.forward(x)));
+  model.train();
+  const trainStep = () => {
+    const { value, grads } = variableGrads(
+      () => softmaxCrossEntropy(model.forward(x), labels),
+      parameters.map(([, v]) => v),
+    );
+    optimizer.step(Object.fromEntries(Object.entries(grads).map(([id, g]) => [nameOf.get(id) as string, g])));
+    tf.dispose(Object.values(grads));
+    return value;
+  };
+  const train = await time(trainStep);
+  const kernels = run.profile ? await profileKernels(trainStep) : undefined;
+  tf.dispose([x, labels]);
+  return { forward, train, kernels };
+}
+
+function printResult(
+  result: {
+    model: string;
+    batchSize: number;
+    imageSize: number;
+    peakRssMB: number;
+    forward: { imagesPerSecond: number };
+    train: { imagesPerSecond: number };
+  },
+  backend: BackendInfo,
+  kernels: KernelTimes | undefined,
+): void {
+  const side = result.imageSize;
+  process.stdout.write(
+    `${result.model} on ${backend.name} (${backend.device}), batch ${result.batchSize}, ${side}x${side}: forward ${result.forward.imagesPerSecond.toFixed(2)} img/s, training ${result.train.imagesPerSecond.toFixed(2)} img/s, peak RSS ${result.peakRssMB.toFixed(0)} MB\n`,
+  );
+  if (!kernels) return;
+  const total = kernels.reduce((sum, k) => sum + k.ms, 0);
+  process.stdout.write(`one training step by kernel (${total.toFixed(0)} ms in kernels):\n`);
+  for (const k of kernels.slice(0, 15)) {
+    process.stdout.write(`  ${k.name.padEnd(28)} ${k.ms.toFixed(1).padStart(8)} ms  ${k.calls} calls\n`);
+  }
+}
+
+/** Runs one step under tf.profile and sums each kernel's time (the ops' wrapper entries, `*__op`, are left out). */
+async function profileKernels(step: () => tf.Tensor): Promise<KernelTimes> {
+  const info = await tf.profile(() => {
+    step().dispose();
+  });
+  const byName = new Map<string, { ms: number; calls: number }>();
+  for (const kernel of info.kernels) {
+    if (kernel.name.endsWith('__op')) continue;
+    const ms = await kernel.kernelTimeMs;
+    const entry = byName.get(kernel.name) ?? { ms: 0, calls: 0 };
+    entry.ms += typeof ms === 'number' ? ms : 0;
+    entry.calls += 1;
+    byName.set(kernel.name, entry);
+  }
+  return [...byName].map(([name, e]) => ({ name, ...e })).sort((a, b) => b.ms - a.ms);
+}

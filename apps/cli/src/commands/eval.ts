@@ -1,0 +1,77 @@
+import { ImageLoader, openDataset } from '@alexnet/imagenet-data';
+import { evaluate } from '@alexnet/trainer';
+import { selectBackend } from '../backend.js';
+import { helpText, printHelp } from '../help.js';
+import { modelFrom } from '../load-model.js';
+import { BACKEND_OPTION, JSON_OPTION, type OptionTable, parseOptions, QUIET_OPTION, withDefaults } from '../options.js';
+import { createOutput, pct } from '../output.js';
+import { transformsFor } from '../transforms.js';
+
+const EVAL_OPTIONS = {
+  data: {
+    type: 'string',
+    value: '<dir>',
+    required: true,
+    help: 'images: a val/ folder (flat with LOC_val_solution.csv, or val/<wnid>/) or class folders',
+  },
+  weights: {
+    type: 'string',
+    value: '<path>',
+    help: '.safetensors, PyTorch .pth (needs --model), or a run folder (its best checkpoint)',
+  },
+  model: { type: 'string', value: '<name>', help: 'the architecture, when the weights do not say' },
+  imageSize: { type: 'integer', min: 1, help: 'crop side', defaultText: "the model's crop, 224" },
+  batchSize: { type: 'integer', min: 1, default: 64, help: 'images a batch' },
+  // Without the flag the loader gets no worker count, and decodes on the main thread.
+  workers: { type: 'integer', min: 0, help: 'decoding threads', defaultText: 'none: the main thread decodes' },
+  tenCrop: { type: 'boolean', default: false, help: 'average over 10 crops (corners, centre, mirrored)' },
+  adaptivePool: { type: 'boolean', default: false, help: 'pool features to 6x6 (V1 / V2 then accept small inputs)' },
+  backend: BACKEND_OPTION,
+  quiet: QUIET_OPTION,
+  json: JSON_OPTION,
+} as const satisfies OptionTable;
+
+export const EVAL_HELP = helpText({
+  usage: 'Usage: alexnet eval --data <dir> [--weights <file|run dir>] [--model <name>] [options]',
+  description: 'Top-1, top-5 and loss over a dataset, counted over images.',
+  options: [EVAL_OPTIONS],
+});
+
+/** `alexnet eval`: top-1, top-5 and loss of a model over a dataset, centre crop or ten crops. */
+export async function evalCommand(argv: string[]): Promise<number> {
+  const parsed = parseOptions('eval', argv, EVAL_OPTIONS);
+  if (parsed.help) return printHelp(EVAL_HELP);
+  const options = withDefaults(EVAL_OPTIONS, parsed.given);
+  const out = createOutput({ quiet: options.quiet, json: options.json });
+  const backend = await selectBackend(options.backend);
+  out.info(`Backend: ${backend.name} (${backend.device})`);
+  const model = await modelFrom({
+    model: options.model,
+    weights: options.weights,
+    extra: options.adaptivePool ? { adaptivePool: 6 } : {},
+  });
+  const size = options.imageSize ?? model.preprocessing.crop;
+  const dataset = openDataset(options.data, model.classIds ? { classes: model.classIds } : {});
+  const loader = new ImageLoader(dataset, {
+    batchSize: options.batchSize,
+    transforms: transformsFor({ use: 'eval', preprocessing: model.preprocessing, size, tenCrop: options.tenCrop }),
+    shuffle: false,
+    workers: options.workers,
+    onBadFile: (f) => out.info(`skipping ${f.path}: ${f.reason}`),
+  });
+  try {
+    const result = await evaluate(model, (epoch) => loader.epoch(epoch), {
+      crops: options.tenCrop ? 10 : 1,
+      head: model.options.head,
+    });
+    if (options.json) out.json({ model: model.name, data: dataset.root, backend, ...result });
+    else
+      process.stdout.write(
+        `${model.name} on ${dataset.root}: top-1 ${pct(result.top1)}, top-5 ${pct(result.top5)}, loss ${result.loss.toFixed(4)} (${result.count} images)\n`,
+      );
+  } finally {
+    await loader.close();
+    model.dispose();
+  }
+  return 0;
+}

@@ -1,0 +1,227 @@
+import { parseArgs } from 'node:util';
+import { BACKENDS } from './backend.js';
+import { UsageError } from './errors.js';
+
+/**
+ * One flag of a command, declared once: how it is parsed and checked, what `--help` says about it, its default, and
+ * (by its key in the table) the setting it fills. A command's help text, its `util.parseArgs` spec and its settings
+ * type ({@link Settings}) are all derived from its table.
+ */
+export type OptionDef = StringOption | NumberOption | NumbersOption | ChoiceOption | BooleanOption;
+
+interface OptionBase {
+  /** The flag without `--`; default: the table key in kebab case (`batchSize` -> `batch-size`). */
+  flag?: string;
+  /** A one-letter alias (`-q`). */
+  short?: string;
+  /** One line for `--help`. */
+  help: string;
+  /** Shown in `--help` instead of the default, where the default is not a literal (`one a core`). */
+  defaultText?: string;
+  /** Accepted but not listed in `--help` (flags every command takes for compatibility). */
+  hidden?: boolean;
+  /** The setting may also be null (a recipe's or a config file's "the model's own"), though its default is not. */
+  nullable?: boolean;
+}
+interface StringOption extends OptionBase {
+  type: 'string';
+  /** The value's name in `--help`: `<dir>`. */
+  value: string;
+  default?: string | null;
+  /** The command cannot run without it: `eval needs --data <dir>`. */
+  required?: boolean;
+}
+interface NumberOption extends OptionBase {
+  type: 'number' | 'integer';
+  value?: string;
+  default?: number | null;
+  min?: number;
+}
+/** A comma-separated list of integers: `--batch-size 32,128`. */
+interface NumbersOption extends OptionBase {
+  type: 'integers';
+  value?: string;
+  default?: readonly number[];
+  min?: number;
+}
+interface ChoiceOption extends OptionBase {
+  type: 'choice';
+  value?: string;
+  choices: readonly string[];
+  default?: string | null;
+}
+interface BooleanOption extends OptionBase {
+  type: 'boolean';
+  default?: boolean;
+  /** A `--no-...` flag: giving it sets the setting to false. */
+  negated?: boolean;
+}
+
+/** A command's flags, keyed by the setting each fills. */
+export type OptionTable = Record<string, OptionDef>;
+
+/** The value type of one option. */
+export type OptionValue<D> = D extends { type: 'boolean' }
+  ? boolean
+  : D extends { type: 'number' | 'integer' }
+    ? number
+    : D extends { type: 'integers' }
+      ? number[]
+      : D extends { type: 'choice'; choices: readonly (infer C)[] }
+        ? C
+        : string;
+
+/** A setting's type: `null` where the default is null (or it is nullable), `undefined` where there is no default. */
+type Setting<D> = D extends { required: true }
+  ? OptionValue<D>
+  : D extends { default: null } | { nullable: true }
+    ? OptionValue<D> | null
+    : D extends { default: unknown }
+      ? OptionValue<D>
+      : OptionValue<D> | undefined;
+
+/** The settings a table describes, with its defaults applied. */
+export type Settings<T extends OptionTable> = { -readonly [K in keyof T]: Setting<T[K]> };
+
+/** The settings given on the command line (absent flags are absent keys). */
+export type GivenSettings<T extends OptionTable> = { -readonly [K in keyof T]?: OptionValue<T[K]> };
+
+/** `--backend`, for the commands that run tensors. */
+export const BACKEND_OPTION = {
+  type: 'choice',
+  value: '<name>',
+  choices: BACKENDS,
+  default: 'auto',
+  help: 'what runs the tensors',
+} as const satisfies OptionDef;
+
+export const JSON_OPTION = { type: 'boolean', help: 'print the result as JSON on stdout' } as const satisfies OptionDef;
+export const QUIET_OPTION = {
+  type: 'boolean',
+  short: 'q',
+  help: 'no progress or information lines',
+} as const satisfies OptionDef;
+
+/** Flags every command accepts (as it always has), whether or not its help lists them. */
+const COMMON_OPTIONS = {
+  backend: { ...BACKEND_OPTION, hidden: true },
+  quiet: { ...QUIET_OPTION, hidden: true },
+  json: { ...JSON_OPTION, hidden: true },
+  debug: { type: 'boolean', help: 'stack traces on errors', hidden: true },
+  help: { type: 'boolean', short: 'h', help: 'this text', hidden: true },
+} as const satisfies OptionTable;
+
+/** What {@link parseOptions} read: `help` (print the help and stop), else the given settings and positionals. */
+export interface ParsedOptions<T extends OptionTable> {
+  help: boolean;
+  /** The values of the table's flags that were given (the common flags it does not list are checked, not returned). */
+  given: GivenSettings<T>;
+  positionals: string[];
+}
+
+/** The flag a table entry declares. */
+export function flagName(key: string, def: OptionDef): string {
+  return def.flag ?? key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+/**
+ * Parses a command's arguments strictly against its table (an unknown flag or a missing value is one clear error
+ * line), then, unless `--help` was given, checks and converts each value (`--epochs must be an integer of at least 1,
+ * got "many"`) and the required flags.
+ */
+export function parseOptions<T extends OptionTable>(
+  command: string,
+  argv: string[],
+  table: T,
+  options: { positionals?: boolean } = {},
+): ParsedOptions<T> {
+  // The command's own options first: with two bad flags, the error names the first of its table.
+  const all: OptionTable = { ...table };
+  for (const [key, def] of Object.entries(COMMON_OPTIONS)) all[key] ??= def;
+  const spec: Record<string, { type: 'string' | 'boolean'; short?: string }> = {};
+  for (const [key, def] of Object.entries(all)) {
+    spec[flagName(key, def)] = {
+      type: def.type === 'boolean' ? 'boolean' : 'string',
+      ...(def.short ? { short: def.short } : {}),
+    };
+  }
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({ args: argv, options: spec, allowPositionals: options.positionals ?? false, strict: true });
+  } catch (error) {
+    const message = (error as Error).message.replace(/\. To specify a positional argument.*$/s, '');
+    throw new UsageError(`${message} (see 'alexnet ${command} --help')`);
+  }
+  const result = { help: Boolean(parsed.values.help), given: {}, positionals: parsed.positionals };
+  if (result.help) return result as ParsedOptions<T>;
+  const given: Record<string, unknown> = {};
+  for (const [key, def] of Object.entries(all)) {
+    const name = flagName(key, def);
+    const raw = parsed.values[name] as string | boolean | undefined;
+    if (raw === undefined) {
+      if (def.type === 'string' && def.required)
+        throw new UsageError(`${command} needs --${name} ${def.value} (see alexnet ${command} --help)`);
+      continue;
+    }
+    const value = convert(name, def, raw);
+    if (Object.hasOwn(table, key)) given[key] = value;
+  }
+  return { ...result, given } as ParsedOptions<T>;
+}
+
+function convert(name: string, def: OptionDef, raw: string | boolean): unknown {
+  switch (def.type) {
+    case 'boolean':
+      // A `--no-...` flag given means false.
+      return !def.negated;
+    case 'number':
+    case 'integer':
+      return numberValue(name, raw as string, { integer: def.type === 'integer', min: def.min });
+    case 'integers':
+      return String(raw)
+        .split(',')
+        .map((part) => numberValue(name, part.trim(), { integer: true, min: def.min }));
+    case 'choice':
+      return choiceValue(name, raw as string, def.choices);
+    case 'string':
+      return raw;
+  }
+}
+
+/** The table's defaults (`undefined` where an option has none). */
+export function defaultsOf<T extends OptionTable>(table: T): Settings<T> {
+  return Object.fromEntries(Object.entries(table).map(([key, def]) => [key, def.default])) as Settings<T>;
+}
+
+/** The given settings over the table's defaults. */
+export function withDefaults<T extends OptionTable>(table: T, given: GivenSettings<T>): Settings<T> {
+  return { ...defaultsOf(table), ...given } as Settings<T>;
+}
+
+/** A flag's value as a number, or an error naming the flag. */
+export function numberValue(name: string, value: string, options: { integer?: boolean; min?: number } = {}): number {
+  const n = Number(value);
+  const problem = numberProblem(n, options);
+  if (problem !== null) throw new UsageError(`--${name} must be ${problem}, got "${value}"`);
+  return n;
+}
+
+/** What is wrong with a number for an option (`an integer of at least 1`), or null when nothing is. */
+export function numberProblem(n: number, options: { integer?: boolean; min?: number }): string | null {
+  if (
+    Number.isFinite(n) &&
+    (!options.integer || Number.isInteger(n)) &&
+    (options.min === undefined || n >= options.min)
+  ) {
+    return null;
+  }
+  const kind = options.integer ? 'an integer' : 'a number';
+  const bound = options.min !== undefined ? ` of at least ${options.min}` : '';
+  return `${kind}${bound}`;
+}
+
+/** A flag restricted to some values, or an error listing them. */
+function choiceValue(name: string, value: string, choices: readonly string[]): string {
+  if (!choices.includes(value)) throw new UsageError(`--${name} must be one of ${choices.join(', ')}, got "${value}"`);
+  return value;
+}

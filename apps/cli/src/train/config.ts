@@ -1,0 +1,85 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { UsageError } from '../errors.js';
+import { defaultsOf, type GivenSettings, numberProblem, type OptionDef } from '../options.js';
+import { TRAIN_OPTIONS, type TrainConfig } from './options.js';
+import { EMBEDDED, RECIPES } from './recipes.js';
+
+/** The seed article's settings: what `alexnet train` does unless told otherwise. */
+export const DEFAULTS: TrainConfig = defaultsOf(TRAIN_OPTIONS);
+
+/** The settings given as flags. */
+export type TrainFlags = GivenSettings<typeof TRAIN_OPTIONS>;
+
+/**
+ * The settings of a new run, lowest first: the defaults, the recipe, the recipe's rules for the model, the embedded
+ * demo's sizes (without --data), the `--config` file, the flags.
+ */
+export function resolveConfig(flags: TrainFlags, configFile?: string): TrainConfig {
+  const file = configFile ? readConfigFile(configFile) : {};
+  const recipeName = flags.recipe ?? file.recipe ?? DEFAULTS.recipe;
+  const recipe = RECIPES[recipeName];
+  const model = flags.model ?? file.model ?? recipe.settings.model ?? DEFAULTS.model;
+  const data = flags.data ?? file.data ?? null;
+  return {
+    ...DEFAULTS,
+    ...recipe.settings,
+    ...recipe.byModel?.[model],
+    ...(data ? {} : EMBEDDED),
+    ...file,
+    ...flags,
+    recipe: recipeName,
+  };
+}
+
+/** The settings of a resumed run: its own, with this command's flags on top (for example more --epochs). */
+export function resumedConfig(saved: Partial<TrainConfig>, flags: TrainFlags, resume: string): TrainConfig {
+  return { ...DEFAULTS, ...saved, ...flags, resume };
+}
+
+/** Reads a `--config` YAML or JSON file into settings, checking each name and value as the flags are checked. */
+export function readConfigFile(path: string): Partial<TrainConfig> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    throw new UsageError(`Config file not found: ${path}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = parseYaml(text);
+  } catch (error) {
+    throw new UsageError(`${path} is not valid YAML: ${(error as Error).message.split('\n')[0]}`);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new UsageError(`${path} must hold a mapping of settings (model: alexnet_v2, epochs: 90, ...)`);
+  }
+  const result: Record<string, unknown> = {};
+  for (const [rawKey, value] of Object.entries(parsed)) {
+    const key = rawKey.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+    if (!Object.hasOwn(TRAIN_OPTIONS, key)) throw new UsageError(`${path}: unknown setting "${rawKey}"`);
+    const problem = settingProblem(TRAIN_OPTIONS[key as keyof typeof TRAIN_OPTIONS], value);
+    if (problem !== null) throw new UsageError(`${path}: "${rawKey}" must be ${problem}, got ${JSON.stringify(value)}`);
+    result[key] = value;
+  }
+  return result as Partial<TrainConfig>;
+}
+
+/** What is wrong with a config file's value for a setting, or null when nothing is. */
+function settingProblem(def: OptionDef, value: unknown): string | null {
+  if (value === null && ((def.type !== 'boolean' && def.default === null) || def.nullable)) return null;
+  switch (def.type) {
+    case 'boolean':
+      return typeof value === 'boolean' ? null : 'a boolean';
+    case 'number':
+    case 'integer':
+      return numberProblem(typeof value === 'number' ? value : Number.NaN, {
+        integer: def.type === 'integer',
+        min: def.min,
+      });
+    case 'choice':
+      return typeof value === 'string' && def.choices.includes(value) ? null : `one of ${def.choices.join(', ')}`;
+    default:
+      return typeof value === 'string' ? null : 'a string';
+  }
+}
