@@ -31,7 +31,7 @@ export async function train(argv: string[]): Promise<number> {
 
   const data = await openTrainingData(config, out.info);
   const model = await trainingModel(config, data.trainSet, { resuming: resumeFrom !== null, info: out.info });
-  const { trainLoader, valLoader } = trainingLoaders(data, config, out.info);
+  const { trainLoader, valLoader } = trainingLoaders(data, config, model.preprocessing, out.info);
   const optimizer = trainingOptimizer(model, config);
   const recorded: RecordedConfig = { ...config, data: data.trainDir, val: data.valDir, backendUsed: backend };
   const runDir = createRunFolder(recorded, resumeFrom);

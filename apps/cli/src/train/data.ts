@@ -9,6 +9,7 @@ import {
   subset,
   writeSyntheticDataset,
 } from '@alexnet/imagenet-data';
+import type { Preprocessing } from '@alexnet/models';
 import { UsageError } from '../errors.js';
 import { transformsFor } from '../transforms.js';
 import type { TrainConfig } from './options.js';
@@ -45,10 +46,14 @@ export async function openTrainingData(config: TrainConfig, info: (line: string)
   return { trainDir, valDir, trainSet, valSet };
 }
 
-/** The training loader (the recipe's augmentation, shuffled) and the validation loader (centre or ten crops). */
+/**
+ * The training loader (the recipe's augmentation, shuffled) and the validation loader (the model's preprocessing:
+ * centre or ten crops).
+ */
 export function trainingLoaders(
   data: TrainingData,
   config: TrainConfig,
+  preprocessing: Preprocessing,
   info: (line: string) => void,
 ): { trainLoader: ImageLoader; valLoader: ImageLoader | null } {
   const size = config.imageSize;
@@ -63,7 +68,7 @@ export function trainingLoaders(
   const valLoader = data.valSet
     ? new ImageLoader(data.valSet, {
         batchSize: config.batchSize,
-        transforms: transformsFor({ use: 'validate', size, tenCrop: config.tenCrop }),
+        transforms: transformsFor({ use: 'validate', preprocessing, size, tenCrop: config.tenCrop }),
         shuffle: false,
         workers: config.workers,
         onBadFile: badFile,
