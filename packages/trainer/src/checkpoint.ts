@@ -1,7 +1,13 @@
-import { randomBytes } from 'node:crypto';
-import { link, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
-import { fromStateDict, type RawTensors, readSafetensors, toStateDict, writeSafetensors } from '@alexnet/layers';
+import { readFile } from 'node:fs/promises';
+import { fromStateDict, toStateDict } from '@alexnet/layers';
+import {
+  joinCheckpointTensors,
+  type RawTensors,
+  readSafetensors,
+  splitCheckpointTensors,
+  writeSafetensors,
+} from '@alexnet/torch-io';
+import { linkAtomically, writeAtomically } from '@alexnet/torch-io/node';
 import * as tf from '@tensorflow/tfjs-core';
 import type { SGD, SGDState } from './sgd.js';
 
@@ -28,10 +34,6 @@ export interface CheckpointableModel {
   loadStateDict?(dict: Record<string, tf.Tensor>, options?: { strict?: boolean }): unknown;
 }
 
-const MODEL_PREFIX = 'model.';
-const BUFFER_PREFIX = 'optimizer.';
-const BUFFER_SUFFIX = '.momentum_buffer';
-
 /**
  * Writes a checkpoint as one `.safetensors` file: model weights under `model.` (PyTorch layouts when the model has
  * a state dict), momentum buffers under `optimizer.<name>.momentum_buffer`, and the {@link TrainingState} as JSON
@@ -51,12 +53,11 @@ export async function saveCheckpoint(
     : Object.fromEntries(model.namedParameters().map(([n, v]) => [n, tf.clone(v)]));
   const optimizerState = optimizer.stateDict();
   try {
-    const tensors: RawTensors = {};
-    for (const [name, raw] of Object.entries(await fromStateDict(weights))) tensors[MODEL_PREFIX + name] = raw;
     const buffers = Object.fromEntries(Object.entries(optimizerState.state).map(([n, s]) => [n, s.momentumBuffer]));
-    for (const [name, raw] of Object.entries(await fromStateDict(buffers))) {
-      tensors[BUFFER_PREFIX + name + BUFFER_SUFFIX] = raw;
-    }
+    const tensors = joinCheckpointTensors({
+      model: await fromStateDict(weights),
+      momentumBuffers: await fromStateDict(buffers),
+    });
     const full: TrainingState = { ...state, optimizer: optimizerState.paramGroups };
     const bytes = writeSafetensors(tensors, { ...extraMetadata, checkpoint: JSON.stringify(full) });
     const [first, ...others] = Array.isArray(path) ? path : [path];
@@ -83,14 +84,7 @@ export async function readCheckpoint(
   if (!metadata.checkpoint)
     throw new Error(`${path} is a weights file, not a training checkpoint (no "checkpoint" metadata)`);
   const state = JSON.parse(metadata.checkpoint) as TrainingState;
-  const weights: RawTensors = {};
-  const buffers: RawTensors = {};
-  for (const [name, raw] of Object.entries(tensors)) {
-    if (name.startsWith(MODEL_PREFIX)) weights[name.slice(MODEL_PREFIX.length)] = raw;
-    else if (name.startsWith(BUFFER_PREFIX) && name.endsWith(BUFFER_SUFFIX)) {
-      buffers[name.slice(BUFFER_PREFIX.length, -BUFFER_SUFFIX.length)] = raw;
-    }
-  }
+  const { model: weights, momentumBuffers: buffers } = splitCheckpointTensors(tensors);
   return { state, weights, buffers, metadata };
 }
 
@@ -119,33 +113,5 @@ export function restoreCheckpoint(
     });
   } finally {
     tf.dispose([...Object.values(weights), ...Object.values(buffers)]);
-  }
-}
-
-/**
- * Makes `path` a second name of the file `existing` (a hard link: no copy, and replacing `existing` later leaves it
- * as it is), atomically; where the file system has no hard links, writes `data` there instead.
- */
-async function linkAtomically(existing: string, path: string, data: Uint8Array): Promise<void> {
-  const temporary = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  try {
-    await link(existing, temporary);
-    await rename(temporary, path);
-  } catch {
-    await rm(temporary, { force: true });
-    await writeAtomically(path, data);
-  }
-}
-
-/** Writes `data` to a temporary file beside `path`, then renames it over `path`. */
-export async function writeAtomically(path: string, data: Uint8Array | string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const temporary = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  try {
-    await writeFile(temporary, data);
-    await rename(temporary, path);
-  } catch (error) {
-    await rm(temporary, { force: true });
-    throw error;
   }
 }

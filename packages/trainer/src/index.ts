@@ -20,7 +20,6 @@ export {
   restoreCheckpoint,
   saveCheckpoint,
   type TrainingState,
-  writeAtomically,
 } from './checkpoint.js';
 export type { Batch, DataSource } from './data.js';
 export { type EvaluateOptions, evaluate, type LossFunction, type RunnableModel } from './evaluate.js';
