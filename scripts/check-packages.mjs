@@ -74,6 +74,17 @@ const same = tf.all(tf.equal(copy.eval().forward(tf.zeros([1, 224, 224, 3])), lo
 if (!same) throw new Error('weights did not round-trip');
 console.log('esm: ' + listModels().join(', ') + '; ' + summary(model, [224, 224, 3]).totalParameters + ' parameters; forward and weights OK');
 
+// torch-io on its own: safetensors and .pth round trips of plain typed arrays, and the Node-only subpath.
+const { readPyTorch, readSafetensors, writePyTorch, writeSafetensors } = await import('@alexnet/torch-io');
+const { writeAtomically } = await import('@alexnet/torch-io/node');
+const raw = { w: { dtype: 'float32', shape: [2, 2], data: Float32Array.of(1, -2, 0.5, 4) } };
+const stPath = ${JSON.stringify(join(work, 'raw.safetensors'))};
+await writeAtomically(stPath, writeSafetensors(raw, { note: 'check' }));
+const st = readSafetensors(new Uint8Array((await import('node:fs')).readFileSync(stPath)), stPath);
+if (st.metadata.note !== 'check' || st.tensors.w.data.join() !== '1,-2,0.5,4') throw new Error('safetensors did not round-trip');
+if (readPyTorch(writePyTorch(raw)).get('w').data.join() !== '1,-2,0.5,4') throw new Error('.pth did not round-trip');
+console.log('esm: torch-io safetensors and .pth round trips OK');
+
 // Data and trainer together: a synthetic dataset through worker threads into one epoch of training.
 await import('@tensorflow/tfjs'); // registers the gradients training needs
 const { ImageLoader, jpegDecoder, openDataset, writeSyntheticDataset, Resize, CenterCrop, Normalize } = await import('@alexnet/imagenet-data');
@@ -111,10 +122,13 @@ console.log('esm: native backend (' + status.isa + ', ' + status.threads + ' thr
 const tf = require('@tensorflow/tfjs-core');
 const { createModel } = require('@alexnet/models');
 const { Conv2d } = require('@alexnet/layers');
+const { readSafetensors, writeSafetensors } = require('@alexnet/torch-io');
+const back = readSafetensors(writeSafetensors({ x: { dtype: 'int32', shape: [1], data: Int32Array.of(7) } })).tensors.x;
+if (back.data[0] !== 7) process.exit(1);
 const model = createModel('alexnet_torchvision', { seed: 1 }).eval();
 const y = model.forward(tf.zeros([1, 63, 63, 3]));
 if (y.shape.join() !== '1,1000' || !(new Conv2d({ inChannels: 1, outChannels: 1, kernelSize: 1 }) instanceof Conv2d)) process.exit(1);
-console.log('cjs: forward OK');
+console.log('cjs: forward and torch-io OK');
 `,
   );
   console.log(run('node', ['esm.mjs'], app).trim());

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { writeAtomically } from '@alexnet/trainer';
+import { writeAtomically } from '@alexnet/torch-io/node';
 import * as tf from '@tensorflow/tfjs-core';
 
 /**

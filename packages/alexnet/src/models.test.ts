@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { type RawTensors, summary, writeSafetensors } from '@alexnet/layers';
+import { summary } from '@alexnet/layers';
+import { type RawTensors, writeSafetensors } from '@alexnet/torch-io';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import {

@@ -3,8 +3,9 @@
  * article's AlexNetV1 / AlexNetV2 and torchvision's alexnet (small widths) and records weights, logits and the
  * gradients of the mean cross-entropy loss.
  */
-import { type RawTensor, readSafetensors } from '@alexnet/layers';
+
 import { expectClose, fixtureBytes, nchwToNhwc } from '@alexnet/test-utils';
+import { type RawTensor, readSafetensors } from '@alexnet/torch-io';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { AlexNet } from './alexnet.js';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { readSafetensors } from '@alexnet/layers';
 import { expectClose, fixtureBytes, nchwToNhwc } from '@alexnet/test-utils';
+import { readSafetensors } from '@alexnet/torch-io';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import {

@@ -1,15 +1,13 @@
+import { fromStateDict, type LoadStateDictResult, type Module, toStateDict } from '@alexnet/layers';
 import {
   extractStateDict,
-  fromStateDict,
-  type LoadStateDictResult,
-  type Module,
   type RawTensors,
   readPyTorch,
   readSafetensors,
-  toStateDict,
+  splitCheckpointTensors,
   writePyTorch,
   writeSafetensors,
-} from '@alexnet/layers';
+} from '@alexnet/torch-io';
 import * as tf from '@tensorflow/tfjs-core';
 import { files } from '#platform';
 import { AlexNet, type AlexNetOptions } from './alexnet.js';
@@ -199,11 +197,7 @@ export function weightsMetadata(model: Module): Record<string, string> {
  */
 function modelTensors(tensors: RawTensors, metadata: Record<string, string>): RawTensors {
   if (metadata.checkpoint === undefined) return tensors;
-  return Object.fromEntries(
-    Object.entries(tensors)
-      .filter(([key]) => key.startsWith('model.'))
-      .map(([key, value]) => [key.slice('model.'.length), value]),
-  );
+  return splitCheckpointTensors(tensors).model;
 }
 
 function parseMetadata(raw: Record<string, string>, name: string): WeightsMetadata {

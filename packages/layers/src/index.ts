@@ -23,11 +23,6 @@ export {
   pytorchInit,
   uniform,
 } from './init.js';
-export { PickleGlobal, PickleObject, type UnpickleHooks, unpickle } from './io/pickle.js';
-export { extractStateDict, readPyTorch } from './io/pytorch.js';
-export { writePyTorch } from './io/pytorch-writer.js';
-export { fromStateDict, isRawTensor, type RawTensor, type RawTensors, toStateDict } from './io/raw-tensor.js';
-export { readSafetensors, type SafetensorsContent, writeSafetensors } from './io/safetensors.js';
 export { AdaptiveAvgPool2d } from './layers/adaptive-avg-pool2d.js';
 export { type Pair, slidingOutputSize } from './layers/conv-arithmetic.js';
 export { Conv2d, type Conv2dOptions } from './layers/conv2d.js';
@@ -41,5 +36,6 @@ export { Sequential } from './layers/sequential.js';
 export { type LoadStateDictOptions, type LoadStateDictResult, Module, type Shape, type StateDict } from './module.js';
 export { initializedParameter, Parameter } from './parameter.js';
 export { defaultGenerator, Generator, type GeneratorState, manualSeed } from './random.js';
+export { fromStateDict, toStateDict } from './state-dict-conversion.js';
 export { type ModelSummary, type SummaryRow, summary } from './summary.js';
 export { type ConvUnitOptions, convUnit, type DenseUnitOptions, denseUnit } from './units.js';

@@ -1,7 +1,13 @@
-import { randomBytes } from 'node:crypto';
-import { link, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
-import { fromStateDict, type RawTensors, readSafetensors, toStateDict, writeSafetensors } from '@alexnet/layers';
+import { readFile } from 'node:fs/promises';
+import { fromStateDict, toStateDict } from '@alexnet/layers';
+import {
+  joinCheckpointTensors,
+  type RawTensors,
+  readSafetensors,
+  splitCheckpointTensors,
+  writeSafetensors,
+} from '@alexnet/torch-io';
+import { linkAtomically, writeAtomically } from '@alexnet/torch-io/node';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Optimizer, OptimizerState } from './optimizer.js';
 
@@ -29,28 +35,6 @@ export interface CheckpointableModel {
   loadStateDict?(dict: Record<string, tf.Tensor>, options?: { strict?: boolean }): unknown;
 }
 
-const MODEL_PREFIX = 'model.';
-const BUFFER_PREFIX = 'optimizer.';
-
-/**
- * The file key of a parameter's optimiser state tensor: `optimizer.<parameter>.<state_name>`, the state name in
- * snake case as PyTorch names it (SGD's `momentumBuffer` is `optimizer.<parameter>.momentum_buffer`).
- */
-function optimizerStateKey(parameter: string, stateName: string): string {
-  if (!/^[a-z][A-Za-z0-9]*$/.test(stateName)) {
-    throw new Error(`Optimizer state name "${stateName}" of "${parameter}" must be camel case (letters and digits)`);
-  }
-  return `${BUFFER_PREFIX}${parameter}.${stateName.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}`;
-}
-
-/** The parameter and camel-case state name of an {@link optimizerStateKey}, or null for another key. */
-function parseOptimizerStateKey(key: string): { parameter: string; stateName: string } | null {
-  const dot = key.lastIndexOf('.');
-  if (!key.startsWith(BUFFER_PREFIX) || dot < BUFFER_PREFIX.length) return null;
-  const stateName = key.slice(dot + 1).replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
-  return { parameter: key.slice(BUFFER_PREFIX.length, dot), stateName };
-}
-
 /**
  * Writes a checkpoint as one `.safetensors` file: model weights under `model.` (PyTorch layouts when the model has
  * a state dict), the optimiser's state tensors under `optimizer.<name>.<state_name>` (SGD's momentum buffers as
@@ -71,15 +55,11 @@ export async function saveCheckpoint(
     : Object.fromEntries(model.namedParameters().map(([n, v]) => [n, tf.clone(v)]));
   const optimizerState = optimizer.stateDict();
   try {
-    const tensors: RawTensors = {};
-    for (const [name, raw] of Object.entries(await fromStateDict(weights))) tensors[MODEL_PREFIX + name] = raw;
-    const stateTensors: Record<string, tf.Tensor> = {};
-    for (const [name, entries] of Object.entries(optimizerState.state)) {
-      for (const [stateName, tensor] of Object.entries(entries)) {
-        stateTensors[optimizerStateKey(name, stateName)] = tensor;
-      }
-    }
-    Object.assign(tensors, await fromStateDict(stateTensors));
+    const modelTensors = await fromStateDict(weights);
+    const stateTensors: Record<string, RawTensors> = {};
+    for (const [name, entries] of Object.entries(optimizerState.state))
+      stateTensors[name] = await fromStateDict(entries);
+    const tensors = joinCheckpointTensors({ model: modelTensors, optimizerState: stateTensors });
     const full: TrainingState = { ...state, optimizer: optimizerState.paramGroups };
     const bytes = writeSafetensors(tensors, { ...extraMetadata, checkpoint: JSON.stringify(full) });
     const [first, ...others] = Array.isArray(path) ? path : [path];
@@ -117,19 +97,10 @@ export async function readCheckpoint(path: string): Promise<Checkpoint> {
   if (!metadata.checkpoint)
     throw new Error(`${path} is a weights file, not a training checkpoint (no "checkpoint" metadata)`);
   const state = JSON.parse(metadata.checkpoint) as TrainingState;
-  const weights: RawTensors = {};
-  const optimizerState: Record<string, RawTensors> = {};
+  const { model: weights, optimizerState } = splitCheckpointTensors(tensors);
   const buffers: RawTensors = {};
-  for (const [name, raw] of Object.entries(tensors)) {
-    if (name.startsWith(MODEL_PREFIX)) {
-      weights[name.slice(MODEL_PREFIX.length)] = raw;
-      continue;
-    }
-    const key = parseOptimizerStateKey(name);
-    if (!key) continue;
-    optimizerState[key.parameter] ??= {};
-    optimizerState[key.parameter][key.stateName] = raw;
-    if (key.stateName === 'momentumBuffer') buffers[key.parameter] = raw;
+  for (const [parameter, entries] of Object.entries(optimizerState)) {
+    if (entries.momentumBuffer) buffers[parameter] = entries.momentumBuffer;
   }
   return { state, weights, optimizerState, buffers, metadata };
 }
@@ -154,33 +125,5 @@ export function restoreCheckpoint(checkpoint: Checkpoint, model: CheckpointableM
     optimizer.loadStateDict({ state, paramGroups: checkpoint.state.optimizer });
   } finally {
     tf.dispose([...Object.values(weights), ...Object.values(state).flatMap((entries) => Object.values(entries))]);
-  }
-}
-
-/**
- * Makes `path` a second name of the file `existing` (a hard link: no copy, and replacing `existing` later leaves it
- * as it is), atomically; where the file system has no hard links, writes `data` there instead.
- */
-async function linkAtomically(existing: string, path: string, data: Uint8Array): Promise<void> {
-  const temporary = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  try {
-    await link(existing, temporary);
-    await rename(temporary, path);
-  } catch {
-    await rm(temporary, { force: true });
-    await writeAtomically(path, data);
-  }
-}
-
-/** Writes `data` to a temporary file beside `path`, then renames it over `path`. */
-export async function writeAtomically(path: string, data: Uint8Array | string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const temporary = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  try {
-    await writeFile(temporary, data);
-    await rename(temporary, path);
-  } catch (error) {
-    await rm(temporary, { force: true });
-    throw error;
   }
 }

@@ -22,7 +22,6 @@ export {
   restoreCheckpoint,
   saveCheckpoint,
   type TrainingState,
-  writeAtomically,
 } from './checkpoint.js';
 export type { Batch, DataSource } from './data.js';
 export { NonFiniteLossError, TrainingInterruptedError } from './errors.js';

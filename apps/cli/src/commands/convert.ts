@@ -36,7 +36,7 @@ export async function convert(argv: string[]): Promise<number> {
     model.dispose();
   } else {
     // No model named: copy the tensors as they are (a generic state dict).
-    const { writePyTorch, writeSafetensors } = await import('@alexnet/layers');
+    const { writePyTorch, writeSafetensors } = await import('@alexnet/torch-io');
     const { writeFile } = await import('node:fs/promises');
     const bytes = output.endsWith('.safetensors')
       ? writeSafetensors(file.tensors, { format: 'pt' })

@@ -1,4 +1,5 @@
 import { expectClose, expectNoTensorLeak, fixtureBytes, nchwToNhwc } from '@alexnet/test-utils';
+import { readSafetensors } from '@alexnet/torch-io';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import {
@@ -11,7 +12,6 @@ import {
   LocalResponseNorm,
   MaxPool2d,
   PAPER_LRN,
-  readSafetensors,
 } from '../index.js';
 
 const fixtures = readSafetensors(

@@ -1,13 +1,8 @@
-import { type PickleGlobal, PickleObject, unpickle } from './pickle.js';
-import {
-  decodeElements,
-  ELEMENT_TYPES,
-  type ElementTypeName,
-  isRawTensor,
-  type RawTensor,
-  type RawTensors,
-} from './raw-tensor.js';
-import { isZip, readZip } from './zip.js';
+import { decodeElements, ELEMENT_TYPES, type ElementTypeName } from '../elements.js';
+import { unpickle } from '../pickle/unpickle.js';
+import { type PickleGlobal, PickleObject } from '../pickle/values.js';
+import type { RawTensor } from '../raw-tensor.js';
+import { isZip, readZip } from '../zip/read-zip.js';
 
 /**
  * Reading PyTorch checkpoints (`torch.save`) without Python: the zip format of torch >= 1.6 and the legacy format
@@ -36,7 +31,15 @@ interface Storage {
   bytes: Uint8Array;
 }
 
-/** Reads a `.pth` / `.pt` file's object: tensors as {@link RawTensor}, dicts as `Map`s. */
+/**
+ * Reads a `.pth` / `.pt` file's object (what `torch.load` would return): tensors as {@link RawTensor}s (strided
+ * views and storage offsets resolved, half / bfloat16 / double widened to float32, int64 narrowed to int32), dicts
+ * as `Map`s, other values as {@link unpickle} gives them. Both formats are read: the zip of torch >= 1.6 and the
+ * legacy pickle stream before it. Nothing in the file runs: only tensor rebuilds and built-in containers resolve.
+ *
+ * @param source - names the file in errors.
+ * @throws Error starting with `source`, for a file that is not a checkpoint, a truncated one, or a big-endian one.
+ */
 export function readPyTorch(bytes: Uint8Array, source = 'PyTorch checkpoint'): unknown {
   try {
     return isZip(bytes) ? readZipFormat(bytes, source) : readLegacyFormat(bytes, source);
@@ -173,38 +176,4 @@ function readLegacyFormat(bytes: Uint8Array, source: string): unknown {
     offset += byteLength;
   }
   return materialize(main.value);
-}
-
-/** Where a training checkpoint keeps its weights, tried in this order. */
-const STATE_DICT_KEYS = ['state_dict', 'model', 'model_state_dict', 'model_state', 'net'];
-
-/**
- * The weights of a checkpoint as tensors by name: the state dict at the top level, or under `state_dict` /
- * `model` (the seed article's checkpoints) / `model_state_dict`, with DataParallel's `module.` prefix removed.
- */
-export function extractStateDict(checkpoint: unknown, source = 'PyTorch checkpoint'): RawTensors {
-  const candidate = findStateDict(checkpoint);
-  if (!candidate) {
-    const keys = checkpoint instanceof Map ? [...checkpoint.keys()].map(String).join(', ') : typeof checkpoint;
-    throw new Error(`${source} holds no state dict (tensors by name); top-level keys: ${keys}`);
-  }
-  const tensors: RawTensors = {};
-  const names = [...candidate.keys()].map(String);
-  const allPrefixed = names.length > 0 && names.every((n) => n.startsWith('module.'));
-  for (const [key, value] of candidate) {
-    const name = String(key);
-    tensors[allPrefixed ? name.slice('module.'.length) : name] = value as RawTensor;
-  }
-  return tensors;
-}
-
-function findStateDict(value: unknown): Map<unknown, unknown> | undefined {
-  if (!(value instanceof Map)) return undefined;
-  const values = [...value.values()];
-  if (values.length > 0 && values.every(isRawTensor)) return value;
-  for (const key of STATE_DICT_KEYS) {
-    const nested = findStateDict(value.get(key));
-    if (nested) return nested;
-  }
-  return undefined;
 }

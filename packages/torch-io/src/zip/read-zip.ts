@@ -34,6 +34,7 @@ export function readZip(bytes: Uint8Array, source = 'zip data'): ZipEntries {
   let directoryOffset = view.getUint32(eocd + 16, true);
   if (eocd >= 20 && view.getUint32(eocd - 20, true) === EOCD64_LOCATOR) {
     const eocd64 = Number(view.getBigUint64(eocd - 20 + 8, true));
+    if (eocd64 + 56 > eocd) fail('zip64 end of central directory out of range');
     count = Number(view.getBigUint64(eocd64 + 32, true));
     directoryOffset = Number(view.getBigUint64(eocd64 + 48, true));
   }
@@ -67,7 +68,9 @@ export function readZip(bytes: Uint8Array, source = 'zip data'): ZipEntries {
       e += 4 + length;
     }
     if (method !== 0) fail(`entry "${name}" is compressed (method ${method}); PyTorch writes stored entries`);
-    if (view.getUint32(localOffset, true) !== LOCAL) fail(`entry "${name}" has no local header`);
+    if (localOffset + 30 > bytes.byteLength || view.getUint32(localOffset, true) !== LOCAL) {
+      fail(`entry "${name}" has no local header`);
+    }
     const dataStart =
       localOffset + 30 + view.getUint16(localOffset + 26, true) + view.getUint16(localOffset + 28, true);
     if (dataStart + size > bytes.byteLength) fail(`entry "${name}" runs past the end of the file (truncated?)`);

@@ -1,4 +1,5 @@
-import { decodeElements, ELEMENT_TYPES, type ElementTypeName, type RawTensors } from './raw-tensor.js';
+import { decodeElements, ELEMENT_TYPES, type ElementTypeName } from './elements.js';
+import type { RawTensors } from './raw-tensor.js';
 
 /** A `.safetensors` file's tensors and its `__metadata__` (string to string). */
 export interface SafetensorsContent {
@@ -27,7 +28,12 @@ interface HeaderEntry {
 
 /**
  * Reads the safetensors format: an 8-byte little-endian header length, a JSON header naming each tensor's dtype,
- * shape and byte range, then the data. `source` names the file in errors.
+ * shape and byte range, then the data. F32 / F64 / F16 / BF16 become float32 tensors, I64 / I32 / I16 / I8 / U8 /
+ * BOOL int32 ones. The file is data only (no pickle): nothing in it can run.
+ *
+ * @param source - names the file in errors.
+ * @throws Error naming `source` and the reason, for a truncated file, a header that is not JSON, an unsupported
+ * dtype or a byte range outside the data.
  */
 export function readSafetensors(bytes: Uint8Array, source = 'safetensors data'): SafetensorsContent {
   const fail = (why: string): never => {

@@ -1,51 +1,9 @@
-import * as tf from '@tensorflow/tfjs-core';
-import type { StateDict } from '../module.js';
+import type { RawTensor } from './raw-tensor.js';
 
 /**
- * A tensor read from or written to a file, before it becomes a `tf.Tensor`: row-major data and shape. Floating
- * types of any width arrive as float32, integer and boolean types as int32 (TF.js has no 64-bit types).
+ * The element types of tensor files (PyTorch storages, safetensors dtypes) and how to decode them into a
+ * {@link RawTensor}'s float32 / int32 typed arrays.
  */
-export interface RawTensor {
-  dtype: 'float32' | 'int32';
-  shape: number[];
-  data: Float32Array | Int32Array;
-}
-
-/** Tensors by name, as files hold them. */
-export type RawTensors = Record<string, RawTensor>;
-
-/** Whether a value is a {@link RawTensor}. */
-export function isRawTensor(value: unknown): value is RawTensor {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    'shape' in value &&
-    'data' in value &&
-    ((value as RawTensor).data instanceof Float32Array || (value as RawTensor).data instanceof Int32Array)
-  );
-}
-
-/** `tf.Tensor`s from raw tensors. The caller disposes them. */
-export function toStateDict(raw: RawTensors): StateDict {
-  const dict: StateDict = {};
-  for (const [name, t] of Object.entries(raw)) dict[name] = tf.tensor(t.data, t.shape, t.dtype);
-  return dict;
-}
-
-/** Raw tensors downloaded from `tf.Tensor`s (float32 unless the tensor is int32 or bool). */
-export async function fromStateDict(dict: StateDict): Promise<RawTensors> {
-  const raw: RawTensors = {};
-  for (const [name, tensor] of Object.entries(dict)) {
-    const isInt = tensor.dtype === 'int32' || tensor.dtype === 'bool';
-    const values = await tensor.data();
-    raw[name] = {
-      dtype: isInt ? 'int32' : 'float32',
-      shape: [...tensor.shape],
-      data: isInt ? Int32Array.from(values as ArrayLike<number>) : Float32Array.from(values as ArrayLike<number>),
-    };
-  }
-  return raw;
-}
 
 /** Converts IEEE half-precision bits to a number. */
 export function halfToFloat(bits: number): number {

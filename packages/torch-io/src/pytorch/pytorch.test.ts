@@ -1,12 +1,13 @@
-import { fixtureBytes } from '@alexnet/test-utils';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { unpickle } from './pickle.js';
-import { extractStateDict, readPyTorch } from './pytorch.js';
-import { writePyTorch } from './pytorch-writer.js';
-import { isRawTensor, type RawTensor } from './raw-tensor.js';
-import { readSafetensors } from './safetensors.js';
+import { isRawTensor, type RawTensor } from '../raw-tensor.js';
+import { readSafetensors } from '../safetensors.js';
+import { extractStateDict } from './extract-state-dict.js';
+import { readPyTorch } from './read-pytorch.js';
+import { writePyTorch } from './write-pytorch.js';
 
-const fixture = (name: string) => fixtureBytes(new URL(`../../fixtures/${name}`, import.meta.url));
+// Written by scripts/fixtures/pytorch_reference.py.
+const fixture = (name: string) => new Uint8Array(readFileSync(new URL(`../../fixtures/${name}`, import.meta.url)));
 const expected = readSafetensors(fixture('views.expected.safetensors')).tensors;
 
 describe('readPyTorch', () => {
@@ -62,30 +63,6 @@ describe('extractStateDict', () => {
   it('names the top-level keys when there is no state dict', () => {
     expect(() => extractStateDict(new Map([['epoch', 1]]), 'ckpt.pth')).toThrow(
       /ckpt\.pth holds no state dict .*top-level keys: epoch/,
-    );
-  });
-});
-
-describe('unpickle', () => {
-  it('reads protocol 2 containers, ints, floats, strings, booleans and None', () => {
-    // pickle.dumps({'a': [1, 2.5, 'x'], 'b': (True, None), 3: -70000}, protocol=2)
-    const bytes = Uint8Array.from(
-      atob('gAJ9cQAoWAEAAABhcQFdcQIoSwFHQAQAAAAAAABYAQAAAHhxA2VYAQAAAGJxBIhOhnEFSwNKkO7+/3Uu'),
-      (c) => c.charCodeAt(0),
-    );
-    const { value } = unpickle(bytes);
-    expect(value).toEqual(
-      new Map<unknown, unknown>([
-        ['a', [1, 2.5, 'x']],
-        ['b', [true, null]],
-        [3, -70000],
-      ]),
-    );
-  });
-
-  it('names the byte and opcode it does not understand', () => {
-    expect(() => unpickle(Uint8Array.of(0x80, 0x02, 0xff))).toThrow(
-      /Invalid pickle at byte 2: unsupported opcode 0xff/,
     );
   });
 });
