@@ -6,7 +6,7 @@ import { resizeTarget } from './transforms/resize.js';
 import type { Transform } from './transforms.js';
 import { type Window, wholeImage } from './window.js';
 
-/** A pipeline cut where the one pass begins: what runs before it, and what it does. */
+/** A pipeline cut where the one pass (write-batch.ts) begins: what runs before it, and what it does. */
 export interface PipelineSplit {
   /** Transforms that need whole images, run step by step first (none in the usual pipelines). */
   steps: Transform[];
@@ -24,7 +24,8 @@ const ROLE_ORDER = { moves: 0, ends: 1, values: 2 } as const;
 
 /**
  * Cuts `transforms` where the longest run at its end that the one pass can do begins (crops and flips, then a TenCrop
- * or a PcaLighting, then a Normalize: the roles their runners declare), and takes out a Resize that is all before it.
+ * or a PcaLighting, then a Normalize: the roles their runners declare). When all before that run is one Resize, it is
+ * set apart, to run after planning on what the windows cover.
  */
 export function splitPipeline(transforms: readonly Transform[]): PipelineSplit {
   let start = transforms.length;
@@ -43,7 +44,7 @@ export function splitPipeline(transforms: readonly Transform[]): PipelineSplit {
 }
 
 /** The size an image is resized to before its windows are read, and how. */
-export interface ResizeTarget {
+export interface ResizedSize {
   height: number;
   width: number;
   interpolation: Interpolation;
@@ -52,7 +53,7 @@ export interface ResizeTarget {
 /** An image and the windows planned over it, in the coordinates of its resized size when it is to be resized. */
 export type WindowPlan =
   | { image: Pixels; resize: null; windows: Window[] }
-  | { image: RgbImage; resize: ResizeTarget; windows: Window[] };
+  | { image: RgbImage; resize: ResizedSize; windows: Window[] };
 
 /**
  * Plans the windows of `pipeline.windowed` over `image` (over its size after `pipeline.resize`, which has not run
@@ -70,7 +71,7 @@ export function planWindows(image: Pixels, pipeline: PipelineSplit, rng: Generat
   return resize ? { image: eightBit(image, 'Resize'), resize, windows } : { image, resize: null, windows };
 }
 
-function resizedSize(resize: NonNullable<PipelineSplit['resize']>, image: Pixels): ResizeTarget {
+function resizedSize(resize: NonNullable<PipelineSplit['resize']>, image: Pixels): ResizedSize {
   const [height, width] = resizeTarget(resize.size, image.height, image.width);
   return { height, width, interpolation: resize.interpolation };
 }
