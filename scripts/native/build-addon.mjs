@@ -1,13 +1,14 @@
 #!/usr/bin/env node
 // Builds a package's C addon from source with node-gyp (native/build/Release/<target>.node), then, with --prebuild,
-// copies it to prebuilds/<platform>-<arch>/ where the package looks when no source build exists. Run from the
-// package's folder:
+// copies it to native/prebuilds/<platform>-<arch>/<target>.napi[.glibc|.musl].node, where the package's loader
+// (node-gyp-build) looks when no source build exists: the tags say it is a Node-API build (one binary for every
+// Node version) and, on Linux, which C library it links. Run from the package's folder:
 //   node ../../scripts/native/build-addon.mjs <target> [--prebuild]
 //
 // node-gyp downloads Node's headers unless told where they are; an official Node install ships them beside the
 // binary (include/node), so they are used from there when present and nothing is downloaded.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { sourcesDigest } from './sources-digest.mjs';
@@ -35,10 +36,16 @@ if (existsSync(join(nodeDir, 'include', 'node', 'node_api.h'))) args.push(`--nod
 execFileSync(process.execPath, args, { cwd: root, stdio: 'inherit' });
 
 if (process.argv.includes('--prebuild')) {
-  const prebuilds = join(root, 'prebuilds', `${process.platform}-${process.arch}`);
+  const prebuilds = join(root, 'native', 'prebuilds', `${process.platform}-${process.arch}`);
   mkdirSync(prebuilds, { recursive: true });
-  copyFileSync(join(root, 'native', 'build', 'Release', `${target}.node`), join(prebuilds, `${target}.node`));
+  // node-gyp-build's file-name tags, which it matches at load time; the C library only matters on Linux.
+  const libc =
+    process.platform !== 'linux' ? [] : process.report.getReport().header.glibcVersionRuntime ? ['glibc'] : ['musl'];
+  const file = [target, 'napi', ...libc, 'node'].join('.');
+  // One binary a folder: an older one under another name could otherwise be the one loaded.
+  for (const old of readdirSync(prebuilds).filter((f) => f.endsWith('.node'))) rmSync(join(prebuilds, old));
+  copyFileSync(join(root, 'native', 'build', 'Release', `${target}.node`), join(prebuilds, file));
   // What it was built from, so a test can tell when the sources have moved on without a new prebuild.
   writeFileSync(join(prebuilds, 'SOURCES.sha256'), `${sourcesDigest(join(root, 'native'))}\n`);
-  console.log(`prebuilt: ${join(prebuilds, `${target}.node`)}`);
+  console.log(`prebuilt: ${join(prebuilds, file)}`);
 }

@@ -8,7 +8,7 @@ import { sourcesDigest } from '../../../scripts/native/sources-digest.mjs';
 import { loadAddon } from './addon.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const prebuilt = join(root, 'prebuilds', `${process.platform}-${process.arch}`);
+const prebuilt = join(root, 'native', 'prebuilds', `${process.platform}-${process.arch}`);
 
 function hasCompiler(): boolean {
   return spawnSync('cc', ['--version']).status === 0;
@@ -29,9 +29,16 @@ describe('the addon', () => {
   });
 
   it.runIf(existsSync(prebuilt))('ships a prebuilt binary built from the sources in native/', () => {
-    expect(existsSync(join(prebuilt, 'alexnet_native.node'))).toBe(true);
+    expect(existsSync(join(prebuilt, 'alexnet_native.napi.glibc.node'))).toBe(true);
     expect(readFileSync(join(prebuilt, 'SOURCES.sha256'), 'utf8').trim()).toBe(sourcesDigest(join(root, 'native')));
   });
+
+  it.runIf(existsSync(prebuilt) && !existsSync(join(root, 'native', 'build')))(
+    'loads the prebuilt binary when there is no build from source',
+    () => {
+      expect(loadAddon()).toMatchObject({ path: join(prebuilt, 'alexnet_native.napi.glibc.node') });
+    },
+  );
 
   it('without a loadable binary registers nothing, says why once, and TF.js keeps its other backends', () => {
     const script = `

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import nodeGypBuild from 'node-gyp-build';
 
 /** The functions the C addon exports (native/addon.c). Arrays are float32, row-major, NHWC. */
 export interface NativeAddon {
@@ -70,17 +71,25 @@ export interface NativeAddon {
   ): void;
 }
 
-const FILE = 'alexnet_native.node';
+/** The addon's folder: its sources, a build from them (build/Release) and the shipped binaries (prebuilds/). */
+const NATIVE_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'native');
 
-/** Where the addon may be, best first: a build from source (node-gyp), then the prebuilt binary for this platform. */
-export function addonCandidates(): string[] {
-  const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
-  const candidates = [
-    join(packageRoot, 'native', 'build', 'Release', FILE),
-    join(packageRoot, 'prebuilds', `${process.platform}-${process.arch}`, FILE),
-  ];
+/**
+ * Where the addon is: `ALEXNET_NATIVE_ADDON` when set, else what `node-gyp-build` finds in native/: a build from
+ * source (native/build/Release), then the prebuilt binary whose file name's tags (`napi`, `glibc`) fit this
+ * platform in native/prebuilds/<platform>-<arch>/. Throws, saying where it looked, when there is none.
+ */
+export function addonPath(): string {
   const override = process.env.ALEXNET_NATIVE_ADDON;
-  return override ? [override] : candidates;
+  if (override) {
+    if (!existsSync(override)) throw new Error(`${override}: not found`);
+    return override;
+  }
+  try {
+    return nodeGypBuild.resolve(NATIVE_DIR);
+  } catch (error) {
+    throw new Error(`${NATIVE_DIR}: ${(error as Error).message.split('\n')[0]}`);
+  }
 }
 
 /** The loaded addon, or why none could be loaded. */
@@ -91,25 +100,18 @@ let loaded: AddonLoad | undefined;
 /** Loads the addon once. Never throws: a missing or incompatible binary is reported as the reason. */
 export function loadAddon(): AddonLoad {
   if (loaded) return loaded;
-  const require = createRequire(import.meta.url);
-  const problems: string[] = [];
-  for (const path of addonCandidates()) {
-    if (!existsSync(path)) {
-      problems.push(`${path}: not found`);
-      continue;
-    }
-    try {
-      loaded = { addon: require(path) as NativeAddon, path };
-      return loaded;
-    } catch (error) {
-      problems.push(`${path}: ${(error as Error).message.split('\n')[0]}`);
-    }
+  let path: string | undefined;
+  try {
+    path = addonPath();
+    loaded = { addon: createRequire(import.meta.url)(path) as NativeAddon, path };
+  } catch (error) {
+    const problem = `${path ? `${path}: ` : ''}${(error as Error).message.split('\n')[0]}`;
+    loaded = {
+      addon: null,
+      reason:
+        `no native addon for ${process.platform}-${process.arch} could be loaded (${problem}). ` +
+        'Build it with `npx node-gyp rebuild --directory=native` in the package folder (needs Python 3 and a C compiler).',
+    };
   }
-  loaded = {
-    addon: null,
-    reason:
-      `no native addon for ${process.platform}-${process.arch} could be loaded (${problems.join('; ')}). ` +
-      'Build it with `npx node-gyp rebuild --directory=native` in the package folder (needs Python 3 and a C compiler).',
-  };
   return loaded;
 }

@@ -1,19 +1,13 @@
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { loadAddon, type NativeAddon } from './addon.js';
-import { binaryKernels } from './kernels/binary.js';
-import { convKernels } from './kernels/conv.js';
-import { lrnKernels } from './kernels/lrn.js';
-import { matMulKernels } from './kernels/matmul.js';
-import { poolKernels } from './kernels/pool.js';
-import { RELU_GRAD, reluKernels } from './kernels/relu.js';
-import { sgdKernels } from './kernels/sgd.js';
-import type { KernelContext } from './kernels/shared.js';
-import { sumTransposeKernels } from './kernels/sum-transpose.js';
-import { FloatPool } from './pool.js';
+import { BACKEND_NAME } from './backend-name.js';
+import { FloatPool } from './float-pool.js';
+import { nativeAddon } from './kernel-utils/runtime.js';
+import { nativeKernelConfigs } from './kernels/index.js';
+import { RELU_GRAD } from './kernels/relu.js';
 
-/** The name this backend registers under: `tf.setBackend('native')`. */
-export const BACKEND_NAME = 'native';
+export { BACKEND_NAME };
 
 /**
  * Above `cpu` (1) and `wasm` (2), so that TF.js picks it by itself where it loads; below `tensorflow` (3, the
@@ -64,18 +58,9 @@ class NativeBackend extends MathBackendCPU {
   }
 }
 
-/** The kernels this backend replaces with native code (the rest are the CPU backend's). */
-function nativeKernels(context: KernelContext): Record<string, tf.KernelFunc> {
-  return {
-    ...convKernels(context),
-    ...binaryKernels(context),
-    ...matMulKernels(context),
-    ...poolKernels(context),
-    ...lrnKernels(context),
-    ...reluKernels(context),
-    ...sumTransposeKernels(context),
-    ...sgdKernels(context),
-  };
+/** The kernels this backend replaces with native code (the rest are the CPU backend's), by name. */
+function nativeKernels(): Record<string, tf.KernelFunc> {
+  return Object.fromEntries(nativeKernelConfigs.map((config) => [config.kernelName, config.kernelFunc]));
 }
 
 /** Where the backend stands: registered and with which instruction set and threads, or why not. */
@@ -98,15 +83,7 @@ export function registerNativeBackend(): NativeBackendStatus {
     return status;
   }
   const addon = load.addon;
-  const context: KernelContext = {
-    addon,
-    fallback: (kernelName, args) => {
-      const kernel = tf.getKernel(kernelName, 'cpu');
-      if (!kernel) throw new Error(`${kernelName}: no CPU kernel to fall back to`);
-      return kernel.kernelFunc(args);
-    },
-  };
-  const replaced = nativeKernels(context);
+  const replaced = nativeKernels();
   if (!tf.findBackendFactory(BACKEND_NAME)) tf.registerBackend(BACKEND_NAME, () => new NativeBackend(), PRIORITY);
   for (const kernel of tf.getKernelsForBackend('cpu')) {
     if (kernel.kernelName in replaced) continue;
@@ -134,12 +111,6 @@ export function nativeBackendStatus(): NativeBackendStatus {
   return { ...current, isa, threads };
 }
 
-function addon(): NativeAddon {
-  const load = loadAddon();
-  if (!load.addon) throw new Error(`@alexnet/tfjs-backend-native: ${load.reason}`);
-  return load.addon;
-}
-
 /**
  * Sets how many threads the native kernels use (default: the number of cores, or `ALEXNET_NATIVE_THREADS`).
  * Results are bitwise reproducible for a given thread count.
@@ -147,7 +118,7 @@ function addon(): NativeAddon {
 export function setNativeThreads(threads: number): void {
   if (!Number.isInteger(threads) || threads < 1)
     throw new RangeError(`threads must be a positive integer, got ${threads}`);
-  addon().setThreads(threads);
+  nativeAddon().setThreads(threads);
 }
 
 /**
@@ -155,7 +126,8 @@ export function setNativeThreads(threads: number): void {
  * has, or `ALEXNET_NATIVE_ISA`). Throws when the CPU lacks it.
  */
 export function setNativeIsa(isa: 'avx512' | 'avx2' | 'sse'): void {
-  if (!addon().setIsa(isa)) throw new Error(`this CPU does not support ${isa} (or it is not one of avx512, avx2, sse)`);
+  if (!nativeAddon().setIsa(isa))
+    throw new Error(`this CPU does not support ${isa} (or it is not one of avx512, avx2, sse)`);
 }
 
 let reluGradientInstalled = false;

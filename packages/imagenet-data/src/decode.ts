@@ -3,8 +3,8 @@ import type { JpegHeader } from './jpeg-header.js';
 import { jpegAddon } from './jpeg-native.js';
 import type { RgbImage } from './pixels.js';
 
-// pool.ts (not part of the decode stage) takes this type from here; the worker-pool change moves that import to
-// load-image.ts, after which this line goes.
+// worker-pool.ts (not part of the decode stage) takes this type from here; once its import names load-image.ts,
+// this line goes.
 export type { DecodedImage } from './pixels.js';
 
 /**

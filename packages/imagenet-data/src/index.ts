@@ -26,7 +26,6 @@ export { type DevkitSynset, readDevkitSynsets } from './devkit.js';
 export { jpegDecoder } from './jpeg-native.js';
 export { type DecodedImage, loadImage } from './load-image.js';
 export { type BadFile, ImageLoader, type LoadedBatch, type LoaderOptions } from './loader.js';
-export { liveWorkerThreads } from './pool.js';
 export { SYNTHETIC_SHAPES, type SyntheticDataset, type SyntheticOptions, writeSyntheticDataset } from './synth.js';
 export {
   CenterCrop,
@@ -52,3 +51,4 @@ export {
   torchvisionEval,
   torchvisionTrain,
 } from './transforms.js';
+export { liveWorkerThreads } from './worker-pool.js';

@@ -12,7 +12,7 @@ import { jpegAddon, jpegDamage, jpegDecoder } from './jpeg-native.js';
 import { loadImage } from './load-image.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const prebuilt = join(root, 'prebuilds', `${process.platform}-${process.arch}`);
+const prebuilt = join(root, 'native', 'prebuilds', `${process.platform}-${process.arch}`);
 const addon = jpegAddon();
 
 /** A photo-like RGB image of `width x height` with noise and edges. */
@@ -149,7 +149,15 @@ describe('without the addon', () => {
 
 describe.runIf(existsSync(prebuilt))('the prebuilt addon', () => {
   it('was built from the sources in native/', () => {
-    expect(existsSync(join(prebuilt, 'alexnet_jpeg.node'))).toBe(true);
+    expect(existsSync(join(prebuilt, 'alexnet_jpeg.napi.glibc.node'))).toBe(true);
     expect(readFileSync(join(prebuilt, 'SOURCES.sha256'), 'utf8').trim()).toBe(sourcesDigest(join(root, 'native')));
   });
+
+  // Where the C library it links is present (Debian's libjpeg62-turbo) and nothing was built from source.
+  it.runIf(existsSync('/usr/lib/x86_64-linux-gnu/libjpeg.so.62') && !existsSync(join(root, 'native', 'build')))(
+    'is what the package loads when there is no build from source',
+    () => {
+      expect(jpegDecoder()).toBe('libjpeg');
+    },
+  );
 });

@@ -1,7 +1,7 @@
-import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import nodeGypBuild from 'node-gyp-build';
 import { readJpegHeader } from './jpeg-header.js';
 
 /** The package's addon (native/jpeg.c): JPEG to RGB with the system's libjpeg, PIL's decoder settings. */
@@ -13,33 +13,26 @@ interface JpegAddon {
   decodeInto(jpeg: Uint8Array, out: Uint8Array): [width: number, height: number];
 }
 
-const FILE = 'alexnet_jpeg.node';
+/** The addon's folder: its source, a build from it (build/Release) and the shipped binary (prebuilds/). */
+const NATIVE_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'native');
 
 let addon: JpegAddon | null | undefined;
 
 /**
  * The JPEG addon, or null where it cannot load (no prebuilt binary for this platform, no libjpeg.so.62, or
  * `ALEXNET_JPEG_DECODER=libvips`): the loader then decodes every file with sharp, to the same pixels, about half as
- * fast. Loaded once a thread.
+ * fast. Found by `node-gyp-build` in native/: a build from source (native/build/Release), else the prebuilt binary
+ * whose file name's tags (`napi`, `glibc`) fit this platform in native/prebuilds/<platform>-<arch>/. Loaded once a
+ * thread.
  */
 export function jpegAddon(): JpegAddon | null {
   if (addon !== undefined) return addon;
   addon = null;
   if (process.env.ALEXNET_JPEG_DECODER === 'libvips') return addon;
-  const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
-  const candidates = [
-    join(packageRoot, 'native', 'build', 'Release', FILE),
-    join(packageRoot, 'prebuilds', `${process.platform}-${process.arch}`, FILE),
-  ];
-  const require = createRequire(import.meta.url);
-  for (const path of candidates) {
-    if (!existsSync(path)) continue;
-    try {
-      addon = require(path) as JpegAddon;
-      break;
-    } catch {
-      // For example libjpeg.so.62 missing: try the next candidate, then fall back to libvips.
-    }
+  try {
+    addon = createRequire(import.meta.url)(nodeGypBuild.resolve(NATIVE_DIR)) as JpegAddon;
+  } catch {
+    // No binary for this platform, or one that cannot load (for example libjpeg.so.62 missing): libvips decodes.
   }
   return addon;
 }

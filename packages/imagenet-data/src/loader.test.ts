@@ -8,9 +8,9 @@ import { checkDataset } from './check.js';
 import { openDataset } from './dataset.js';
 import { loadImage } from './load-image.js';
 import { type BadFile, ImageLoader } from './loader.js';
-import { liveWorkerThreads } from './pool.js';
 import { writeSyntheticDataset } from './synth.js';
 import { CenterCrop, Normalize, RandomHorizontalFlip, RandomResizedCrop, Resize, TenCrop } from './transforms.js';
+import { liveWorkerThreads } from './worker-pool.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'alexnet-loader-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

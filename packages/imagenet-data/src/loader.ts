@@ -3,8 +3,8 @@ import { Generator } from '@alexnet/layers';
 import * as tf from '@tensorflow/tfjs-core';
 import { type ImageDataset, shuffleInPlace } from './dataset.js';
 import { type DecodedImage, loadImage } from './load-image.js';
-import { WorkerPool } from './pool.js';
 import type { Transform } from './transforms.js';
+import { WorkerPool } from './worker-pool.js';
 
 /** A file that could not be used, and why. */
 export interface BadFile {

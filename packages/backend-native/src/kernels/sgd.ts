@@ -1,7 +1,9 @@
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import type { KernelConfig } from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
-import type { KernelContext } from './shared.js';
-import { valuesOf } from './shared.js';
+import { BACKEND_NAME } from '../backend-name.js';
+import { nativeAddon } from '../kernel-utils/runtime.js';
+import { type KernelArgs, valuesOf } from '../kernel-utils/tensors.js';
 
 /**
  * The name of the fused SGD kernel. `@alexnet/trainer`'s SGD runs it when the active backend registers a kernel of
@@ -25,7 +27,7 @@ export interface FusedSgdAttrs {
   first: boolean;
 }
 
-function fusedSgd(args: Parameters<tf.KernelFunc>[0], context: KernelContext): tf.TensorInfo[] {
+function fusedSgd(args: KernelArgs): tf.TensorInfo[] {
   const backend = args.backend as MathBackendCPU;
   const { param, grad, buffer } = args.inputs as Record<string, tf.TensorInfo | undefined>;
   const attrs = args.attrs as unknown as FusedSgdAttrs;
@@ -44,7 +46,7 @@ function fusedSgd(args: Parameters<tf.KernelFunc>[0], context: KernelContext): t
   const inPlace = ownsStorage(param) && (!buffer || ownsStorage(buffer));
   const paramValues = inPlace ? valuesOf(backend, param) : valuesOf(backend, param).slice();
   const bufferValues = buffer ? (inPlace ? valuesOf(backend, buffer) : valuesOf(backend, buffer).slice()) : null;
-  context.addon.sgd(
+  nativeAddon().sgd(
     paramValues,
     valuesOf(backend, grad),
     bufferValues,
@@ -61,7 +63,9 @@ function fusedSgd(args: Parameters<tf.KernelFunc>[0], context: KernelContext): t
   return outputs;
 }
 
-/** The fused SGD update. */
-export function sgdKernels(context: KernelContext): Record<string, tf.KernelFunc> {
-  return { [FUSED_SGD_UPDATE]: (args) => fusedSgd(args, context) };
-}
+/** The fused SGD update ({@link FUSED_SGD_UPDATE}). */
+export const fusedSgdUpdateConfig: KernelConfig = {
+  kernelName: FUSED_SGD_UPDATE,
+  backendName: BACKEND_NAME,
+  kernelFunc: fusedSgd,
+};

@@ -1,6 +1,9 @@
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
-import { allocate, type KernelArgs, type KernelContext, output, valuesOf } from './shared.js';
+import { type KernelConfig, Sum } from '@tensorflow/tfjs-core';
+import { BACKEND_NAME } from '../backend-name.js';
+import { cpuFallback, nativeAddon } from '../kernel-utils/runtime.js';
+import { allocate, type KernelArgs, output, valuesOf } from '../kernel-utils/tensors.js';
 
 /**
  * Sum over leading or trailing axes without a transpose. The CPU kernel first transposes the reduced axes to the
@@ -9,16 +12,16 @@ import { allocate, type KernelArgs, type KernelContext, output, valuesOf } from 
  * kernel; the leading-axes case natively over the threads. Other axis sets and non-float32 tensors go to the CPU
  * kernel.
  */
-function sum(args: KernelArgs, context: KernelContext): tf.TensorInfo | tf.TensorInfo[] {
+function sum(args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] {
   const backend = args.backend as MathBackendCPU;
   const { x } = args.inputs as Record<string, tf.TensorInfo>;
   const { axis, keepDims } = args.attrs as unknown as tf.SumAttrs;
-  if (x.dtype !== 'float32' || x.shape.length === 0) return context.fallback('Sum', args);
+  if (x.dtype !== 'float32' || x.shape.length === 0) return cpuFallback(Sum, args);
   const axes = tf.util.parseAxisParam(axis, x.shape).sort((a, b) => a - b);
   const rank = x.shape.length;
   const leading = axes.every((a, i) => a === i);
   const trailing = axes.every((a, i) => a === rank - axes.length + i);
-  if (axes.length === 0 || (!leading && !trailing)) return context.fallback('Sum', args);
+  if (axes.length === 0 || (!leading && !trailing)) return cpuFallback(Sum, args);
 
   const values = valuesOf(backend, x);
   const reduced = tf.util.sizeFromShape(axes.map((a) => x.shape[a]));
@@ -26,7 +29,7 @@ function sum(args: KernelArgs, context: KernelContext): tf.TensorInfo | tf.Tenso
     reduced === 0 ? tf.util.sizeFromShape(x.shape.filter((_, i) => !axes.includes(i))) : values.length / reduced;
   const result = allocate(backend, kept);
   if (leading) {
-    if (kept > 0) context.addon.columnSum(values, result);
+    if (kept > 0) nativeAddon().columnSum(values, result);
   } else {
     for (let i = 0; i < kept; i++) {
       let acc = 0;
@@ -41,23 +44,9 @@ function sum(args: KernelArgs, context: KernelContext): tf.TensorInfo | tf.Tenso
   return output(backend, shape, result);
 }
 
-/** Transposes float32 tensors of rank 1 to 6 natively (the CPU kernel computes every index in JavaScript). */
-function transpose(args: KernelArgs, context: KernelContext): tf.TensorInfo | tf.TensorInfo[] {
-  const backend = args.backend as MathBackendCPU;
-  const { x } = args.inputs as Record<string, tf.TensorInfo>;
-  const { perm } = args.attrs as unknown as tf.TransposeAttrs;
-  if (x.dtype !== 'float32' || x.shape.length < 1 || x.shape.length > 6) return context.fallback('Transpose', args);
-  const out = allocate(backend, tf.util.sizeFromShape(x.shape));
-  if (out.length > 0)
-    context.addon.transpose(valuesOf(backend, x), Int32Array.from(x.shape), Int32Array.from(perm), out);
-  return output(
-    backend,
-    perm.map((p) => x.shape[p]),
-    out,
-  );
-}
-
-/** Sums along leading or trailing axes, and transposes. */
-export function sumTransposeKernels(context: KernelContext): Record<string, tf.KernelFunc> {
-  return { Sum: (args) => sum(args, context), Transpose: (args) => transpose(args, context) };
-}
+/** Native Sum along leading or trailing axes of float32 tensors. */
+export const sumConfig: KernelConfig = {
+  kernelName: Sum,
+  backendName: BACKEND_NAME,
+  kernelFunc: sum,
+};

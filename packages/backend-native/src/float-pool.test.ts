@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { FloatPool } from './pool.js';
+import { FloatPool } from './float-pool.js';
 
 describe('FloatPool', () => {
   it('hands a freed array of the same length back out, and leaves small ones to the garbage collector', () => {

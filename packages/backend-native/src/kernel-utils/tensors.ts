@@ -1,16 +1,8 @@
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import type * as tf from '@tensorflow/tfjs-core';
-import type { NativeAddon } from '../addon.js';
 
 /** The arguments TF.js passes a kernel function. */
 export type KernelArgs = Parameters<tf.KernelFunc>[0];
-
-/** What every native kernel gets: the addon and a way to run the CPU backend's own kernel for cases it leaves out. */
-export interface KernelContext {
-  addon: NativeAddon;
-  /** Runs the `cpu` backend's kernel of this name (the native backend shares its storage, so this always works). */
-  fallback(kernelName: string, args: KernelArgs): tf.TensorInfo | tf.TensorInfo[];
-}
 
 /**
  * A float32 tensor's values, which the native backend keeps exactly as the CPU backend does. Some CPU kernels store
@@ -30,27 +22,6 @@ export function allocate(backend: MathBackendCPU, length: number): Float32Array 
 /** A new float32 tensor over `values`. */
 export function output(backend: MathBackendCPU, shape: number[], values: Float32Array): tf.TensorInfo {
   return backend.makeTensorInfo(shape, 'float32', values);
-}
-
-/** The geometry the C kernels take (native.h's conv_shape), from TF.js's convolution or pooling info. */
-export function nativeShape(info: tf.backend_util.Conv2DInfo): Int32Array {
-  return Int32Array.of(
-    info.batchSize,
-    info.inHeight,
-    info.inWidth,
-    info.inChannels,
-    info.outHeight,
-    info.outWidth,
-    info.outChannels,
-    info.filterHeight,
-    info.filterWidth,
-    info.strideHeight,
-    info.strideWidth,
-    info.dilationHeight,
-    info.dilationWidth,
-    info.padInfo.top,
-    info.padInfo.left,
-  );
 }
 
 /** Whether every tensor is float32 (the native kernels' only dtype). */

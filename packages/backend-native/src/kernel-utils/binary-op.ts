@@ -1,8 +1,13 @@
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
-import { allocate, type KernelArgs, type KernelContext, output, valuesOf } from './shared.js';
+import { cpuFallback, nativeAddon } from './runtime.js';
+import { allocate, type KernelArgs, output, valuesOf } from './tensors.js';
 
+/** The addon's codes for the element-wise operations it runs (native/elementwise.c). */
 const OPS = { Add: 0, Sub: 1, Multiply: 2 } as const;
+
+/** The element-wise kernels the addon runs. */
+export type BinaryKernelName = keyof typeof OPS;
 
 /** Whether `small`, right-aligned against `shape`, is its trailing dimensions (leading ones dropped). */
 function isTrailing(small: number[], shape: number[]): boolean {
@@ -15,30 +20,17 @@ function isTrailing(small: number[], shape: number[]): boolean {
  * bias row): dropout masks, loss terms and bias additions. The CPU kernels index every element through generic
  * broadcasting. Other broadcasts and dtypes go to the CPU kernel.
  */
-function binary(
-  args: KernelArgs,
-  context: KernelContext,
-  kernelName: keyof typeof OPS,
-): tf.TensorInfo | tf.TensorInfo[] {
+export function binaryOp(args: KernelArgs, kernelName: BinaryKernelName): tf.TensorInfo | tf.TensorInfo[] {
   const backend = args.backend as MathBackendCPU;
   const { a, b } = args.inputs as Record<string, tf.TensorInfo>;
-  if (a.dtype !== 'float32' || b.dtype !== 'float32') return context.fallback(kernelName, args);
+  if (a.dtype !== 'float32' || b.dtype !== 'float32') return cpuFallback(kernelName, args);
   const shape = tf.backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
   const size = tf.util.sizeFromShape(shape);
   const sizeA = tf.util.sizeFromShape(a.shape);
   const sizeB = tf.util.sizeFromShape(b.shape);
   const fits = (t: tf.TensorInfo, n: number) => n === size || (n > 0 && isTrailing(t.shape, shape));
-  if (size === 0 || !fits(a, sizeA) || !fits(b, sizeB)) return context.fallback(kernelName, args);
+  if (size === 0 || !fits(a, sizeA) || !fits(b, sizeB)) return cpuFallback(kernelName, args);
   const out = allocate(backend, size);
-  context.addon.binary(OPS[kernelName], valuesOf(backend, a), valuesOf(backend, b), out);
+  nativeAddon().binary(OPS[kernelName], valuesOf(backend, a), valuesOf(backend, b), out);
   return output(backend, shape, out);
-}
-
-/** Native Add, Sub and Multiply for same-shape, scalar and trailing broadcasts. */
-export function binaryKernels(context: KernelContext): Record<string, tf.KernelFunc> {
-  return {
-    Add: (args) => binary(args, context, 'Add'),
-    Sub: (args) => binary(args, context, 'Sub'),
-    Multiply: (args) => binary(args, context, 'Multiply'),
-  };
 }

@@ -1,0 +1,10 @@
+import { Add, type KernelConfig } from '@tensorflow/tfjs-core';
+import { BACKEND_NAME } from '../backend-name.js';
+import { binaryOp } from '../kernel-utils/binary-op.js';
+
+/** Native Add of float32 tensors of one shape, or with a scalar or trailing operand (see {@link binaryOp}). */
+export const addConfig: KernelConfig = {
+  kernelName: Add,
+  backendName: BACKEND_NAME,
+  kernelFunc: (args) => binaryOp(args, Add),
+};
