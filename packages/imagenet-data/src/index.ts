@@ -22,9 +22,9 @@ export {
   type SubsetOptions,
   subset,
 } from './dataset.js';
-export { type DecodedImage, loadImage } from './decode.js';
 export { type DevkitSynset, readDevkitSynsets } from './devkit.js';
 export { jpegDecoder } from './jpeg-native.js';
+export { type DecodedImage, loadImage } from './load-image.js';
 export { type BadFile, ImageLoader, type LoadedBatch, type LoaderOptions } from './loader.js';
 export { type EvalPreprocessing, type EvalTransformsOptions, evalTransforms } from './preprocessing.js';
 export { SYNTHETIC_SHAPES, type SyntheticDataset, type SyntheticOptions, writeSyntheticDataset } from './synth.js';

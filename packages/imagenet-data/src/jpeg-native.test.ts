@@ -8,8 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { sourcesDigest } from '../../../scripts/native/sources-digest.mjs';
 import { checkDataset } from './check.js';
 import { openDataset } from './dataset.js';
-import { loadImage } from './decode.js';
 import { jpegAddon, jpegDamage, jpegDecoder } from './jpeg-native.js';
+import { loadImage } from './load-image.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const prebuilt = join(root, 'native', 'prebuilds', `${process.platform}-${process.arch}`);

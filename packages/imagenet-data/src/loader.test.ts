@@ -6,7 +6,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkDataset } from './check.js';
 import { openDataset } from './dataset.js';
-import { loadImage } from './decode.js';
+import { loadImage } from './load-image.js';
 import { type BadFile, ImageLoader } from './loader.js';
 import { writeSyntheticDataset } from './synth.js';
 import { CenterCrop, Normalize, RandomHorizontalFlip, RandomResizedCrop, Resize, TenCrop } from './transforms.js';

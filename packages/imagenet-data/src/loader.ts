@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { Generator } from '@alexnet/layers';
 import * as tf from '@tensorflow/tfjs-core';
 import { type ImageDataset, shuffleInPlace } from './dataset.js';
-import { type DecodedImage, loadImage } from './decode.js';
+import { type DecodedImage, loadImage } from './load-image.js';
 import type { Transform } from './transforms.js';
 import { WorkerPool } from './worker-pool.js';
 

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { type Interpolation, type RgbImage, resizeRgb } from './resample.js';
+import type { RgbImage } from './pixels.js';
+import { type Interpolation, resizeRgb } from './resample.js';
 
 /** Noise with flat blocks at both extremes, so clamping and rounding are exercised. */
 function image(height: number, width: number, seed: number): RgbImage {

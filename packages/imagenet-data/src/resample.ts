@@ -1,11 +1,5 @@
+import type { RgbImage } from './pixels.js';
 import { RESAMPLE_WASM } from './resample-wasm.js';
-
-/** 8-bit RGB pixels, rows top to bottom, `width * 3` bytes a row. */
-export interface RgbImage {
-  data: Uint8Array;
-  width: number;
-  height: number;
-}
 
 /** A rectangle in pixels. */
 export interface Region {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { loadImage } from './decode.js';
-import { roundHalfEven } from './steps.js';
+import { loadImage } from './load-image.js';
+import { roundHalfEven } from './transforms/center-crop.js';
 import {
   CenterCrop,
   ColorJitter,

@@ -1,6 +1,8 @@
 /**
  * Image transforms as plain data, with torchvision's names and semantics, so a pipeline can be logged, saved in a
- * run's config and sent to worker threads. {@link applyTransforms} in `decode.ts` runs them.
+ * run's config and sent to worker threads. Each one runs in the file of `transforms/` named for it (`CenterCrop` in
+ * `transforms/center-crop.ts`: its window planning and its step), listed in `transforms/index.ts`; `load-image.ts`
+ * runs a pipeline.
  */
 import { IMAGENET_MEAN, IMAGENET_STD } from '@alexnet/models';
 

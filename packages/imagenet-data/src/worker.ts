@@ -5,7 +5,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import sharp from 'sharp';
-import { loadImage } from './decode.js';
+import { loadImage } from './load-image.js';
 import type { Transform } from './transforms.js';
 
 interface Job {
