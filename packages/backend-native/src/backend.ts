@@ -1,3 +1,4 @@
+import { registerReluGradient, silenceTfjsNodeHint } from '@alexnet/tfjs-extensions';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { loadAddon, type NativeAddon } from './addon.js';
@@ -6,7 +7,7 @@ import { convKernels } from './kernels/conv.js';
 import { lrnKernels } from './kernels/lrn.js';
 import { matMulKernels } from './kernels/matmul.js';
 import { poolKernels } from './kernels/pool.js';
-import { RELU_GRAD, reluKernels } from './kernels/relu.js';
+import { reluKernels } from './kernels/relu.js';
 import { sgdKernels } from './kernels/sgd.js';
 import type { KernelContext } from './kernels/shared.js';
 import { sumTransposeKernels } from './kernels/sum-transpose.js';
@@ -32,7 +33,7 @@ class NativeBackend extends MathBackendCPU {
   constructor() {
     super();
     // The CPU backend's first write prints "install tfjs-node to speed things up"; this backend is the speed-up.
-    (this as unknown as { firstUse: boolean }).firstUse = false;
+    silenceTfjsNodeHint(this);
   }
 
   override write(values: Parameters<MathBackendCPU['write']>[0], shape: number[], dtype: tf.DataType): tf.DataId {
@@ -112,15 +113,12 @@ export function registerNativeBackend(): NativeBackendStatus {
     if (kernel.kernelName in replaced) continue;
     if (!tf.getKernel(kernel.kernelName, BACKEND_NAME)) tf.registerKernel({ ...kernel, backendName: BACKEND_NAME });
   }
-  const relu = replaced.Relu;
-  replaced.Relu = (args) => {
-    useNativeReluGradient();
-    return relu(args);
-  };
   for (const [kernelName, kernelFunc] of Object.entries(replaced)) {
     if (!tf.getKernel(kernelName, BACKEND_NAME))
       tf.registerKernel({ kernelName, backendName: BACKEND_NAME, kernelFunc });
   }
+  // ReLU's gradient through this backend's single-pass kernel (RELU_GRAD) while it is the active backend.
+  registerReluGradient();
   const { isa, threads } = addon.info();
   status = { available: true, isa, threads, addonPath: load.path, kernels: Object.keys(replaced).sort() };
   return status;
@@ -156,27 +154,4 @@ export function setNativeThreads(threads: number): void {
  */
 export function setNativeIsa(isa: 'avx512' | 'avx2' | 'sse'): void {
   if (!addon().setIsa(isa)) throw new Error(`this CPU does not support ${isa} (or it is not one of avx512, avx2, sse)`);
-}
-
-let reluGradientInstalled = false;
-
-/**
- * Points ReLU's gradient at this backend's single-pass kernel while the `native` backend is active, and at TF.js's
- * own gradient (dy * step(x)) otherwise. Installed on the first ReLU run on this backend, by which time TF.js's
- * gradients (registered by importing `@tensorflow/tfjs`) are in place.
- */
-function useNativeReluGradient(): void {
-  if (reluGradientInstalled) return;
-  reluGradientInstalled = true;
-  const original = tf.getGradient('Relu');
-  if (!original) return;
-  tf.registerGradient({
-    kernelName: 'Relu',
-    inputsToSave: ['x'],
-    gradFunc: (dy, saved, attrs) => {
-      const [x] = saved;
-      if (tf.getBackend() !== BACKEND_NAME) return original.gradFunc(dy, saved, attrs);
-      return { x: () => tf.engine().runKernel(RELU_GRAD, { x, dy: dy as tf.Tensor }) as tf.Tensor };
-    },
-  });
 }

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Generator, GeneratorState } from '@alexnet/layers';
+import { variableGrads } from '@alexnet/tfjs-extensions';
 import * as tf from '@tensorflow/tfjs-core';
 import {
   type CheckpointableModel,
@@ -12,7 +13,6 @@ import {
 } from './checkpoint.js';
 import { batchesFor, type DataSource } from './data.js';
 import { type EvaluateOptions, evaluate, type LossFunction, type RunnableModel } from './evaluate.js';
-import { variableGrads } from './gradients.js';
 import { softmaxCrossEntropy } from './losses.js';
 import { ClassificationMetrics, type ClassificationResult } from './metrics.js';
 import { type EpochScheduler, ReduceLROnPlateau } from './schedulers.js';

@@ -11,9 +11,14 @@
  *
  * Training needs TF.js's gradient functions: import `@tensorflow/tfjs` (or `@tensorflow/tfjs-node`) once.
  *
+ * `variableGrads` and `FUSED_SGD_UPDATE` are re-exported from `@alexnet/tfjs-extensions`, where they live.
+ *
  * @packageDocumentation
  * @module @alexnet/trainer
  */
+
+// Engine internals live in @alexnet/tfjs-extensions; these two are re-exported for the trainer's users.
+export { FUSED_SGD_UPDATE, variableGrads } from '@alexnet/tfjs-extensions';
 export {
   type CheckpointableModel,
   readCheckpoint,
@@ -35,7 +40,6 @@ export {
   type TrainableModel,
   TrainingInterruptedError,
 } from './fit.js';
-export { variableGrads } from './gradients.js';
 export {
   type SigmoidCrossEntropyOptions,
   type SoftmaxCrossEntropyOptions,
@@ -54,7 +58,6 @@ export {
   StepLR,
 } from './schedulers.js';
 export {
-  FUSED_SGD_UPDATE,
   type ParamGroup,
   type ParamGroupInput,
   SGD,
