@@ -7,4 +7,6 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   target: 'es2022',
+  // import.meta.url in the CommonJS build, where registerThreadedWasm resolves @tensorflow/tfjs-backend-wasm from.
+  shims: true,
 });
