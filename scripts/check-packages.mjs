@@ -103,6 +103,13 @@ const prebuiltJpeg = process.platform === 'linux' && process.arch === 'x64' && e
 if (prebuiltJpeg && jpegDecoder() !== 'libjpeg') throw new Error('the packed imagenet-data did not load its prebuilt JPEG addon');
 console.log('esm: imagenet-data worker threads (JPEGs decoded with ' + jpegDecoder() + ') and trainer OK');
 
+// The engine extensions' two entries resolve from their tarball; fit above trained under registerGradients().
+const extensions = await import('@alexnet/tfjs-extensions');
+const { registerThreadedWasm } = await import('@alexnet/tfjs-extensions/node');
+if (!extensions.hasFusedConv2DGradient() || typeof registerThreadedWasm !== 'function') throw new Error('tfjs-extensions: gradients not registered or /node entry missing');
+extensions.installKernelPatches();
+console.log('esm: tfjs-extensions (gradients registered by fit, kernel patches, /node entry) OK');
+
 // The native backend from its tarball: the prebuilt addon loads, and a V2 forward pass equals the CPU backend's.
 const native = await import('@alexnet/tfjs-backend-native');
 const status = native.nativeBackendStatus();
@@ -128,7 +135,8 @@ if (back.data[0] !== 7) process.exit(1);
 const model = createModel('alexnet_torchvision', { seed: 1 }).eval();
 const y = model.forward(tf.zeros([1, 63, 63, 3]));
 if (y.shape.join() !== '1,1000' || !(new Conv2d({ inChannels: 1, outChannels: 1, kernelSize: 1 }) instanceof Conv2d)) process.exit(1);
-console.log('cjs: forward and torch-io OK');
+if (typeof require('@alexnet/tfjs-extensions/node').registerThreadedWasm !== 'function') process.exit(1);
+console.log('cjs: forward, torch-io and tfjs-extensions OK');
 `,
   );
   console.log(run('node', ['esm.mjs'], app).trim());

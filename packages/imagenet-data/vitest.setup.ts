@@ -4,7 +4,7 @@
 import '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
-import { useFastCpuKernels } from '@alexnet/layers';
+import { installKernelPatches } from '@alexnet/tfjs-extensions';
 import * as tf from '@tensorflow/tfjs-core';
 
 const backend = process.env.ALEXNET_TEST_BACKEND ?? 'cpu';
@@ -14,4 +14,4 @@ if (backend === 'cpu') tf.env().set('IS_TEST', true);
 await tf.setBackend(backend);
 await tf.ready();
 // The CPU backend's own weight-gradient kernel takes minutes for one full-size AlexNet image; wasm has none.
-useFastCpuKernels();
+installKernelPatches();

@@ -4,8 +4,8 @@
 import '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
+import { installKernelPatches, registerGradients } from '@alexnet/tfjs-extensions';
 import * as tf from '@tensorflow/tfjs-core';
-import { useFastCpuKernels } from './src/index.js';
 
 const backend = process.env.ALEXNET_TEST_BACKEND ?? 'cpu';
 // Test mode silences TF.js's "install tfjs-node" banner and checks kernels for leaked data. Not on wasm, where
@@ -14,4 +14,6 @@ if (backend === 'cpu') tf.env().set('IS_TEST', true);
 await tf.setBackend(backend);
 await tf.ready();
 // The CPU backend's own weight-gradient kernel takes minutes for one full-size AlexNet image; wasm has none.
-useFastCpuKernels();
+installKernelPatches();
+// Conv2d's bias-only FusedConv2D gradient, which the gradient tests differentiate.
+registerGradients();

@@ -1,6 +1,6 @@
+import { registerThreadedWasm } from '@alexnet/tfjs-extensions/node';
 import * as tf from '@tensorflow/tfjs-core';
 import { UsageError } from './errors.js';
-import { registerThreadedWasm } from './wasm-threads.js';
 
 /** Backends `--backend` accepts. `auto` takes the fastest that is installed and works. */
 export const BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'native', 'wasm', 'cpu'] as const;
@@ -35,7 +35,7 @@ export async function selectBackend(choice: BackendChoice): Promise<BackendInfo>
   // Gradients for training, and the cpu backend. tfjs-node imports this too, so there is one TF.js either way.
   await import('@tensorflow/tfjs');
   tf.enableProdMode();
-  const { useFastCpuKernels } = await import('@alexnet/layers');
+  const { installKernelPatches } = await import('@alexnet/tfjs-extensions');
   if (choice === 'tensorflow-gpu' || choice === 'tensorflow' || choice === 'auto') {
     for (const name of choice === 'auto' ? (['tensorflow-gpu', 'tensorflow'] as const) : [choice]) {
       const loaded = await loadTfjsNode(name, choice !== 'auto');
@@ -62,13 +62,13 @@ export async function selectBackend(choice: BackendChoice): Promise<BackendInfo>
   }
   if (choice === 'wasm' || choice === 'auto') {
     const threads = await registerThreadedWasm(wasmThreads());
-    useFastCpuKernels();
+    installKernelPatches();
     if (await tf.setBackend('wasm').catch(() => false)) {
       return { requested: choice, name: 'wasm', device: `CPU (WebAssembly SIMD, ${threads} threads)` };
     }
     if (choice === 'wasm') throw new UsageError('The wasm backend failed to start on this machine');
   }
-  useFastCpuKernels();
+  installKernelPatches();
   await tf.setBackend('cpu');
   return { requested: choice, name: 'cpu', device: 'CPU (JavaScript)' };
 }

@@ -13,11 +13,12 @@ import {
   Resize,
   writeSyntheticDataset,
 } from '@alexnet/imagenet-data';
-import { Conv2d, Flatten, Linear, MaxPool2d, ReLU, Sequential, useFastCpuKernels } from '@alexnet/layers';
+import { Conv2d, Flatten, Linear, MaxPool2d, ReLU, Sequential } from '@alexnet/layers';
+import { installKernelPatches } from '@alexnet/tfjs-extensions';
 import { fit, ReduceLROnPlateau, SGD } from '@alexnet/trainer';
 import * as tf from '@tensorflow/tfjs-core';
 
-useFastCpuKernels();
+installKernelPatches();
 await tf.setBackend('cpu');
 const root = mkdtempSync(join(tmpdir(), 'alexnet-example-'));
 await writeSyntheticDataset(root, { classes: 2, trainPerClass: 16, valPerClass: 4 });

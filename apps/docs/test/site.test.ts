@@ -41,7 +41,15 @@ describe('the docs site', () => {
     ]) {
       expect(names, page).toContain(page);
     }
-    for (const pkg of ['layers', 'torch-io', 'models', 'imagenet-data', 'trainer', 'backend-native']) {
+    for (const pkg of [
+      'layers',
+      'torch-io',
+      'models',
+      'imagenet-data',
+      'trainer',
+      'backend-native',
+      'tfjs-extensions',
+    ]) {
       expect(
         names.some((n) => n.startsWith('api/') && n.includes(pkg)),
         pkg,

@@ -1,3 +1,4 @@
+import { registerReluGradient, silenceTfjsNodeHint } from '@alexnet/tfjs-extensions';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { loadAddon, type NativeAddon } from './addon.js';
@@ -5,7 +6,6 @@ import { BACKEND_NAME } from './backend-name.js';
 import { FloatPool } from './float-pool.js';
 import { nativeAddon } from './kernel-utils/runtime.js';
 import { nativeKernelConfigs } from './kernels/index.js';
-import { RELU_GRAD } from './kernels/relu.js';
 
 export { BACKEND_NAME };
 
@@ -26,7 +26,7 @@ class NativeBackend extends MathBackendCPU {
   constructor() {
     super();
     // The CPU backend's first write prints "install tfjs-node to speed things up"; this backend is the speed-up.
-    (this as unknown as { firstUse: boolean }).firstUse = false;
+    silenceTfjsNodeHint(this);
   }
 
   override write(values: Parameters<MathBackendCPU['write']>[0], shape: number[], dtype: tf.DataType): tf.DataId {
@@ -58,11 +58,6 @@ class NativeBackend extends MathBackendCPU {
   }
 }
 
-/** The kernels this backend replaces with native code (the rest are the CPU backend's), by name. */
-function nativeKernels(): Record<string, tf.KernelFunc> {
-  return Object.fromEntries(nativeKernelConfigs.map((config) => [config.kernelName, config.kernelFunc]));
-}
-
 /** Where the backend stands: registered and with which instruction set and threads, or why not. */
 export type NativeBackendStatus =
   | { available: true; isa: string; threads: number; addonPath: string; kernels: string[] }
@@ -83,23 +78,20 @@ export function registerNativeBackend(): NativeBackendStatus {
     return status;
   }
   const addon = load.addon;
-  const replaced = nativeKernels();
   if (!tf.findBackendFactory(BACKEND_NAME)) tf.registerBackend(BACKEND_NAME, () => new NativeBackend(), PRIORITY);
+  // The listed kernels are this backend's own; every other kernel is the CPU backend's, on the same storage.
+  const own = new Set(nativeKernelConfigs.map((config) => config.kernelName));
   for (const kernel of tf.getKernelsForBackend('cpu')) {
-    if (kernel.kernelName in replaced) continue;
+    if (own.has(kernel.kernelName)) continue;
     if (!tf.getKernel(kernel.kernelName, BACKEND_NAME)) tf.registerKernel({ ...kernel, backendName: BACKEND_NAME });
   }
-  const relu = replaced.Relu;
-  replaced.Relu = (args) => {
-    useNativeReluGradient();
-    return relu(args);
-  };
-  for (const [kernelName, kernelFunc] of Object.entries(replaced)) {
-    if (!tf.getKernel(kernelName, BACKEND_NAME))
-      tf.registerKernel({ kernelName, backendName: BACKEND_NAME, kernelFunc });
+  for (const config of nativeKernelConfigs) {
+    if (!tf.getKernel(config.kernelName, BACKEND_NAME)) tf.registerKernel(config);
   }
+  // ReLU's gradient through this backend's single-pass kernel (RELU_GRAD) while it is the active backend.
+  registerReluGradient();
   const { isa, threads } = addon.info();
-  status = { available: true, isa, threads, addonPath: load.path, kernels: Object.keys(replaced).sort() };
+  status = { available: true, isa, threads, addonPath: load.path, kernels: [...own].sort() };
   return status;
 }
 
@@ -128,27 +120,4 @@ export function setNativeThreads(threads: number): void {
 export function setNativeIsa(isa: 'avx512' | 'avx2' | 'sse'): void {
   if (!nativeAddon().setIsa(isa))
     throw new Error(`this CPU does not support ${isa} (or it is not one of avx512, avx2, sse)`);
-}
-
-let reluGradientInstalled = false;
-
-/**
- * Points ReLU's gradient at this backend's single-pass kernel while the `native` backend is active, and at TF.js's
- * own gradient (dy * step(x)) otherwise. Installed on the first ReLU run on this backend, by which time TF.js's
- * gradients (registered by importing `@tensorflow/tfjs`) are in place.
- */
-function useNativeReluGradient(): void {
-  if (reluGradientInstalled) return;
-  reluGradientInstalled = true;
-  const original = tf.getGradient('Relu');
-  if (!original) return;
-  tf.registerGradient({
-    kernelName: 'Relu',
-    inputsToSave: ['x'],
-    gradFunc: (dy, saved, attrs) => {
-      const [x] = saved;
-      if (tf.getBackend() !== BACKEND_NAME) return original.gradFunc(dy, saved, attrs);
-      return { x: () => tf.engine().runKernel(RELU_GRAD, { x, dy: dy as tf.Tensor }) as tf.Tensor };
-    },
-  });
 }

@@ -13,6 +13,8 @@
  */
 import { registerNativeBackend } from './backend.js';
 
+/** The custom kernel names this backend registers; their one home is `@alexnet/tfjs-extensions`. */
+export { FUSED_SGD_UPDATE, type FusedSgdAttrs, RELU_GRAD } from '@alexnet/tfjs-extensions';
 export { type AddonLoad, loadAddon, type NativeAddon } from './addon.js';
 export {
   BACKEND_NAME,
@@ -22,7 +24,5 @@ export {
   setNativeIsa,
   setNativeThreads,
 } from './backend.js';
-export { RELU_GRAD } from './kernels/relu.js';
-export { FUSED_SGD_UPDATE, type FusedSgdAttrs } from './kernels/sgd.js';
 
 registerNativeBackend();

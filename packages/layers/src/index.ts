@@ -8,7 +8,6 @@
  * @module @alexnet/layers
  */
 
-export { restoreCpuKernels, useFastCpuKernels } from './cpu-kernels.js';
 export {
   constant,
   fanInUniform,

@@ -5,8 +5,8 @@
 import { parseArgs } from 'node:util';
 import '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { useFastCpuKernels } from '@alexnet/layers';
 import { createModel } from '@alexnet/models';
+import { installKernelPatches, registerGradients } from '@alexnet/tfjs-extensions';
 import * as tf from '@tensorflow/tfjs-core';
 import { fit, SGD, softmaxCrossEntropy } from '../dist/index.js';
 
@@ -22,7 +22,9 @@ const steps = Number(values.steps);
 const batch = Number(values.batch);
 const side = Number(values.side);
 tf.enableProdMode();
-useFastCpuKernels();
+installKernelPatches();
+// Both loops train under the same gradients (fit would register them itself, the bare loop would not).
+registerGradients();
 await tf.setBackend(values.backend);
 
 const makeModel = () =>

@@ -12,9 +12,14 @@
  * `fit` takes any {@link Optimizer} and {@link Scheduler}: `SGD` and the schedulers implement them, and so can your
  * own. Training needs TF.js's gradient functions: import `@tensorflow/tfjs` (or `@tensorflow/tfjs-node`) once.
  *
+ * `variableGrads` and `FUSED_SGD_UPDATE` are re-exported from `@alexnet/tfjs-extensions`, where they live.
+ *
  * @packageDocumentation
  * @module @alexnet/trainer
  */
+
+// Engine internals live in @alexnet/tfjs-extensions; these two are re-exported for the trainer's users.
+export { FUSED_SGD_UPDATE, variableGrads } from '@alexnet/tfjs-extensions';
 export {
   type Checkpoint,
   type CheckpointableModel,
@@ -29,7 +34,6 @@ export { type EvaluateOptions, evaluate, type LossFunction, type RunnableModel }
 export type { EpochRecord, StepEvent } from './events.js';
 export { type FitResult, fit } from './fit.js';
 export type { FitOptions, TrainableModel } from './fit-options.js';
-export { variableGrads } from './gradients.js';
 export {
   type SigmoidCrossEntropyOptions,
   type SoftmaxCrossEntropyOptions,
@@ -49,7 +53,6 @@ export {
   StepLR,
 } from './schedulers.js';
 export {
-  FUSED_SGD_UPDATE,
   type ParamGroup,
   type ParamGroupInput,
   SGD,

@@ -1,14 +1,7 @@
+import { FUSED_SGD_UPDATE } from '@alexnet/tfjs-extensions';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Optimizer } from './optimizer.js';
 import { type NamedParameters, toNamedList } from './params.js';
-
-/**
- * The fused SGD kernel's name: a backend that registers a kernel of this name (as `@alexnet/tfjs-backend-native`
- * does) gets each parameter's whole update in one call. Inputs `param`, `grad`, `buffer` (with momentum);
- * attributes `lr`, `momentum`, `dampening`, `weightDecay`, `nesterov`, `first`. It updates in place and returns
- * nothing, or returns the new parameter and buffer where their storage is shared.
- */
-export const FUSED_SGD_UPDATE = 'AlexnetFusedSGDUpdate';
 
 /** Hyperparameters of {@link SGD}, per group; names follow `torch.optim.SGD` in camel case. */
 export interface SGDOptions {

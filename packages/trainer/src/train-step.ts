@@ -1,8 +1,8 @@
+import { variableGrads } from '@alexnet/tfjs-extensions';
 import * as tf from '@tensorflow/tfjs-core';
 import { nonFiniteLossError, type StopPoint } from './errors.js';
 import type { LossFunction } from './evaluate.js';
 import type { TrainableModel } from './fit-options.js';
-import { variableGrads } from './gradients.js';
 import type { ClassificationMetrics } from './metrics.js';
 import type { Optimizer } from './optimizer.js';
 

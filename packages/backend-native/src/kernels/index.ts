@@ -8,6 +8,7 @@
  * CPU kernel, through `cpuFallback`, for the cases it leaves out), list it here, and compare it with the CPU backend
  * in `kernels.test.ts`.
  */
+import { FUSED_SGD_UPDATE, RELU_GRAD } from '@alexnet/tfjs-extensions';
 import type { KernelConfig } from '@tensorflow/tfjs-core';
 import { addConfig } from './add.js';
 import { batchMatMulConfig } from './batch-mat-mul.js';
@@ -21,9 +22,9 @@ import { lrnGradConfig } from './lrn-grad.js';
 import { maxPoolConfig } from './max-pool.js';
 import { maxPoolGradConfig } from './max-pool-grad.js';
 import { multiplyConfig } from './multiply.js';
-import { RELU_GRAD, reluConfig } from './relu.js';
+import { reluConfig } from './relu.js';
 import { reluGradConfig } from './relu-grad.js';
-import { FUSED_SGD_UPDATE, fusedSgdUpdateConfig } from './sgd.js';
+import { fusedSgdUpdateConfig } from './sgd.js';
 import { stepConfig } from './step.js';
 import { subConfig } from './sub.js';
 import { sumConfig } from './sum.js';

@@ -1,10 +1,10 @@
+import { RELU_GRAD } from '@alexnet/tfjs-extensions';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import type { KernelConfig } from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
 import { BACKEND_NAME } from '../backend-name.js';
 import { nativeAddon } from '../kernel-utils/runtime.js';
 import { allocate, type KernelArgs, output, valuesOf } from '../kernel-utils/tensors.js';
-import { RELU_GRAD } from './relu.js';
 
 /** dx = dy where x > 0, else 0 (TF.js's and PyTorch's choice of 0 at x = 0). */
 function reluGrad(args: KernelArgs): tf.TensorInfo {

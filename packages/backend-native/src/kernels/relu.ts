@@ -5,13 +5,6 @@ import { BACKEND_NAME } from '../backend-name.js';
 import { cpuFallback, nativeAddon } from '../kernel-utils/runtime.js';
 import { allFloat32, allocate, type KernelArgs, output, valuesOf } from '../kernel-utils/tensors.js';
 
-/**
- * The name of the ReLU gradient kernel (relu-grad.ts). TF.js has none (it differentiates ReLU as dy * step(x),
- * three element-wise kernels); this backend registers one and `useNativeReluGradient` (backend.ts) points ReLU's
- * gradient at it.
- */
-export const RELU_GRAD = 'AlexnetReluGrad';
-
 function relu(args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] {
   const backend = args.backend as MathBackendCPU;
   const { x } = args.inputs as Record<string, tf.TensorInfo>;

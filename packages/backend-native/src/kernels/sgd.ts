@@ -1,31 +1,10 @@
+import { FUSED_SGD_UPDATE, type FusedSgdAttrs } from '@alexnet/tfjs-extensions';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import type { KernelConfig } from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
 import { BACKEND_NAME } from '../backend-name.js';
 import { nativeAddon } from '../kernel-utils/runtime.js';
 import { type KernelArgs, valuesOf } from '../kernel-utils/tensors.js';
-
-/**
- * The name of the fused SGD kernel. `@alexnet/trainer`'s SGD runs it when the active backend registers a kernel of
- * this name, and the element-wise TF.js ops otherwise.
- *
- * Inputs: `param`, `grad` and (with momentum) `buffer`, float32 of one shape. Attributes: `lr`, `momentum`,
- * `dampening`, `weightDecay`, `nesterov` and `first` (the buffer is set to the gradient instead of updated, as
- * PyTorch does at a parameter's first step). It applies PyTorch's rule in one pass and updates `param` and `buffer`
- * in place when each is the only owner of its storage, returning nothing; otherwise (storage shared with another
- * tensor) it returns the new parameter and buffer for the caller to assign.
- */
-export const FUSED_SGD_UPDATE = 'AlexnetFusedSGDUpdate';
-
-/** Attributes of {@link FUSED_SGD_UPDATE}. */
-export interface FusedSgdAttrs {
-  lr: number;
-  momentum: number;
-  dampening: number;
-  weightDecay: number;
-  nesterov: boolean;
-  first: boolean;
-}
 
 function fusedSgd(args: KernelArgs): tf.TensorInfo[] {
   const backend = args.backend as MathBackendCPU;

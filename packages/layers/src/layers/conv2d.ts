@@ -1,3 +1,4 @@
+import { hasFusedConv2DGradient } from '@alexnet/tfjs-extensions';
 import * as tf from '@tensorflow/tfjs-core';
 import { type InitScheme, pytorchInit } from '../init.js';
 import { Module, type Shape } from '../module.js';
@@ -87,11 +88,10 @@ export class Conv2d extends Module {
 }
 
 /**
- * Convolution plus bias in one kernel (`FusedConv2D`), with a gradient that computes only what the backward pass
- * asks for. TF.js's `tf.fused.conv2d` computes its input, filter and bias gradients together (a custom gradient), so
- * the first layer also pays for the gradient of the image, which nothing uses: at stride 4 on wasm that was half a
- * training step, and a batch of images' worth of memory. Registered as the kernel's gradient, which TF.js has none
- * of (its fused op brings its own), the three parts are separate and TF.js skips the ones no parameter needs.
+ * Convolution plus bias in one kernel (`FusedConv2D`). Where `@alexnet/tfjs-extensions`' `registerGradients()` has
+ * registered its `FusedConv2D` gradient (which computes only the parts the backward pass asks for, so the first
+ * layer does not pay for the image's gradient), the kernel runs directly; otherwise through `tf.fused.conv2d`, which
+ * brings its own gradient. Either way the forward pass runs the same kernel.
  */
 function conv2dWithBias(
   x: tf.Tensor4D,
@@ -100,48 +100,7 @@ function conv2dWithBias(
   strides: [number, number],
   pad: 'valid' | tf.backend_util.ExplicitPadding,
 ): tf.Tensor4D {
-  if (!bias || !useFusedConvGradient()) return tf.fused.conv2d({ x, filter, strides, pad, bias: bias ?? undefined });
+  if (!bias || !hasFusedConv2DGradient()) return tf.fused.conv2d({ x, filter, strides, pad, bias: bias ?? undefined });
   const attrs = { strides, pad, dataFormat: 'NHWC', dilations: [1, 1], activation: 'linear', leakyreluAlpha: 0 };
-  return runKernel('FusedConv2D', { x, filter, bias }, attrs) as tf.Tensor4D;
-}
-
-function runKernel(name: string, inputs: tf.NamedTensorMap, attrs: object): tf.Tensor {
-  return tf.engine().runKernel(name, inputs, attrs as tf.NamedAttrMap) as tf.Tensor;
-}
-
-let fusedConvGradient: boolean | null = null;
-
-/** Registers the gradient of conv2dWithBias once; false where something else already registered one. */
-function useFusedConvGradient(): boolean {
-  fusedConvGradient ??= tf.getGradient('FusedConv2D') == null;
-  if (fusedConvGradient && tf.getGradient('FusedConv2D') == null) {
-    tf.registerGradient({
-      kernelName: 'FusedConv2D',
-      inputsToSave: ['x', 'filter'],
-      gradFunc: (dy, saved, attrs) => {
-        const [x, filter] = saved;
-        const { strides, pad, activation, dataFormat, dilations } = attrs as unknown as {
-          strides: [number, number];
-          pad: tf.backend_util.ExplicitPadding;
-          activation: string;
-          dataFormat: string;
-          dilations: number | [number, number];
-        };
-        // Registered for every FusedConv2D on the tape: refuse what it does not differentiate instead of a wrong answer.
-        if (activation !== 'linear' || dataFormat !== 'NHWC' || [dilations].flat().some((d) => d !== 1)) {
-          throw new Error(
-            `@alexnet/layers' FusedConv2D gradient handles bias only (NHWC, no activation, no dilation), got ${activation}, ${dataFormat}, dilations ${dilations}`,
-          );
-        }
-        const common = { strides, pad, dataFormat: 'NHWC' };
-        const grad = dy as tf.Tensor4D;
-        return {
-          x: () => runKernel('Conv2DBackpropInput', { dy: grad, filter }, { ...common, inputShape: x.shape }),
-          filter: () => runKernel('Conv2DBackpropFilter', { x, dy: grad }, { ...common, filterShape: filter.shape }),
-          bias: () => tf.sum(grad, [0, 1, 2]),
-        };
-      },
-    });
-  }
-  return fusedConvGradient;
+  return tf.engine().runKernel(tf.FusedConv2D, { x, filter, bias }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor4D;
 }

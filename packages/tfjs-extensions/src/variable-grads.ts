@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { registerGradients } from './gradients/register.js';
 
 /**
  * `tf.variableGrads` with PyTorch's memory profile: the backward pass frees each intermediate gradient once the
@@ -9,13 +10,18 @@ import * as tf from '@tensorflow/tfjs-core';
  * every activation's gradient at once: for AlexNet at batch 128 about 0.8 GB more than PyTorch, whose autograd frees
  * them as it goes. The values are the same: the same gradient functions run in the same order on the same inputs.
  *
- * This walks TF.js's tape itself, which TF.js does not export; where the engine does not look as expected (another
- * TF.js version), it is `tf.variableGrads`.
+ * It first calls {@link registerGradients} (idempotent), so that `f`'s forward pass runs under this package's
+ * gradients (a `Conv2d` of `@alexnet/layers` then records the `FusedConv2D` kernel whose gradient skips the image's).
+ *
+ * Engine internal: this walks TF.js's tape itself (`engine.state.activeTape`, `startTape` / `endTape`, `scopedRun`),
+ * which TF.js does not export; where the engine does not look as expected (another TF.js version), it is
+ * `tf.variableGrads`. `internals.test.ts` checks those fields.
  */
 export function variableGrads(
   f: () => tf.Scalar,
   varList: tf.Variable[],
 ): { value: tf.Scalar; grads: Record<string, tf.Tensor> } {
+  registerGradients();
   const engine = tf.engine() as unknown as EngineInternals;
   if (!hasTapeInternals(engine) || engine.state.gradientDepth !== 0) return tf.variableGrads(f, varList);
 

@@ -1,9 +1,7 @@
-import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { availableParallelism, tmpdir } from 'node:os';
+import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
-import { writeAtomically } from '@alexnet/torch-io/node';
 import * as tf from '@tensorflow/tfjs-core';
 
 /**
@@ -11,7 +9,9 @@ import * as tf from '@tensorflow/tfjs-core';
  * threaded build works under Node once two things are fixed, both done here without patching the package:
  *
  * - Emscripten starts each pthread as a `worker_threads` Worker from the script `locateFile` names; TF.js names a
- *   `blob:` URL, which Node's Worker cannot load. Here the script is written to a file once (named by its hash).
+ *   `blob:` URL, which Node's Worker cannot load. Here it names a `data:` URL (a `URL` object, which Node's Worker
+ *   accepts) of a small module that runs TF.js's worker script as the CommonJS code it is: nothing is written to
+ *   disk.
  * - The C side sizes its thread pool from `emscripten_num_logical_cores() / 2` (it assumes two hyper-threads a
  *   core), capped there whatever `setThreadsCount` asks for: on a 2-core machine, one thread. Here that import
  *   reports twice the threads asked for, so the pool has exactly that many.
@@ -37,8 +37,11 @@ interface WasmImports {
 /**
  * Replaces the `wasm` backend's factory with one that starts TF.js's threaded SIMD build with `threads` threads
  * (default: the cores Node reports, at most 8). Call before `tf.setBackend('wasm')`; the kernels TF.js registered
- * for `wasm` are used as they are. Returns the thread count (1 where the worker script cannot be written: TF.js's own
- * single-threaded start-up is kept).
+ * for `wasm` are used as they are. Returns the thread count. Node only (`@alexnet/tfjs-extensions/node`).
+ *
+ * Engine internal: it replaces the factory with `tf.removeBackend` / `tf.registerBackend`, loads the Emscripten
+ * build from `@tensorflow/tfjs-backend-wasm/wasm-out`, and repeats the C bridge TF.js's own start-up makes;
+ * `internals.test.ts` checks the files, exports and imports it relies on.
  */
 export async function registerThreadedWasm(threads = availableParallelism()): Promise<number> {
   const count = Math.max(1, Math.min(MAX_THREADS, Math.floor(threads)));
@@ -46,16 +49,11 @@ export async function registerThreadedWasm(threads = availableParallelism()): Pr
   const require = createRequire(import.meta.url);
   const outDir = join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'wasm-out');
   const factory = require(join(outDir, `${THREADED_BINARY}.js`)) as EmscriptenFactory;
-  let workerScript: string;
-  try {
-    workerScript = await writeWorkerScript(
-      (require(join(outDir, `${THREADED_BINARY}.worker.js`)) as { wasmWorkerContents: string }).wasmWorkerContents,
-    );
-  } catch (error) {
-    // No writable temporary folder: TF.js's own single-threaded wasm still works.
-    process.emitWarning(`wasm threads are off: ${(error as Error).message}`, { code: 'ALEXNET_WASM_THREADS' });
-    return 1;
-  }
+  const workerPath = join(outDir, `${THREADED_BINARY}.worker.js`);
+  const workerScript = workerModuleUrl(
+    (require(workerPath) as { wasmWorkerContents: string }).wasmWorkerContents,
+    workerPath,
+  );
   const binary = join(outDir, `${THREADED_BINARY}.wasm`);
 
   tf.removeBackend('wasm');
@@ -102,12 +100,18 @@ export async function registerThreadedWasm(threads = availableParallelism()): Pr
   return count;
 }
 
-/** The pthread worker script as a file (Node's Worker loads files, not blobs); written once, atomically. */
-async function writeWorkerScript(contents: string): Promise<string> {
+/**
+ * The pthread worker as a `data:` URL: an ES module (how Node loads `data:` workers) that runs TF.js's worker
+ * script with the `require` and `__filename` a CommonJS module would have (the script reads both: `require` for
+ * `worker_threads` and `fs`, `__filename` as its `location`).
+ */
+function workerModuleUrl(contents: string, filename: string): URL {
   // TF.js escapes the newlines inside the script's string literals the same way before making its blob.
   const script = contents.replace(/\n/g, '\\n');
-  const hash = createHash('sha256').update(script).digest('hex').slice(0, 16);
-  const file = join(tmpdir(), `alexnet-tfjs-wasm-worker-${hash}.cjs`);
-  if (!existsSync(file)) await writeAtomically(file, script);
-  return file;
+  const module = [
+    "import { createRequire } from 'node:module';",
+    `const filename = ${JSON.stringify(filename)};`,
+    `new Function('require', '__filename', ${JSON.stringify(script)})(createRequire(filename), filename);`,
+  ].join('\n');
+  return new URL(`data:text/javascript;base64,${Buffer.from(module).toString('base64')}`);
 }

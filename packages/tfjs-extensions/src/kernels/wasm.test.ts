@@ -1,8 +1,8 @@
 import { expectClose } from '@alexnet/test-utils';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { restoreCpuKernels, useFastCpuKernels } from './cpu-kernels.js';
-import { restoreWasmKernels, useFastWasmKernels } from './wasm-kernels.js';
+import { installKernelPatches, restoreKernelPatches } from './patches.js';
+import { installWasmKernels, restoreWasmKernels } from './wasm.js';
 
 type Pad = 'valid' | 'same' | number;
 interface ConvCase {
@@ -41,11 +41,11 @@ function convGradients({ x, f, out, s, pad }: ConvCase) {
 describe.runIf(tf.getBackend() === 'cpu')('fast wasm kernels', () => {
   beforeAll(async () => {
     await import('@tensorflow/tfjs-backend-wasm');
-    useFastCpuKernels();
+    installKernelPatches();
   });
   afterAll(async () => {
     await tf.setBackend('cpu');
-    useFastCpuKernels();
+    installKernelPatches();
   });
 
   async function onWasm<T>(run: () => T): Promise<T> {
@@ -102,13 +102,13 @@ describe.runIf(tf.getBackend() === 'cpu')('fast wasm kernels', () => {
 
   it('restores the wasm backend to its own kernels (which have no filter gradient)', () => {
     const fast = tf.getKernel('Conv2DBackpropInput', 'wasm');
-    useFastWasmKernels();
+    installWasmKernels();
     expect(tf.getKernel('Conv2DBackpropInput', 'wasm')).toBe(fast);
-    restoreCpuKernels();
+    restoreKernelPatches();
     expect(tf.getKernel('Conv2DBackpropFilter', 'wasm')).toBeUndefined();
     expect(tf.getKernel('Conv2DBackpropInput', 'wasm')?.kernelFunc).not.toBe(fast?.kernelFunc);
     restoreWasmKernels();
-    useFastCpuKernels();
+    installKernelPatches();
     expect(tf.getKernel('Conv2DBackpropFilter', 'wasm')).toBeDefined();
   });
 });

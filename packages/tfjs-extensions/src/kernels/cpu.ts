@@ -1,16 +1,17 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { restoreWasmKernels, useFastWasmKernels } from './wasm-kernels.js';
 
 /**
- * Faster kernels for TF.js's `cpu` backend, where its own are pathologically slow for AlexNet, and (in
- * wasm-kernels.ts) for its `wasm` backend.
+ * A faster `Conv2DBackpropFilter` (the weight gradient of a convolution) for TF.js's `cpu` backend, where its own is
+ * pathologically slow for AlexNet: tfjs-backend-cpu 4.22 indexes every element through a generic buffer, and one
+ * AlexNet V2 image takes about 160 s of it, against 2 s for the forward pass. The kernel here walks the input once
+ * in memory order and accumulates outer products into the filter gradient, skipping zero inputs (half of them after
+ * a ReLU); it is about 100x faster and gives the same sums.
  *
- * `Conv2DBackpropFilter` (the weight gradient of a convolution) in tfjs-backend-cpu 4.22 indexes every element
- * through a generic buffer: one AlexNet V2 image takes about 160 s of it, against 2 s for the forward pass. The
- * kernel here walks the input once in memory order and accumulates outer products into the filter gradient,
- * skipping zero inputs (half of them after a ReLU); it is about 100x faster and gives the same sums.
+ * Engine internal: it reads the cpu backend's `data` map (`backend.data.get(dataId).values`) directly, as the cpu
+ * backend's own kernels do; `internals.test.ts` checks that shape.
  */
 
+/** The part of tfjs-backend-cpu's `MathBackendCPU` this kernel uses. */
 interface CpuBackendLike {
   data: { get(dataId: object): { values: unknown } };
   makeTensorInfo(shape: number[], dtype: tf.DataType, values: Float32Array): tf.TensorInfo;
@@ -20,30 +21,22 @@ interface CpuBackendLike {
 let replaced: tf.KernelConfig | null = null;
 
 /**
- * Registers the faster `Conv2DBackpropFilter` on TF.js's `cpu` backend (replacing its own), and the convolution
- * gradients and matrix products of wasm-kernels.ts on the `wasm` backend, for those of the two that are imported.
- * Idempotent; undo with {@link restoreCpuKernels}.
+ * Registers the faster `Conv2DBackpropFilter` on TF.js's `cpu` backend in place of its own, where the cpu backend is
+ * imported (otherwise it does nothing). Idempotent; undo with {@link restoreCpuKernels}.
  */
-export function useFastCpuKernels(): void {
-  const cpu = tf.findBackendFactory('cpu') != null;
-  if (!cpu && !tf.findBackendFactory('wasm')) {
-    throw new Error(
-      "Neither TF.js's cpu nor its wasm backend is registered: import '@tensorflow/tfjs-backend-cpu' first",
-    );
-  }
-  useFastWasmKernels();
-  const current = tf.getKernel('Conv2DBackpropFilter', 'cpu');
-  if (!cpu || !current || replaced) return;
+export function installCpuKernels(): void {
+  if (!tf.findBackendFactory('cpu') || replaced) return;
+  const current = tf.getKernel(tf.Conv2DBackpropFilter, 'cpu');
+  if (!current) return;
   replaced = current;
-  tf.unregisterKernel('Conv2DBackpropFilter', 'cpu');
-  tf.registerKernel({ kernelName: 'Conv2DBackpropFilter', backendName: 'cpu', kernelFunc: conv2dBackpropFilter });
+  tf.unregisterKernel(tf.Conv2DBackpropFilter, 'cpu');
+  tf.registerKernel({ kernelName: tf.Conv2DBackpropFilter, backendName: 'cpu', kernelFunc: conv2dBackpropFilter });
 }
 
-/** Puts TF.js's own kernels back. */
+/** Puts TF.js's own cpu `Conv2DBackpropFilter` back. Does nothing where {@link installCpuKernels} installed none. */
 export function restoreCpuKernels(): void {
-  restoreWasmKernels();
   if (!replaced) return;
-  tf.unregisterKernel('Conv2DBackpropFilter', 'cpu');
+  tf.unregisterKernel(tf.Conv2DBackpropFilter, 'cpu');
   tf.registerKernel(replaced);
   replaced = null;
 }
@@ -54,13 +47,7 @@ function conv2dBackpropFilter(args: {
   attrs?: tf.NamedAttrMap;
 }): tf.TensorInfo {
   const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
-  const attrs = args.attrs as unknown as {
-    strides: [number, number] | number;
-    pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
-    dataFormat: 'NHWC' | 'NCHW';
-    dimRoundingMode?: 'floor' | 'round' | 'ceil';
-    filterShape: [number, number, number, number];
-  };
+  const attrs = args.attrs as unknown as tf.Conv2DBackpropFilterAttrs;
   if (attrs.dataFormat === 'NCHW') return (replaced as tf.KernelConfig).kernelFunc(args as never) as tf.TensorInfo;
   const backend = args.backend as CpuBackendLike;
   const info = tf.backend_util.computeConv2DInfo(

@@ -13,6 +13,9 @@ import * as tf from '@tensorflow/tfjs-core';
  *   `kernel - 1 - pad`, convolved with the filter rotated 180 degrees and its channel axes swapped.
  * - Filter gradient: with the input's channels as the batch and its batch as the channels, the input convolved
  *   with the output gradient as the filter, dilated by the stride.
+ *
+ * Engine internal: each replacement keeps the replaced kernel's `setupFunc` (a wasm kernel binds its WebAssembly
+ * function when the backend starts) and calls the backend's other kernels through the kernel registry.
  */
 
 type Attrs = Record<string, unknown>;
@@ -29,15 +32,18 @@ interface ConvAttrs {
 /** The wasm kernels replaced here (null where the backend had none), to put back on restore. */
 const replaced = new Map<string, tf.KernelConfig | null>();
 
-/** Registers the kernels above on the `wasm` backend where it is imported. Idempotent. */
-export function useFastWasmKernels(): void {
+/**
+ * Registers `BatchMatMul`, `Conv2DBackpropInput` and `Conv2DBackpropFilter` above on TF.js's `wasm` backend, where it
+ * is imported (otherwise it does nothing). Idempotent; undo with {@link restoreWasmKernels}.
+ */
+export function installWasmKernels(): void {
   if (!tf.findBackendFactory('wasm') || replaced.size > 0) return;
-  replace('BatchMatMul', batchMatMul);
-  replace('Conv2DBackpropInput', conv2dBackpropInput);
-  replace('Conv2DBackpropFilter', conv2dBackpropFilter);
+  replace(tf.BatchMatMul, batchMatMul);
+  replace(tf.Conv2DBackpropInput, conv2dBackpropInput);
+  replace(tf.Conv2DBackpropFilter, conv2dBackpropFilter);
 }
 
-/** Puts the wasm backend's own kernels back. */
+/** Puts the wasm backend's own kernels back (it has no `Conv2DBackpropFilter` of its own). */
 export function restoreWasmKernels(): void {
   for (const [name, original] of replaced) {
     tf.unregisterKernel(name, 'wasm');
@@ -95,7 +101,7 @@ class Ops {
   }
 
   transpose(x: tf.TensorInfo, perm: number[]): tf.TensorInfo {
-    return this.run('Transpose', { x }, { perm });
+    return this.run(tf.Transpose, { x }, { perm });
   }
 
   disposeTemporaries(): void {
@@ -112,7 +118,7 @@ function batchMatMul(ops: Ops, inputs: tf.NamedTensorInfoMap, attrs: Attrs): tf.
     return ops.transpose(t, perm);
   };
   const out = ops.run(
-    'BatchMatMul',
+    tf.BatchMatMul,
     { a: attrs.transposeA ? swapLast(a) : a, b: attrs.transposeB ? swapLast(b) : b },
     { ...attrs, transposeA: false, transposeB: false },
   );
@@ -144,9 +150,9 @@ function conv2dBackpropInput(ops: Ops, inputs: tf.NamedTensorInfoMap, attrs: Att
   // The output gradient with (stride - 1) zeros after each row and column: a 6-D pad, then a reshape.
   let spread = dy;
   if (sh > 1 || sw > 1) {
-    const split = ops.run('Reshape', { x: dy }, { shape: [batchSize, outHeight, 1, outWidth, 1, outChannels] });
+    const split = ops.run(tf.Reshape, { x: dy }, { shape: [batchSize, outHeight, 1, outWidth, 1, outChannels] });
     const padded = ops.run(
-      'PadV2',
+      tf.PadV2,
       { x: split },
       {
         paddings: [
@@ -160,14 +166,14 @@ function conv2dBackpropInput(ops: Ops, inputs: tf.NamedTensorInfoMap, attrs: Att
         constantValue: 0,
       },
     );
-    spread = ops.run('Reshape', { x: padded }, { shape: [batchSize, outHeight * sh, outWidth * sw, outChannels] });
+    spread = ops.run(tf.Reshape, { x: padded }, { shape: [batchSize, outHeight * sh, outWidth * sw, outChannels] });
   }
   // Rows before and after so that a stride-1 valid convolution gives inHeight rows; negative: rows to drop.
   const before = [kh - 1 - top, kw - 1 - left];
   const after = [inHeight + kh - 1 - before[0] - outHeight * sh, inWidth + kw - 1 - before[1] - outWidth * sw];
   if (after[0] < 0 || after[1] < 0) {
     spread = ops.run(
-      'Slice',
+      tf.Slice,
       { x: spread },
       {
         begin: [0, 0, 0, 0],
@@ -175,10 +181,10 @@ function conv2dBackpropInput(ops: Ops, inputs: tf.NamedTensorInfoMap, attrs: Att
       },
     );
   }
-  const rotated = ops.run('Reverse', { x: filter }, { dims: [0, 1] });
+  const rotated = ops.run(tf.Reverse, { x: filter }, { dims: [0, 1] });
   const flipped = ops.transpose(rotated, [0, 1, 3, 2]);
   const dx = ops.run(
-    'Conv2D',
+    tf.Conv2D,
     { x: spread, filter: flipped },
     {
       strides: [1, 1],
@@ -206,7 +212,7 @@ function conv2dBackpropFilter(ops: Ops, inputs: tf.NamedTensorInfoMap, attrs: At
   const channelsFirst = ops.transpose(x, [3, 1, 2, 0]);
   const asFilter = ops.transpose(dy, [1, 2, 0, 3]);
   const grad = ops.run(
-    'Conv2D',
+    tf.Conv2D,
     { x: channelsFirst, filter: asFilter },
     {
       strides: [1, 1],
@@ -224,7 +230,7 @@ function conv2dBackpropFilter(ops: Ops, inputs: tf.NamedTensorInfoMap, attrs: At
   const exact =
     grad.shape[1] === kh && grad.shape[2] === kw
       ? grad
-      : ops.run('Slice', { x: grad }, { begin: [0, 0, 0, 0], size: [inChannels, kh, kw, outChannels] });
+      : ops.run(tf.Slice, { x: grad }, { begin: [0, 0, 0, 0], size: [inChannels, kh, kw, outChannels] });
   return ops.keep(ops.transpose(exact, [1, 2, 0, 3]));
 }
 

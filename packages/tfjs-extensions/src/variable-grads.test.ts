@@ -1,35 +1,52 @@
-import {
-  Conv2d,
-  Flatten,
-  Generator,
-  Linear,
-  LocalResponseNorm,
-  MaxPool2d,
-  PAPER_LRN,
-  ReLU,
-  Sequential,
-} from '@alexnet/layers';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { variableGrads } from './gradients.js';
-import { softmaxCrossEntropy } from './losses.js';
+import { variableGrads } from './variable-grads.js';
 
-/** A small AlexNet-like stack: conv (stride 2), ReLU, LRN, overlapping pooling, two linear layers. */
-function smallNet(): Sequential {
-  const rng = new Generator(11);
-  return new Sequential([
-    new Conv2d({ inChannels: 3, outChannels: 8, kernelSize: 5, stride: 2, padding: 2, rng }),
-    new ReLU(),
-    new LocalResponseNorm(PAPER_LRN),
-    new MaxPool2d({ kernelSize: 3, stride: 2 }),
-    new Conv2d({ inChannels: 8, outChannels: 6, kernelSize: 3, padding: 1, rng }),
-    new ReLU(),
-    new Flatten(),
-    new Linear({ inFeatures: 6 * 7 * 7, outFeatures: 16, rng }),
-    new ReLU(),
-    new Linear({ inFeatures: 16, outFeatures: 5, rng }),
-  ]);
+/**
+ * A small AlexNet-like stack in plain TF.js ops (this package sits below `@alexnet/layers`): conv with bias as the
+ * `FusedConv2D` kernel (stride 2), ReLU, LRN, overlapping pooling, a second conv, two linear layers.
+ */
+function smallNet() {
+  let seed = 11;
+  const param = (name: string, shape: number[], std: number) =>
+    tf.variable(tf.randomNormal(shape, 0, std, 'float32', seed++), true, name);
+  const conv1 = { weight: param('conv1.weight', [5, 5, 3, 8], 0.1), bias: param('conv1.bias', [8], 0.1) };
+  const conv2 = { weight: param('conv2.weight', [3, 3, 8, 6], 0.1), bias: param('conv2.bias', [6], 0.1) };
+  const fc1 = { weight: param('fc1.weight', [6 * 7 * 7, 16], 0.05), bias: param('fc1.bias', [16], 0.05) };
+  const fc2 = { weight: param('fc2.weight', [16, 5], 0.2), bias: param('fc2.bias', [5], 0.2) };
+  const pad = (p: number) => [
+    [0, 0],
+    [p, p],
+    [p, p],
+    [0, 0],
+  ];
+  // As @alexnet/layers' Conv2d runs it once registerGradients() is in place.
+  const conv = (x: tf.Tensor, c: typeof conv1, stride: number, p: number) =>
+    tf.engine().runKernel(tf.FusedConv2D, { x, filter: c.weight, bias: c.bias }, {
+      strides: [stride, stride],
+      pad: pad(p),
+      dataFormat: 'NHWC',
+      dilations: [1, 1],
+      activation: 'linear',
+      leakyreluAlpha: 0,
+    } as unknown as tf.NamedAttrMap) as tf.Tensor4D;
+  const forward = (x: tf.Tensor) => {
+    let h: tf.Tensor = tf.relu(conv(x, conv1, 2, 2));
+    h = tf.localResponseNormalization(h as tf.Tensor4D, 2, 2, 1e-4 / 5, 0.75);
+    h = tf.maxPool(h as tf.Tensor4D, 3, 2, 'valid');
+    h = tf.relu(conv(h, conv2, 1, 1));
+    h = tf.reshape(h, [h.shape[0], -1]);
+    h = tf.relu(tf.add(tf.matMul(h as tf.Tensor2D, fc1.weight as tf.Tensor2D), fc1.bias));
+    return tf.add(tf.matMul(h as tf.Tensor2D, fc2.weight as tf.Tensor2D), fc2.bias);
+  };
+  return { forward, parameters: () => [conv1, conv2, fc1, fc2].flatMap((p) => [p.weight, p.bias]) };
 }
+
+/** Mean cross-entropy of softmax(logits) against integer labels. */
+const softmaxCrossEntropy = (logits: tf.Tensor, labels: tf.Tensor) =>
+  tf.neg(
+    tf.mean(tf.sum(tf.mul(tf.oneHot(labels as tf.Tensor1D, logits.shape[1] as number), tf.logSoftmax(logits)), 1)),
+  );
 
 describe('variableGrads', () => {
   const net = smallNet();

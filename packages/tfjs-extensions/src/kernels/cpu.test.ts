@@ -1,10 +1,10 @@
 import { expectClose } from '@alexnet/test-utils';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { restoreCpuKernels, useFastCpuKernels } from './cpu-kernels.js';
+import { installCpuKernels, restoreCpuKernels } from './cpu.js';
 
 describe.runIf(tf.getBackend() === 'cpu')('fast CPU kernels', () => {
-  afterAll(() => useFastCpuKernels());
+  afterAll(() => installCpuKernels());
 
   const cases: Array<{
     x: [number, number, number, number];
@@ -31,7 +31,7 @@ describe.runIf(tf.getBackend() === 'cpu')('fast CPU kernels', () => {
       const expected = tf.grad((w: tf.Tensor) =>
         tf.sum(tf.mul(tf.conv2d(input as tf.Tensor4D, w as tf.Tensor4D, s, pad), dy)),
       )(tf.zeros(filterShape));
-      useFastCpuKernels();
+      installCpuKernels();
       const actual = tf.grad((w: tf.Tensor) =>
         tf.sum(tf.mul(tf.conv2d(input as tf.Tensor4D, w as tf.Tensor4D, s, pad), dy)),
       )(tf.zeros(filterShape));
@@ -42,9 +42,9 @@ describe.runIf(tf.getBackend() === 'cpu')('fast CPU kernels', () => {
   );
 
   it('is idempotent and restorable', () => {
-    useFastCpuKernels();
+    installCpuKernels();
     const fast = tf.getKernel('Conv2DBackpropFilter', 'cpu');
-    useFastCpuKernels();
+    installCpuKernels();
     expect(tf.getKernel('Conv2DBackpropFilter', 'cpu')).toBe(fast);
     restoreCpuKernels();
     expect(tf.getKernel('Conv2DBackpropFilter', 'cpu')?.kernelFunc).not.toBe(fast?.kernelFunc);
