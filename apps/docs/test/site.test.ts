@@ -41,7 +41,7 @@ describe('the docs site', () => {
     ]) {
       expect(names, page).toContain(page);
     }
-    for (const pkg of ['layers', 'models', 'imagenet-data', 'trainer', 'backend-native']) {
+    for (const pkg of ['layers', 'models', 'imagenet-data', 'trainer', 'backend-native', 'backend-webgpu']) {
       expect(
         names.some((n) => n.startsWith('api/') && n.includes(pkg)),
         pkg,
