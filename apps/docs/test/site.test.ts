@@ -49,6 +49,7 @@ describe('the docs site', () => {
       'trainer',
       'backend-native',
       'tfjs-extensions',
+      'backend-webgpu',
     ]) {
       expect(
         names.some((n) => n.startsWith('api/') && n.includes(pkg)),
