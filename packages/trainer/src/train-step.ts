@@ -116,7 +116,7 @@ export function assertFiniteLoss(loss: number, at: StopPoint): void {
 
 /** `@tensorflow/tfjs-core` registers no gradients; training needs `@tensorflow/tfjs` (or tfjs-node) imported. */
 export function assertGradientsRegistered(): void {
-  if (!tf.getGradient('Relu') || !tf.getGradient('Conv2D')) {
+  if (!tf.getGradient(tf.Relu) || !tf.getGradient(tf.Conv2D)) {
     throw new Error(
       "TF.js gradient functions are not registered. Import '@tensorflow/tfjs' (or '@tensorflow/tfjs-node', which imports it) once before training.",
     );

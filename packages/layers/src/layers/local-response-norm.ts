@@ -51,7 +51,7 @@ export class LocalResponseNorm extends Module {
 
   /** Whether the fused TF.js kernel computes exactly this normalisation on the current backend. */
   usesFusedKernel(): boolean {
-    return this.size % 2 === 1 && tf.getKernel('LRN', tf.getBackend()) !== undefined;
+    return this.size % 2 === 1 && tf.getKernel(tf.LRN, tf.getBackend()) !== undefined;
   }
 
   override forward(x: tf.Tensor): tf.Tensor {
