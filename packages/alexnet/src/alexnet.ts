@@ -3,7 +3,6 @@ import {
   convUnit,
   denseUnit,
   Flatten,
-  Generator,
   type InitScheme,
   kaimingInit,
   Linear,
@@ -12,6 +11,7 @@ import {
   PAPER_LRN,
   paperInit,
   pytorchInit,
+  RandomGenerator,
   Sequential,
 } from '@alexnet/layers';
 import * as tf from '@tensorflow/tfjs-core';
@@ -100,7 +100,7 @@ export class AlexNet extends Module {
    * The generator that drew the initial weights and draws the dropout masks, when a `seed` was given: trainers
    * checkpoint its state so a resumed run repeats the uninterrupted one.
    */
-  readonly generator: Generator | null;
+  readonly generator: RandomGenerator | null;
   private sizes: InputSizeRange | null = null;
 
   override get typeName(): string {
@@ -121,7 +121,7 @@ export class AlexNet extends Module {
       if (list && list.length !== numClasses)
         throw new Error(`${label} has ${list.length} entries for ${numClasses} classes`);
     }
-    this.generator = this.options.seed === null ? null : new Generator(this.options.seed);
+    this.generator = this.options.seed === null ? null : new RandomGenerator(this.options.seed);
     const rng = this.generator ?? undefined;
     const init = (bias: number): InitScheme =>
       this.options.init === 'paper' ? paperInit(bias) : this.options.init === 'kaiming' ? kaimingInit() : pytorchInit();

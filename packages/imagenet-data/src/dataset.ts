@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
-import { Generator } from '@alexnet/layers';
+import { RandomGenerator } from '@alexnet/layers';
 import { readDevkitSynsets } from './devkit.js';
 
 /** One image and its class index. */
@@ -257,7 +257,7 @@ export function subset(dataset: ImageDataset, options: SubsetOptions): ImageData
     classNames = classNames?.slice(0, options.classes) ?? null;
     samples = samples.filter((s) => s.label < classes.length);
   }
-  const rng = options.seed === undefined ? null : new Generator(options.seed);
+  const rng = options.seed === undefined ? null : new RandomGenerator(options.seed);
   const pick = <T>(items: T[], count: number): T[] => {
     if (items.length <= count) return items;
     if (!rng) return items.slice(0, count);
@@ -281,7 +281,7 @@ export function subset(dataset: ImageDataset, options: SubsetOptions): ImageData
 }
 
 /** Fisher-Yates shuffle with a seeded generator. */
-export function shuffleInPlace<T>(items: T[], rng: Generator): T[] {
+export function shuffleInPlace<T>(items: T[], rng: RandomGenerator): T[] {
   for (let i = items.length - 1; i > 0; i--) {
     const j = Math.floor(rng.uniform() * (i + 1));
     [items[i], items[j]] = [items[j], items[i]];

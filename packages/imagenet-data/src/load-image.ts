@@ -1,4 +1,4 @@
-import { Generator } from '@alexnet/layers';
+import { RandomGenerator } from '@alexnet/layers';
 import { decodeWithLibjpeg, decodeWithLibvips } from './decode.js';
 import { readJpegHeader } from './jpeg-header.js';
 import type { DecodedImage } from './pixels.js';
@@ -33,7 +33,7 @@ export async function loadImage(
   seed: number,
   options: LoadImageOptions = {},
 ): Promise<DecodedImage> {
-  const rng = new Generator(seed);
+  const rng = new RandomGenerator(seed);
   const bytes = await readImageFile(source);
   const header = readJpegHeader(bytes);
   // From here on nothing awaits: libjpeg's pixels are only valid until the next decode on this thread.

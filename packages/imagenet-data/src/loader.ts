@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { Generator } from '@alexnet/layers';
+import { RandomGenerator } from '@alexnet/layers';
 import * as tf from '@tensorflow/tfjs-core';
 import { type ImageDataset, shuffleInPlace } from './dataset.js';
 import { type DecodedImage, loadImage } from './load-image.js';
@@ -92,7 +92,7 @@ export class ImageLoader {
   async *epoch(epoch: number): AsyncGenerator<LoadedBatch> {
     const { batchSize, seed, workers, prefetch } = this.options;
     const order = this.dataset.samples.map((_, i) => i);
-    if (this.options.shuffle) shuffleInPlace(order, new Generator(mix(seed, epoch, 0x5eed)));
+    if (this.options.shuffle) shuffleInPlace(order, new RandomGenerator(mix(seed, epoch, 0x5eed)));
     // Workers outlive a completed epoch (starting them costs a few hundred ms), not an abandoned one.
     if (workers > 0 && !this.pool) this.pool = new WorkerPool(workers);
     const pool = this.pool;

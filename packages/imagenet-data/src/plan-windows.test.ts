@@ -1,4 +1,4 @@
-import { Generator } from '@alexnet/layers';
+import { RandomGenerator } from '@alexnet/layers';
 import { describe, expect, it } from 'vitest';
 import { planWindows, splitPipeline } from './plan-windows.js';
 import {
@@ -48,7 +48,7 @@ describe('splitPipeline', () => {
 describe('planWindows', () => {
   it("plans TenCrop's windows on the resized size, before any pixel is resized", () => {
     const image = { data: new Uint8Array(0), height: 375, width: 500 };
-    const plan = planWindows(image, splitPipeline(paperEval()), new Generator(0));
+    const plan = planWindows(image, splitPipeline(paperEval()), new RandomGenerator(0));
     expect(plan.resize).toEqual({ height: 256, width: 341, interpolation: 'bilinear' });
     expect(plan.windows.map((w) => [w.top, w.left, w.height, w.width, w.flipped])).toEqual([
       [0, 42, 224, 224, false],

@@ -1,4 +1,4 @@
-import type { Generator } from '@alexnet/layers';
+import type { RandomGenerator } from '@alexnet/layers';
 import { eightBit, type Pixels, type RgbImage } from './pixels.js';
 import type { Interpolation } from './resample.js';
 import { runnerOf } from './transforms/index.js';
@@ -59,7 +59,7 @@ export type WindowPlan =
  * Plans the windows of `pipeline.windowed` over `image` (over its size after `pipeline.resize`, which has not run
  * yet): one window, or TenCrop's ten. Only sizes are read, and `rng` in the transforms' order.
  */
-export function planWindows(image: Pixels, pipeline: PipelineSplit, rng: Generator): WindowPlan {
+export function planWindows(image: Pixels, pipeline: PipelineSplit, rng: RandomGenerator): WindowPlan {
   const resize = pipeline.resize && resizedSize(pipeline.resize, image);
   let windows = [wholeImage(resize?.height ?? image.height, resize?.width ?? image.width)];
   for (const transform of pipeline.windowed) {

@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Generator } from '@alexnet/layers';
+import { RandomGenerator } from '@alexnet/layers';
 import sharp from 'sharp';
 
 /** The shapes of the synthetic classes, in class order. */
@@ -49,7 +49,7 @@ export async function writeSyntheticDataset(root: string, options: SyntheticOpti
     throw new RangeError(`classes must be between 2 and ${SYNTHETIC_SHAPES.length}, got ${classCount}`);
   }
   const [minSide, maxSide] = options.sides ?? [64, 112];
-  const rng = new Generator(options.seed ?? 0);
+  const rng = new RandomGenerator(options.seed ?? 0);
   const classes = Array.from({ length: classCount }, (_, i) => `n9${String(i + 1).padStart(7, '0')}`);
   const classNames = SYNTHETIC_SHAPES.slice(0, classCount).map(String);
   const train = join(root, 'train');
@@ -95,7 +95,7 @@ function renderShape(
   shape: (typeof SYNTHETIC_SHAPES)[number],
   width: number,
   height: number,
-  rng: Generator,
+  rng: RandomGenerator,
 ): Uint8Array {
   const colour = () => [rng.uniform(), rng.uniform(), rng.uniform()].map((v) => 40 + v * 175);
   const background = colour();

@@ -34,7 +34,7 @@ export { ReLU } from './layers/relu.js';
 export { Sequential } from './layers/sequential.js';
 export { type LoadStateDictOptions, type LoadStateDictResult, Module, type Shape, type StateDict } from './module.js';
 export { initializedParameter, Parameter } from './parameter.js';
-export { defaultGenerator, Generator, type GeneratorState, manualSeed } from './random.js';
+export { defaultGenerator, manualSeed, RandomGenerator, type RandomGeneratorState } from './random.js';
 export { fromStateDict, toStateDict } from './state-dict-conversion.js';
 export { type ModelSummary, type SummaryRow, summary } from './summary.js';
 export { type ConvUnitOptions, convUnit, type DenseUnitOptions, denseUnit } from './units.js';

@@ -1,4 +1,4 @@
-import { defaultGenerator, type Generator } from './random.js';
+import { defaultGenerator, type RandomGenerator } from './random.js';
 
 /** What an initialiser knows about the tensor it fills. Shapes are in PyTorch's layout. */
 export interface InitContext {
@@ -7,7 +7,7 @@ export interface InitContext {
   /** Inputs feeding one output unit: in-channels x kernel area for a conv, in-features for a linear layer. */
   fanIn: number;
   /** The random generator to draw from. */
-  rng: Generator;
+  rng: RandomGenerator;
 }
 
 /** Produces the initial values of a parameter, in PyTorch's layout, row-major. */
@@ -85,7 +85,7 @@ export function runInitializer(
   init: Initializer,
   shape: readonly number[],
   fanIn: number,
-  rng: Generator = defaultGenerator,
+  rng: RandomGenerator = defaultGenerator,
 ): Float32Array {
   return init({ shape, fanIn, rng });
 }

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { Conv2d, Dropout, Flatten, Generator, Linear, MaxPool2d, ReLU, Sequential } from './index.js';
+import { Conv2d, Dropout, Flatten, Linear, MaxPool2d, RandomGenerator, ReLU, Sequential } from './index.js';
 
 function tinyNet(seed = 1) {
-  const rng = new Generator(seed);
+  const rng = new RandomGenerator(seed);
   return new Sequential({
     features: new Sequential([
       new Conv2d({ inChannels: 3, outChannels: 4, kernelSize: 3, padding: 1, rng }),

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type Initializer, runInitializer } from './init.js';
-import type { Generator } from './random.js';
+import type { RandomGenerator } from './random.js';
 
 /**
  * A trainable tensor together with the way it maps to PyTorch's layout.
@@ -53,7 +53,7 @@ export function initializedParameter(
   init: Initializer,
   torchShape: readonly number[],
   fanIn: number,
-  rng: Generator | undefined,
+  rng: RandomGenerator | undefined,
   toTorch: readonly number[] | null = null,
 ): Parameter {
   const values = runInitializer(init, torchShape, fanIn, rng);

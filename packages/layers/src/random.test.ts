@@ -1,18 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { constant, fanInUniform, Generator, kaimingNormal, kaimingUniform, normal } from './index.js';
+import { constant, fanInUniform, kaimingNormal, kaimingUniform, normal, RandomGenerator } from './index.js';
 
-describe('Generator', () => {
+describe('RandomGenerator', () => {
   it('repeats its sequence for a seed and differs between seeds', () => {
-    const a = new Generator(42);
-    const b = new Generator(42);
-    const c = new Generator(43);
+    const a = new RandomGenerator(42);
+    const b = new RandomGenerator(42);
+    const c = new RandomGenerator(43);
     const seqA = Array.from({ length: 5 }, () => a.nextUint32());
     expect(Array.from({ length: 5 }, () => b.nextUint32())).toEqual(seqA);
     expect(Array.from({ length: 5 }, () => c.nextUint32())).not.toEqual(seqA);
   });
 
   it('restores a saved state exactly', () => {
-    const g = new Generator(7);
+    const g = new RandomGenerator(7);
     g.normal();
     const state = g.getState();
     const next = [g.uniform(), g.normal(), g.nextUint32()];
@@ -22,7 +22,7 @@ describe('Generator', () => {
   });
 
   it('draws uniform values in [0, 1) and standard normals with the right moments', () => {
-    const g = new Generator(1);
+    const g = new RandomGenerator(1);
     const n = 200_000;
     let sum = 0;
     let sumSq = 0;
@@ -44,7 +44,7 @@ describe('Generator', () => {
 });
 
 describe('initialisers', () => {
-  const context = (shape: number[], fanIn: number, seed = 3) => ({ shape, fanIn, rng: new Generator(seed) });
+  const context = (shape: number[], fanIn: number, seed = 3) => ({ shape, fanIn, rng: new RandomGenerator(seed) });
 
   it('normal(0.01) has the paper standard deviation', () => {
     const values = normal(0.01)(context([256, 96, 5, 5], 2400));

@@ -2,13 +2,13 @@
  * Seeded random numbers for initialisers and dropout masks.
  *
  * PyTorch draws from one global generator that `torch.manual_seed` resets; this module mirrors that with
- * {@link manualSeed} and {@link defaultGenerator}, and lets every layer take its own {@link Generator} instead.
+ * {@link manualSeed} and {@link defaultGenerator}, and lets every layer take its own {@link RandomGenerator} instead.
  * The algorithm is xoshiro128** (seeded through splitmix32): fast, 128 bits of state, and its state can be saved
  * in a checkpoint and restored exactly.
  */
 
-/** The serialisable state of a {@link Generator}: four unsigned 32-bit words and the normal kept for next time. */
-export interface GeneratorState {
+/** The serialisable state of a {@link RandomGenerator}: four unsigned 32-bit words and the normal kept for later. */
+export interface RandomGeneratorState {
   words: [number, number, number, number];
   spareNormal: number | null;
 }
@@ -28,8 +28,11 @@ function rotl(x: number, k: number): number {
   return ((x << k) | (x >>> (32 - k))) >>> 0;
 }
 
-/** A seeded pseudo-random generator (xoshiro128**). */
-export class Generator {
+/**
+ * A seeded pseudo-random generator (xoshiro128**), the counterpart of `torch.Generator`. Named `RandomGenerator`
+ * rather than `Generator` so that importing it does not shadow TypeScript's built-in `Generator` type.
+ */
+export class RandomGenerator {
   private s: [number, number, number, number] = [0, 0, 0, 0];
   private spareNormal: number | null = null;
 
@@ -39,7 +42,7 @@ export class Generator {
 
   /** Resets the generator to the sequence that `seed` starts. */
   seed(seed: number): this {
-    if (!Number.isFinite(seed)) throw new RangeError(`Generator seed must be a finite number, got ${seed}`);
+    if (!Number.isFinite(seed)) throw new RangeError(`RandomGenerator seed must be a finite number, got ${seed}`);
     const next = splitmix32(Math.floor(seed) ^ Math.floor(seed / 2 ** 32));
     this.s = [next(), next(), next(), next()];
     if (this.s.every((w) => w === 0)) this.s[0] = 1;
@@ -85,7 +88,7 @@ export class Generator {
 
   /**
    * Fills `out` with U(low, high) values from 32 random bits each: enough for float32, and several times faster
-   * than calling {@link Generator.uniform} per element, which matters for 60M-parameter initialisations.
+   * than calling {@link RandomGenerator.uniform} per element, which matters for 60M-parameter initialisations.
    */
   fillUniform(out: Float32Array, low = 0, high = 1): Float32Array {
     const scale = (high - low) / 4294967296;
@@ -119,19 +122,19 @@ export class Generator {
   }
 
   /** A copy of the state, for checkpoints (plain JSON). */
-  getState(): GeneratorState {
+  getState(): RandomGeneratorState {
     return { words: [...this.s], spareNormal: this.spareNormal };
   }
 
-  /** Restores a state returned by {@link Generator.getState}. */
-  setState(state: GeneratorState): this {
+  /** Restores a state returned by {@link RandomGenerator.getState}. */
+  setState(state: RandomGeneratorState): this {
     const words = state?.words;
     if (
       !Array.isArray(words) ||
       words.length !== 4 ||
       words.some((w) => !Number.isInteger(w) || w < 0 || w > 0xffffffff)
     ) {
-      throw new TypeError('Generator state must hold four unsigned 32-bit integers in `words`');
+      throw new TypeError('RandomGenerator state must hold four unsigned 32-bit integers in `words`');
     }
     this.s = [words[0], words[1], words[2], words[3]];
     this.spareNormal = typeof state.spareNormal === 'number' ? state.spareNormal : null;
@@ -140,7 +143,7 @@ export class Generator {
 }
 
 /** The generator layers use when they are given none (PyTorch's global generator). */
-export const defaultGenerator = new Generator(Date.now() % 2 ** 32);
+export const defaultGenerator = new RandomGenerator(Date.now() % 2 ** 32);
 
 /** Seeds {@link defaultGenerator}, like `torch.manual_seed`. */
 export function manualSeed(seed: number): void {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { Conv2d, Flatten, Generator, Linear, MaxPool2d, ReLU, Sequential, summary } from './index.js';
+import { Conv2d, Flatten, Linear, MaxPool2d, RandomGenerator, ReLU, Sequential, summary } from './index.js';
 
 describe('summary', () => {
   it('lists leaf layers with output shapes, parameters and multiply-adds, without running the model', () => {
-    const rng = new Generator(1);
+    const rng = new RandomGenerator(1);
     const net = new Sequential({
       features: new Sequential([
         new Conv2d({ inChannels: 3, outChannels: 8, kernelSize: 3, stride: 2, padding: 1, rng }),

@@ -7,7 +7,7 @@ import { LocalResponseNorm, type LocalResponseNormOptions } from './layers/local
 import { MaxPool2d, type MaxPool2dOptions } from './layers/max-pool2d.js';
 import { ReLU } from './layers/relu.js';
 import type { Module } from './module.js';
-import type { Generator } from './random.js';
+import type { RandomGenerator } from './random.js';
 
 /** Options of {@link convUnit}. */
 export interface ConvUnitOptions {
@@ -21,7 +21,7 @@ export interface ConvUnitOptions {
   /** Max pooling last (omit for none). */
   pool?: MaxPool2dOptions;
   init?: InitScheme;
-  rng?: Generator;
+  rng?: RandomGenerator;
 }
 
 /**
@@ -55,7 +55,7 @@ export interface DenseUnitOptions {
   /** ReLU after the linear layer (default true). */
   relu?: boolean;
   init?: InitScheme;
-  rng?: Generator;
+  rng?: RandomGenerator;
 }
 
 /**

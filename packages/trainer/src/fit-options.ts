@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { Generator } from '@alexnet/layers';
+import type { RandomGenerator } from '@alexnet/layers';
 import type { CheckpointableModel } from './checkpoint.js';
 import type { DataSource } from './data.js';
 import type { EvaluateOptions, LossFunction, RunnableModel } from './evaluate.js';
@@ -45,7 +45,7 @@ export interface FitOptions {
   /** Steps between loss read-backs, step log lines and NaN checks (default 20). */
   logEvery?: number;
   /** Random generators the run draws from (dropout, shuffling): saved in checkpoints and restored on resume. */
-  generators?: Generator[];
+  generators?: RandomGenerator[];
   /** The run's configuration, stored in every checkpoint. */
   config?: Record<string, unknown>;
   /** Extra metadata for the checkpoint files (for example a model's name, options and preprocessing). */
@@ -71,7 +71,7 @@ export interface FitSettings {
   /** `<checkpointDir>/last.safetensors`, or null. */
   lastPath: string | null;
   logFile: string | null;
-  generators: Generator[];
+  generators: RandomGenerator[];
 }
 
 /** {@link FitSettings} from `options`; a bad `gradAccumulation` is a RangeError. */

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import type { GeneratorState } from '@alexnet/layers';
+import type { RandomGeneratorState } from '@alexnet/layers';
 import { readCheckpoint, restoreCheckpoint, type TrainingState } from './checkpoint.js';
 import { newRun, type RunState } from './checkpointing.js';
 import type { EpochRecord } from './events.js';
@@ -25,6 +25,6 @@ export async function startRun(
   restoreCheckpoint(checkpoint, options.model, options.optimizer);
   const saved = checkpoint.state as TrainingState & { history?: EpochRecord[] };
   options.scheduler?.loadStateDict(saved.scheduler ?? {});
-  for (const [i, state] of saved.rng.entries()) settings.generators[i]?.setState(state as GeneratorState);
+  for (const [i, state] of saved.rng.entries()) settings.generators[i]?.setState(state as RandomGeneratorState);
   return { epoch: saved.epoch, step: saved.step, best: saved.best, history: saved.history ?? [] };
 }

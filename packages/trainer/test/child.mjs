@@ -3,14 +3,14 @@
 //   node test/child.mjs checkpoints <dir>  saves checkpoints of a large model to one path in a loop; prints "saved N"
 import '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-cpu';
-import { Flatten, Generator, Linear, Sequential } from '@alexnet/layers';
+import { Flatten, Linear, RandomGenerator, Sequential } from '@alexnet/layers';
 import * as tf from '@tensorflow/tfjs-core';
 import { fit, SGD, saveCheckpoint, TrainingInterruptedError } from '../dist/index.js';
 
 tf.env().set('IS_TEST', true);
 await tf.setBackend('cpu');
 const [mode, dir] = process.argv.slice(2);
-const rng = new Generator(1);
+const rng = new RandomGenerator(1);
 
 if (mode === 'train') {
   const model = new Sequential([new Flatten(), new Linear({ inFeatures: 16, outFeatures: 2, rng })]);

@@ -2,12 +2,12 @@
  * A small, learnable problem for the trainer's tests: 8x8 single-channel images whose bright quadrant is the
  * label, a conv net with dropout, and a seeded data source that reshuffles each epoch.
  */
-import { Conv2d, Dropout, Flatten, Generator, Linear, MaxPool2d, ReLU, Sequential } from '@alexnet/layers';
+import { Conv2d, Dropout, Flatten, Linear, MaxPool2d, RandomGenerator, ReLU, Sequential } from '@alexnet/layers';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Batch } from '../src/data.js';
 
-export function toyModel(seed: number): { model: Sequential; rng: Generator } {
-  const rng = new Generator(seed);
+export function toyModel(seed: number): { model: Sequential; rng: RandomGenerator } {
+  const rng = new RandomGenerator(seed);
   const model = new Sequential([
     new Conv2d({ inChannels: 1, outChannels: 4, kernelSize: 3, padding: 1, rng }),
     new ReLU(),
@@ -21,7 +21,7 @@ export function toyModel(seed: number): { model: Sequential; rng: Generator } {
 
 /** `count` images with their labels, fixed by `seed`. */
 export function toyImages(count: number, seed: number): { images: Float32Array; labels: Int32Array } {
-  const rng = new Generator(seed);
+  const rng = new RandomGenerator(seed);
   const images = new Float32Array(count * 64);
   const labels = new Int32Array(count);
   for (let i = 0; i < count; i++) {
@@ -42,7 +42,7 @@ export function toySource(count: number, size: number, seed: number) {
   const { images, labels } = toyImages(count, seed);
   return function* (epoch: number): IterableIterator<Batch> {
     const order = Array.from({ length: count }, (_, i) => i);
-    const rng = new Generator(seed * 1000 + epoch);
+    const rng = new RandomGenerator(seed * 1000 + epoch);
     for (let i = count - 1; i > 0; i--) {
       const j = Math.floor(rng.uniform() * (i + 1));
       [order[i], order[j]] = [order[j], order[i]];

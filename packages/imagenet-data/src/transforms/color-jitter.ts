@@ -1,4 +1,4 @@
-import type { Generator } from '@alexnet/layers';
+import type { RandomGenerator } from '@alexnet/layers';
 import { type Pixels, toFloat } from '../pixels.js';
 import type { Transform } from '../transforms.js';
 import type { TransformRunner } from './runner.js';
@@ -10,7 +10,7 @@ export const colorJitter: TransformRunner<ColorJitter> = {
   step: (transform, images, rng) => images.map((img) => jitter(toFloat(img), transform, rng)),
 };
 
-function jitter(img: Pixels, options: ColorJitter, rng: Generator): Pixels {
+function jitter(img: Pixels, options: ColorJitter, rng: RandomGenerator): Pixels {
   const d = img.data as Float32Array;
   const factor = (x: number) => Math.max(0, 1 - x) + (1 + x - Math.max(0, 1 - x)) * rng.uniform();
   const order = [0, 1, 2, 3];

@@ -1,4 +1,4 @@
-import type { Generator } from '@alexnet/layers';
+import type { RandomGenerator } from '@alexnet/layers';
 import type { Pixels } from '../pixels.js';
 import type { Transform } from '../transforms.js';
 import { centerCrop } from './center-crop.js';
@@ -35,7 +35,7 @@ export function runnerOf<T extends Transform>(transform: T): TransformRunner<T> 
 }
 
 /** Runs `transforms` one after another, each on every image, torchvision's way. */
-export function runSteps(transforms: readonly Transform[], images: Pixels[], rng: Generator): Pixels[] {
+export function runSteps(transforms: readonly Transform[], images: Pixels[], rng: RandomGenerator): Pixels[] {
   let out = images;
   for (const transform of transforms) {
     const runner = runnerOf(transform);

@@ -1,4 +1,4 @@
-import type { Generator } from '@alexnet/layers';
+import type { RandomGenerator } from '@alexnet/layers';
 import { toFloat } from '../pixels.js';
 import { IMAGENET_PCA, type Transform } from '../transforms.js';
 import type { TransformRunner } from './runner.js';
@@ -6,7 +6,7 @@ import type { TransformRunner } from './runner.js';
 type PcaLighting = Extract<Transform, { type: 'pcaLighting' }>;
 
 /** The paper's lighting noise: alpha ~ N(0, std) per principal component, offset = eigvec @ (alpha * eigval). */
-export function pcaOffset(std: number, rng: Generator): number[] {
+export function pcaOffset(std: number, rng: RandomGenerator): number[] {
   const alpha = [rng.normal() * std, rng.normal() * std, rng.normal() * std];
   return IMAGENET_PCA.eigvec.map((row) => row.reduce((sum, v, j) => sum + v * alpha[j] * IMAGENET_PCA.eigval[j], 0));
 }

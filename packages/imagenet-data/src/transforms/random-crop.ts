@@ -1,4 +1,4 @@
-import type { Generator } from '@alexnet/layers';
+import type { RandomGenerator } from '@alexnet/layers';
 import { crop } from '../pixels.js';
 import { sizePair, type Transform } from '../transforms.js';
 import { cropWindow } from '../window.js';
@@ -7,7 +7,7 @@ import type { TransformRunner } from './runner.js';
 type RandomCrop = Extract<Transform, { type: 'randomCrop' }>;
 
 /** Where RandomCrop puts an `h x w` crop on a `height x width` image: (top, left), drawn in that order. */
-export function randomCropOffset(rng: Generator, height: number, width: number, h: number, w: number): number[] {
+export function randomCropOffset(rng: RandomGenerator, height: number, width: number, h: number, w: number): number[] {
   if (height < h || width < w) {
     throw new Error(`RandomCrop(${h}x${w}) is larger than the ${height}x${width} image: resize first`);
   }
@@ -16,7 +16,7 @@ export function randomCropOffset(rng: Generator, height: number, width: number, 
 }
 
 /** A uniform integer in [0, max] (torchvision's randint for crop offsets). */
-export function randomInt(rng: Generator, max: number): number {
+export function randomInt(rng: RandomGenerator, max: number): number {
   return Math.min(max, Math.floor(rng.uniform() * (max + 1)));
 }
 

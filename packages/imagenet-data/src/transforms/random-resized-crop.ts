@@ -1,4 +1,4 @@
-import type { Generator } from '@alexnet/layers';
+import type { RandomGenerator } from '@alexnet/layers';
 import { crop, eightBit } from '../pixels.js';
 import { resizeRgb } from '../resample.js';
 import { sizePair, type Transform } from '../transforms.js';
@@ -14,7 +14,7 @@ function randomResizedCropBox(
   width: number,
   scale: [number, number],
   ratio: [number, number],
-  rng: Generator,
+  rng: RandomGenerator,
 ): { top: number; left: number; width: number; height: number } {
   const area = height * width;
   const logRatio = [Math.log(ratio[0]), Math.log(ratio[1])];

@@ -1,4 +1,4 @@
-import type { Generator } from '@alexnet/layers';
+import type { RandomGenerator } from '@alexnet/layers';
 import type { Pixels } from '../pixels.js';
 import type { Transform } from '../transforms.js';
 import type { Window } from '../window.js';
@@ -9,7 +9,7 @@ import type { Window } from '../window.js';
  */
 export interface TransformRunner<T extends Transform> {
   /** torchvision's way, on each image's pixels in turn: the general path, for any pipeline. */
-  step(transform: T, images: Pixels[], rng: Generator): Pixels[];
+  step(transform: T, images: Pixels[], rng: RandomGenerator): Pixels[];
   /** Set when the transform can be folded into the one pass that writes the batch (see {@link WindowPlanning}). */
   window?: WindowPlanning<T>;
 }
@@ -22,5 +22,5 @@ export interface TransformRunner<T extends Transform> {
  */
 export interface WindowPlanning<T extends Transform> {
   role: 'moves' | 'ends' | 'values';
-  plan(transform: T, window: Window, rng: Generator): Window[];
+  plan(transform: T, window: Window, rng: RandomGenerator): Window[];
 }

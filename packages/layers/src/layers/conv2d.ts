@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { type InitScheme, pytorchInit } from '../init.js';
 import { Module, type Shape } from '../module.js';
 import { initializedParameter, type Parameter } from '../parameter.js';
-import type { Generator } from '../random.js';
+import type { RandomGenerator } from '../random.js';
 import { explicitPadding, type Pair, pair, slidingOutputShape } from './conv-arithmetic.js';
 
 /** Options of {@link Conv2d}; names and defaults follow `torch.nn.Conv2d`. */
@@ -18,8 +18,8 @@ export interface Conv2dOptions {
   bias?: boolean;
   /** Initialisers (default PyTorch's). */
   init?: InitScheme;
-  /** Generator for the initial values (default the global one). */
-  rng?: Generator;
+  /** Random generator for the initial values (default the global one). */
+  rng?: RandomGenerator;
 }
 
 /** Filters in storage: HWIO. PyTorch's OIHW is this permutation of it. */

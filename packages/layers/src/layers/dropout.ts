@@ -1,13 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Module, type Shape } from '../module.js';
-import { defaultGenerator, type Generator } from '../random.js';
+import { defaultGenerator, type RandomGenerator } from '../random.js';
 
 /** Options of {@link Dropout}. */
 export interface DropoutOptions {
   /** Probability of zeroing an element (default 0.5, as in AlexNet). */
   p?: number;
-  /** Generator for the masks (default the global one); each call draws a fresh mask from it. */
-  rng?: Generator;
+  /** Random generator for the masks (default the global one); each call draws a fresh mask from it. */
+  rng?: RandomGenerator;
 }
 
 /**
@@ -20,7 +20,7 @@ export class Dropout extends Module {
   }
 
   readonly p: number;
-  private readonly rng: Generator;
+  private readonly rng: RandomGenerator;
 
   constructor(options: DropoutOptions = {}) {
     super();

@@ -7,11 +7,11 @@ import {
   Conv2d,
   Dropout,
   Flatten,
-  Generator,
   Linear,
   LocalResponseNorm,
   MaxPool2d,
   PAPER_LRN,
+  RandomGenerator,
 } from '../index.js';
 
 const fixtures = readSafetensors(
@@ -62,7 +62,7 @@ describe('Conv2d', () => {
       kernelSize: 11,
       stride: 4,
       padding: 2,
-      rng: new Generator(1),
+      rng: new RandomGenerator(1),
     });
     const xNchw = tf.randomNormal([2, 3, 31, 27], 0, 1, 'float32', 2);
     const state = conv.stateDict();
@@ -91,7 +91,7 @@ describe('Conv2d', () => {
       kernelSize: 11,
       stride: 4,
       padding: 2,
-      rng: new Generator(1),
+      rng: new RandomGenerator(1),
     });
     expect(() => conv.outputShape([6, 6, 3])).toThrow(
       /input 6x6 is too small for a 11x11 window with padding 2x2 \(needs at least 7x7\)/,
@@ -107,7 +107,7 @@ describe('Conv2d', () => {
       kernelSize: 5,
       stride: 2,
       padding: 2,
-      rng: new Generator(3),
+      rng: new RandomGenerator(3),
     });
     const x = tf.randomNormal([2, 13, 11, 3], 0, 1, 'float32', 4);
     const dy = tf.randomNormal([2, 7, 6, 4], 0, 1, 'float32', 5);
@@ -167,7 +167,7 @@ describe('Conv2d', () => {
 
 describe('Linear', () => {
   it('computes x W^T + b with the [out, in] state-dict weight', () => {
-    const linear = new Linear({ inFeatures: 4, outFeatures: 3, rng: new Generator(4) });
+    const linear = new Linear({ inFeatures: 4, outFeatures: 3, rng: new RandomGenerator(4) });
     const state = linear.stateDict();
     const x = tf.tensor2d([[1, 2, 3, 4]]);
     const w = state.weight.arraySync() as number[][];
@@ -209,7 +209,7 @@ describe('MaxPool2d and Flatten', () => {
 
 describe('Dropout', () => {
   it('is the identity in eval mode and zeroes about p of the values, scaled by 1/(1-p), in training', () => {
-    const dropout = new Dropout({ p: 0.5, rng: new Generator(1) });
+    const dropout = new Dropout({ p: 0.5, rng: new RandomGenerator(1) });
     const x = tf.ones([100, 100]);
     const y = dropout.forward(x);
     const values = y.dataSync();
@@ -224,7 +224,7 @@ describe('Dropout', () => {
 
   it('draws a new mask each call, and the same sequence of masks for the same seed', () => {
     const masks = (seed: number) => {
-      const d = new Dropout({ p: 0.3, rng: new Generator(seed) });
+      const d = new Dropout({ p: 0.3, rng: new RandomGenerator(seed) });
       const x = tf.ones([64]);
       const out = [d.forward(x), d.forward(x)].map((t) => Array.from(t.dataSync()));
       x.dispose();
@@ -296,7 +296,7 @@ describe('AdaptiveAvgPool2d against torch.nn.AdaptiveAvgPool2d', () => {
 
 describe('memory', () => {
   it('leaves no tensors behind across forward and backward passes', () => {
-    const rng = new Generator(3);
+    const rng = new RandomGenerator(3);
     const conv = new Conv2d({ inChannels: 3, outChannels: 4, kernelSize: 3, padding: 1, rng });
     const lrnEven = new LocalResponseNorm({ size: 4 });
     const lrnOdd = new LocalResponseNorm(PAPER_LRN);

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { type InitScheme, pytorchInit } from '../init.js';
 import { Module, type Shape } from '../module.js';
 import { initializedParameter, type Parameter } from '../parameter.js';
-import type { Generator } from '../random.js';
+import type { RandomGenerator } from '../random.js';
 
 /** Options of {@link Linear}; names and defaults follow `torch.nn.Linear`. */
 export interface LinearOptions {
@@ -12,8 +12,8 @@ export interface LinearOptions {
   bias?: boolean;
   /** Initialisers (default PyTorch's). */
   init?: InitScheme;
-  /** Generator for the initial values (default the global one). */
-  rng?: Generator;
+  /** Random generator for the initial values (default the global one). */
+  rng?: RandomGenerator;
 }
 
 /** A fully connected layer `y = x W^T + b`; state-dict weight `[out, in]` as in PyTorch (stored `[in, out]`). */
