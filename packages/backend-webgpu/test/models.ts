@@ -5,8 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { type RawTensor, readSafetensors } from '@alexnet/torch-io';
 import { ALEXNET_TORCHVISION, ALEXNET_V1, ALEXNET_V2, AlexNet, type AlexNetArchitecture } from '@alexnet/models';
+import { type RawTensor, readSafetensors } from '@alexnet/torch-io';
 
 /** The fixtures folder of `@alexnet/models` (in the workspace; the published package leaves it out). */
 const FIXTURES = join(dirname(createRequire(import.meta.url).resolve('@alexnet/models/package.json')), 'fixtures');
