@@ -112,7 +112,7 @@ function checkEntry(name: string, value: unknown, fail: Fail): HeaderEntry {
   if (end < begin || end - begin !== byteLength) {
     bad(`(${dtype} [${shape.join(', ')}], ${byteLength} bytes) has byte range [${begin}, ${end}) of the wrong size`);
   }
-  return { name, dtype, type, shape, begin, end };
+  return { name, dtype: dtype as string, type, shape, begin, end };
 }
 
 /** The byte ranges, in order of their start, must tile the data buffer exactly (the specification's rule). */
