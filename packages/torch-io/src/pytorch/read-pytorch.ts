@@ -1,6 +1,6 @@
 import { decodeElements, ELEMENT_TYPES, type ElementTypeName } from '../elements.js';
 import { unpickle } from '../pickle/unpickle.js';
-import { type PickleGlobal, PickleObject } from '../pickle/values.js';
+import { PickleGlobal, PickleObject } from '../pickle/values.js';
 import type { RawTensor } from '../raw-tensor.js';
 import { isZip, readZip } from '../zip/read-zip.js';
 
@@ -10,18 +10,19 @@ import { isZip, readZip } from '../zip/read-zip.js';
  * comes back as plain values, so a training checkpoint reads whole.
  */
 
-const STORAGE_TYPES: Record<string, ElementTypeName> = {
-  FloatStorage: 'float32',
-  DoubleStorage: 'float64',
-  HalfStorage: 'float16',
-  BFloat16Storage: 'bfloat16',
-  LongStorage: 'int64',
-  IntStorage: 'int32',
-  ShortStorage: 'int16',
-  CharStorage: 'int8',
-  ByteStorage: 'uint8',
-  BoolStorage: 'bool',
-};
+/** Storage classes by name; a `Map`, so that a name such as `toString` is not found in it. */
+const STORAGE_TYPES = new Map<string, ElementTypeName>([
+  ['FloatStorage', 'float32'],
+  ['DoubleStorage', 'float64'],
+  ['HalfStorage', 'float16'],
+  ['BFloat16Storage', 'bfloat16'],
+  ['LongStorage', 'int64'],
+  ['IntStorage', 'int32'],
+  ['ShortStorage', 'int16'],
+  ['CharStorage', 'int8'],
+  ['ByteStorage', 'uint8'],
+  ['BoolStorage', 'bool'],
+]);
 
 /** The zip-format magic number the legacy format starts with. */
 const LEGACY_MAGIC = 0x1950a86a20f9469cfc6cn;
@@ -92,9 +93,15 @@ export function readPyTorch(
   }
 }
 
+/** A persistent id: a tuple such as `('storage', torch.FloatStorage, key, location, numel)`. */
+function persistentId(pid: unknown): unknown[] {
+  if (!Array.isArray(pid)) throw new Error(`persistent id ${String(pid)} is not a tuple`);
+  return pid;
+}
+
 function storageType(type: unknown): ElementTypeName {
-  const name = (type as PickleGlobal)?.name ?? String(type);
-  const element = STORAGE_TYPES[name];
+  const name = type instanceof PickleGlobal ? type.name : String(type);
+  const element = STORAGE_TYPES.get(name);
   if (!element) throw new Error(`unsupported storage type ${name}`);
   return element;
 }
@@ -216,13 +223,14 @@ function readZipFormat(bytes: Uint8Array, source: string, budget: ViewBudget): u
   const { value } = unpickle(entries.get(pickleName) as Uint8Array, {
     findClass: torchClasses,
     persistentLoad(pid) {
-      const [kind, type, key] = pid as [string, unknown, string];
+      const [kind, type, id] = persistentId(pid);
       if (kind !== 'storage') throw new Error(`unknown persistent id ${String(kind)}`);
+      const key = String(id);
       let storage = storages.get(key);
       if (!storage) {
         const data = entries.get(`${prefix}data/${key}`);
         if (!data) throw new Error(`storage ${key} is missing from the archive (truncated?)`);
-        storage = { key: String(key), type: storageType(type), bytes: data };
+        storage = { key, type: storageType(type), bytes: data };
         storages.set(key, storage);
       }
       return storage;
@@ -237,7 +245,7 @@ function readLegacyFormat(bytes: Uint8Array, source: string, budget: ViewBudget)
   }
   if (bytes[0] !== 0x80) throw new Error(`${source} is neither a zip archive nor a pickle: not a PyTorch checkpoint`);
   const magic = unpickle(bytes, {}, 0);
-  if (BigInt(magic.value as number | bigint) !== LEGACY_MAGIC) {
+  if (typeof magic.value !== 'bigint' || magic.value !== LEGACY_MAGIC) {
     throw new Error(`${source} is a pickle but not a PyTorch checkpoint (wrong magic number)`);
   }
   const protocol = unpickle(bytes, {}, magic.end);
@@ -255,13 +263,14 @@ function readLegacyFormat(bytes: Uint8Array, source: string, budget: ViewBudget)
     {
       findClass: torchClasses,
       persistentLoad(pid) {
-        const [kind, type, key, , numel, view] = pid as [string, unknown, string, string, number, unknown];
+        const [kind, type, key, , numel, view] = persistentId(pid);
         if (kind !== 'storage') throw new Error(`unknown persistent id ${String(kind)}`);
         if (view) throw new Error('storage views of the PyTorch < 1.0 legacy format are not supported');
-        let storage = storages.get(key);
+        if (!isCount(numel)) throw new Error(`storage ${String(key)} has a bad size ${String(numel)}`);
+        let storage = storages.get(String(key));
         if (!storage) {
           storage = { key: String(key), type: storageType(type), bytes: new Uint8Array(), numel };
-          storages.set(key, storage);
+          storages.set(String(key), storage);
         }
         return storage;
       },
@@ -269,11 +278,12 @@ function readLegacyFormat(bytes: Uint8Array, source: string, budget: ViewBudget)
     sysInfo.end,
   );
   const keys = unpickle(bytes, {}, main.end);
+  if (!Array.isArray(keys.value)) throw new Error('the storage key list is not a list');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let offset = keys.end;
   for (const key of keys.value as string[]) {
-    const storage = storages.get(key);
-    if (!storage) throw new Error(`storage ${key} is listed but never used`);
+    const storage = storages.get(String(key));
+    if (!storage) throw new Error(`storage ${String(key)} is listed but never used`);
     if (offset + 8 > bytes.byteLength) throw new Error(`storage ${key} is missing (truncated file?)`);
     const numel = Number(view.getBigInt64(offset, true));
     if (numel < 0) throw new Error(`storage ${key} has a negative size ${numel}`);
