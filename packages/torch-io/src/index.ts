@@ -27,7 +27,7 @@ export {
 export { unpickle } from './pickle/unpickle.js';
 export { PickleGlobal, PickleObject, type UnpickleHooks } from './pickle/values.js';
 export { extractStateDict } from './pytorch/extract-state-dict.js';
-export { readPyTorch } from './pytorch/read-pytorch.js';
+export { type ReadPyTorchOptions, readPyTorch } from './pytorch/read-pytorch.js';
 export { writePyTorch } from './pytorch/write-pytorch.js';
 export { isRawTensor, type RawTensor, type RawTensors } from './raw-tensor.js';
 export { readSafetensors, type SafetensorsContent, writeSafetensors } from './safetensors.js';

@@ -28,7 +28,7 @@ describe('safetensors', () => {
   it('decodes F16, BF16, F64 and I64 tensors', () => {
     const header = JSON.stringify({
       h: { dtype: 'F16', shape: [2], data_offsets: [0, 4] },
-      b: { dtype: 'BF16', shape: [1], data_offsets: [4, 6] },
+      b: { dtype: 'BF16', shape: [2], data_offsets: [4, 8] }, // contiguous: the format allows no gaps
       d: { dtype: 'F64', shape: [1], data_offsets: [8, 16] },
       l: { dtype: 'I64', shape: [1], data_offsets: [16, 24] },
     }).padEnd(200, ' ');
@@ -63,5 +63,90 @@ describe('safetensors', () => {
     const hugeHeader = good.slice();
     new DataView(hugeHeader.buffer).setBigUint64(0, 10_000n, true);
     expect(() => readSafetensors(hugeHeader)).toThrow(/header length 10000 exceeds the file size/);
+  });
+
+  /** A safetensors file of `header` (written as given) and `dataBytes` zero bytes of data. */
+  const file = (header: unknown, dataBytes: number) => {
+    const json = new TextEncoder().encode(JSON.stringify(header));
+    const bytes = new Uint8Array(8 + json.byteLength + dataBytes);
+    new DataView(bytes.buffer).setBigUint64(0, BigInt(json.byteLength), true);
+    bytes.set(json, 8);
+    return bytes;
+  };
+  const f32 = (shape: number[], begin: number, end: number) => ({ dtype: 'F32', shape, data_offsets: [begin, end] });
+
+  it('rejects overlapping ranges, gaps and bytes left over, as the specification does, naming both tensors', () => {
+    expect(() => readSafetensors(file({ a: f32([2], 0, 8), b: f32([2], 4, 12) }, 12), 'o.safetensors')).toThrow(
+      /^o\.safetensors is not a valid safetensors file: tensor "b" \(bytes \[4, 12\)\) overlaps tensor "a"/,
+    );
+    // The same range twice is an overlap too (two names for one tensor's bytes).
+    expect(() => readSafetensors(file({ a: f32([2], 0, 8), b: f32([2], 0, 8) }, 8), 'd.safetensors')).toThrow(
+      /d\.safetensors .*tensor "b" .*overlaps tensor "a"/,
+    );
+    expect(() => readSafetensors(file({ a: f32([1], 0, 4), b: f32([1], 8, 12) }, 12), 'g.safetensors')).toThrow(
+      /g\.safetensors .*tensor "b" \(bytes \[8, 12\)\) leaves a gap of 4 bytes after tensor "a"/,
+    );
+    expect(() => readSafetensors(file({ a: f32([1], 4, 8) }, 8), 'h.safetensors')).toThrow(
+      /h\.safetensors .*tensor "a" .*leaves a gap of 4 bytes after the header/,
+    );
+    expect(() => readSafetensors(file({ a: f32([1], 0, 4) }, 12), 't.safetensors')).toThrow(
+      /t\.safetensors .*the tensors cover 4 of the 12 data bytes \(8 bytes left over\)/,
+    );
+    // Order in the header does not matter; order of the byte ranges does. Empty tensors take no bytes.
+    const { tensors } = readSafetensors(file({ b: f32([1], 4, 8), e: f32([0], 4, 4), a: f32([1], 0, 4) }, 8));
+    expect(Object.keys(tensors)).toEqual(['b', 'e', 'a']);
+    expect(tensors.e.shape).toEqual([0]);
+  });
+
+  it('names the file and the tensor for every malformed header entry, never a TypeError', () => {
+    const cases: Array<[unknown, RegExp]> = [
+      [{ dtype: 'toString', shape: [1], data_offsets: [0, 4] }, /tensor "x" has unsupported dtype "toString"/],
+      [{ dtype: '__proto__', shape: [1], data_offsets: [0, 4] }, /tensor "x" has unsupported dtype "__proto__"/],
+      [{ dtype: 'constructor', shape: [1], data_offsets: [0, 4] }, /unsupported dtype "constructor"/],
+      [{ dtype: 3, shape: [1], data_offsets: [0, 4] }, /tensor "x" has unsupported dtype 3/],
+      [{ shape: [1], data_offsets: [0, 4] }, /tensor "x" has unsupported dtype undefined/],
+      [{ dtype: 'F32', data_offsets: [0, 4] }, /tensor "x" has shape undefined, not a list of non-negative integers/],
+      [{ dtype: 'F32', shape: [-1], data_offsets: [0, 4] }, /tensor "x" has shape \[-1\], not a list/],
+      [{ dtype: 'F32', shape: [1.5], data_offsets: [0, 4] }, /tensor "x" has shape \[1\.5\], not a list/],
+      [{ dtype: 'F32', shape: ['1'], data_offsets: [0, 4] }, /tensor "x" has shape \["1"\], not a list/],
+      [{ dtype: 'F32', shape: 4, data_offsets: [0, 4] }, /tensor "x" has shape 4, not a list/],
+      [{ dtype: 'F32', shape: [1] }, /tensor "x" has data_offsets undefined, not two non-negative integers/],
+      [{ dtype: 'F32', shape: [1], data_offsets: [0] }, /tensor "x" has data_offsets \[0\], not two/],
+      [{ dtype: 'F32', shape: [1], data_offsets: [-4, 0] }, /tensor "x" has data_offsets \[-4,0\], not two/],
+      [{ dtype: 'F32', shape: [1], data_offsets: [0, 4.5] }, /tensor "x" has data_offsets \[0,4\.5\], not two/],
+      [
+        { dtype: 'F32', shape: [1], data_offsets: [4, 0] },
+        /tensor "x" \(F32 \[1\], 4 bytes\) has byte range \[4, 0\) of the wrong size/,
+      ],
+      [
+        { dtype: 'F16', shape: [3], data_offsets: [0, 4] },
+        /tensor "x" \(F16 \[3\], 6 bytes\) has byte range \[0, 4\) of the wrong size/,
+      ],
+      [{ dtype: 'F32', shape: [2 ** 40, 2 ** 40], data_offsets: [0, 4] }, /tensor "x" .* of the wrong size/],
+      ['F32', /tensor "x" is not a JSON object/],
+      [null, /tensor "x" is not a JSON object/],
+    ];
+    for (const [entry, error] of cases) {
+      const bytes = file({ x: entry }, 4);
+      let thrown: unknown;
+      try {
+        readSafetensors(bytes, 'bad.safetensors');
+      } catch (e) {
+        thrown = e;
+      }
+      expect((thrown as Error)?.constructor, JSON.stringify(entry)).toBe(Error);
+      expect((thrown as Error).message, JSON.stringify(entry)).toMatch(
+        /^bad\.safetensors is not a valid safetensors file: /,
+      );
+      expect((thrown as Error).message, JSON.stringify(entry)).toMatch(error);
+    }
+    for (const [header, error] of [
+      [null, /header is not a JSON object/],
+      [[1, 2], /header is not a JSON object/],
+      [{ __metadata__: 'x' }, /__metadata__ is not a JSON object/],
+      [{ __metadata__: { a: 1 } }, /__metadata__ entry "a" is not a string/],
+    ] as Array<[unknown, RegExp]>) {
+      expect(() => readSafetensors(file(header, 0), 'bad.safetensors'), JSON.stringify(header)).toThrow(error);
+    }
   });
 });

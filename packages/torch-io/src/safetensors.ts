@@ -7,23 +7,28 @@ export interface SafetensorsContent {
   metadata: Record<string, string>;
 }
 
-const DTYPES: Record<string, ElementTypeName> = {
-  F32: 'float32',
-  F64: 'float64',
-  F16: 'float16',
-  BF16: 'bfloat16',
-  I64: 'int64',
-  I32: 'int32',
-  I16: 'int16',
-  I8: 'int8',
-  U8: 'uint8',
-  BOOL: 'bool',
-};
+/** safetensors dtypes by name; a `Map`, so that names such as `toString` or `__proto__` are not found in it. */
+const DTYPES = new Map<string, ElementTypeName>([
+  ['F32', 'float32'],
+  ['F64', 'float64'],
+  ['F16', 'float16'],
+  ['BF16', 'bfloat16'],
+  ['I64', 'int64'],
+  ['I32', 'int32'],
+  ['I16', 'int16'],
+  ['I8', 'int8'],
+  ['U8', 'uint8'],
+  ['BOOL', 'bool'],
+]);
 
+/** One tensor of the header, checked: its element type, shape and byte range in the data buffer. */
 interface HeaderEntry {
+  name: string;
   dtype: string;
+  type: ElementTypeName;
   shape: number[];
-  data_offsets: [number, number];
+  begin: number;
+  end: number;
 }
 
 /**
@@ -31,9 +36,14 @@ interface HeaderEntry {
  * shape and byte range, then the data. F32 / F64 / F16 / BF16 become float32 tensors, I64 / I32 / I16 / I8 / U8 /
  * BOOL int32 ones. The file is data only (no pickle): nothing in it can run.
  *
+ * The header is checked as the format's specification asks before any tensor is read: each shape a list of
+ * non-negative integers, each byte range two non-negative integers as long as the dtype's size times the element
+ * count, and the ranges, in order of their start, contiguous from 0 to the end of the data buffer (no overlaps,
+ * no gaps, no trailing bytes).
+ *
  * @param source - names the file in errors.
- * @throws Error naming `source` and the reason, for a truncated file, a header that is not JSON, an unsupported
- * dtype or a byte range outside the data.
+ * @throws Error naming `source` and the reason (and the tensor, for a bad entry), for a truncated file, a header
+ * that is not a JSON object, an unsupported dtype, a bad shape or byte range, or ranges that overlap or leave gaps.
  */
 export function readSafetensors(bytes: Uint8Array, source = 'safetensors data'): SafetensorsContent {
   const fail = (why: string): never => {
@@ -44,34 +54,87 @@ export function readSafetensors(bytes: Uint8Array, source = 'safetensors data'):
   const headerLength = Number(view.getBigUint64(0, true));
   if (headerLength > bytes.byteLength - 8)
     fail(`header length ${headerLength} exceeds the file size ${bytes.byteLength}`);
-  let header: Record<string, unknown>;
+  let header: unknown;
   try {
     header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLength)));
   } catch (error) {
     return fail(`header is not JSON (${(error as Error).message})`);
   }
+  if (typeof header !== 'object' || header === null || Array.isArray(header)) fail('header is not a JSON object');
   const data = bytes.subarray(8 + headerLength);
-  const tensors: RawTensors = {};
   let metadata: Record<string, string> = {};
-  for (const [name, value] of Object.entries(header)) {
-    if (name === '__metadata__') {
-      metadata = (value ?? {}) as Record<string, string>;
-      continue;
-    }
-    const entry = value as HeaderEntry;
-    const type = DTYPES[entry?.dtype];
-    if (!type) fail(`tensor "${name}" has unsupported dtype ${JSON.stringify(entry?.dtype)}`);
-    const [begin, end] = entry.data_offsets ?? [];
-    const count = entry.shape.reduce((a, b) => a * b, 1);
-    const elementBytes = ELEMENT_TYPES[type].bytes;
-    if (!(begin >= 0 && end <= data.byteLength && end - begin === count * elementBytes)) {
-      fail(
-        `tensor "${name}" (${entry.dtype} [${entry.shape.join(', ')}]) has byte range [${begin}, ${end}) outside the ${data.byteLength} data bytes or of the wrong size`,
-      );
-    }
-    tensors[name] = decodeElements(data.subarray(begin, end), type, entry.shape);
+  const entries: HeaderEntry[] = [];
+  for (const [name, value] of Object.entries(header as Record<string, unknown>)) {
+    if (name === '__metadata__') metadata = checkMetadata(value, fail);
+    else entries.push(checkEntry(name, value, fail));
+  }
+  checkLayout(entries, data.byteLength, fail);
+  const tensors: RawTensors = {};
+  for (const { name, type, shape, begin, end } of entries) {
+    tensors[name] = decodeElements(data.subarray(begin, end), type, shape);
   }
   return { tensors, metadata };
+}
+
+type Fail = (why: string) => never;
+
+const isCount = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
+
+/** `__metadata__`: a JSON object of strings (or null, read as none). */
+function checkMetadata(value: unknown, fail: Fail): Record<string, string> {
+  if (value === null) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) return fail('__metadata__ is not a JSON object');
+  for (const [key, text] of Object.entries(value as Record<string, unknown>)) {
+    if (typeof text !== 'string') fail(`__metadata__ entry "${key}" is not a string`);
+  }
+  return { ...(value as Record<string, string>) };
+}
+
+/** One tensor's header entry: a known dtype, a shape of non-negative integers, a byte range of the right size. */
+function checkEntry(name: string, value: unknown, fail: Fail): HeaderEntry {
+  const bad = (why: string): never => fail(`tensor "${name}" ${why}`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) bad('is not a JSON object');
+  const entry = value as Record<string, unknown>;
+  const dtype = Object.hasOwn(entry, 'dtype') ? entry.dtype : undefined;
+  const type = typeof dtype === 'string' ? DTYPES.get(dtype) : undefined;
+  if (type === undefined) return bad(`has unsupported dtype ${JSON.stringify(dtype) ?? 'undefined'}`);
+  const shape = Object.hasOwn(entry, 'shape') ? entry.shape : undefined;
+  if (!Array.isArray(shape) || !shape.every(isCount)) {
+    return bad(`has shape ${JSON.stringify(shape) ?? 'undefined'}, not a list of non-negative integers`);
+  }
+  const offsets = Object.hasOwn(entry, 'data_offsets') ? entry.data_offsets : undefined;
+  if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isCount)) {
+    return bad(`has data_offsets ${JSON.stringify(offsets) ?? 'undefined'}, not two non-negative integers`);
+  }
+  const [begin, end] = offsets as [number, number];
+  // The count may pass 2^53 for a hostile shape; then it cannot equal a safe byte length, which is what is checked.
+  const byteLength = shape.reduce((a: number, b: number) => a * b, 1) * ELEMENT_TYPES[type].bytes;
+  if (end < begin || end - begin !== byteLength) {
+    bad(`(${dtype} [${shape.join(', ')}], ${byteLength} bytes) has byte range [${begin}, ${end}) of the wrong size`);
+  }
+  return { name, dtype: dtype as string, type, shape, begin, end };
+}
+
+/** The byte ranges, in order of their start, must tile the data buffer exactly (the specification's rule). */
+function checkLayout(entries: HeaderEntry[], dataLength: number, fail: Fail): void {
+  const byStart = [...entries].sort((a, b) => a.begin - b.begin || a.end - b.end);
+  let expected = 0;
+  let previous: HeaderEntry | undefined;
+  for (const entry of byStart) {
+    const range = `tensor "${entry.name}" (bytes [${entry.begin}, ${entry.end}))`;
+    if (entry.begin < expected) fail(`${range} overlaps tensor "${previous?.name}" (which ends at ${expected})`);
+    if (entry.begin > expected) {
+      fail(
+        `${range} leaves a gap of ${entry.begin - expected} bytes after ${previous ? `tensor "${previous.name}"` : 'the header'}`,
+      );
+    }
+    if (entry.end > dataLength) fail(`${range} runs outside the ${dataLength} data bytes`);
+    expected = entry.end;
+    previous = entry;
+  }
+  if (expected !== dataLength) {
+    fail(`the tensors cover ${expected} of the ${dataLength} data bytes (${dataLength - expected} bytes left over)`);
+  }
 }
 
 /**

@@ -66,6 +66,12 @@ export class PickleMachine {
     const start = this.advance(n);
     return this.bytes.subarray(start, start + n);
   }
+  /** A LONG1 / LONG4 integer of `n` bytes, refused over {@link MAX_LONG_BYTES}. */
+  long(n: number): number | bigint {
+    if (n > MAX_LONG_BYTES) this.fail(`integer of ${n} bytes (more than ${MAX_LONG_BYTES}: no checkpoint holds one)`);
+    return longFromBytes(this.take(n));
+  }
+
   /** UTF-8 text of `n` bytes. */
   text(n: number): string {
     return this.decoder.decode(this.take(n));
@@ -136,11 +142,24 @@ function describe(value: unknown): string {
   return value instanceof PickleGlobal ? value.qualifiedName : String(value);
 }
 
-/** A little-endian two's-complement integer (LONG1 / LONG4): a number when it is safe, a bigint otherwise. */
+/**
+ * The longest LONG1 / LONG4 integer read, in bytes. State dicts and training checkpoints hold sizes, counts, seeds
+ * and the legacy format's 10-byte magic number; Python's own RNG state is 32-bit words and torch's is a byte tensor,
+ * so no real checkpoint needs an integer over 512 bits. The bound keeps a hostile file from asking for a huge one.
+ */
+export const MAX_LONG_BYTES = 64;
+
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+/**
+ * A little-endian two's-complement integer (LONG1 / LONG4): a number when it is safe, a bigint otherwise. Decoded
+ * through one hex string, linear in the length (shifting a BigInt byte by byte is quadratic).
+ */
 export function longFromBytes(data: Uint8Array): number | bigint {
   if (data.byteLength === 0) return 0;
-  let value = 0n;
-  for (let i = data.byteLength - 1; i >= 0; i--) value = (value << 8n) | BigInt(data[i]);
+  const digits = new Array<string>(data.byteLength);
+  for (let i = 0; i < data.byteLength; i++) digits[i] = HEX[data[data.byteLength - 1 - i]];
+  let value = BigInt(`0x${digits.join('')}`);
   if (data[data.byteLength - 1] & 0x80) value -= 1n << BigInt(8 * data.byteLength);
   return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value;
 }

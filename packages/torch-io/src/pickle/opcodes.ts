@@ -1,4 +1,4 @@
-import { longFromBytes, MARK, type PickleMachine } from './machine.js';
+import { MARK, type PickleMachine } from './machine.js';
 import { PickleObject } from './values.js';
 
 /**
@@ -28,8 +28,8 @@ const pushing = (make: () => unknown) => (m: PickleMachine) => m.push(make());
 const binint1 = (m: PickleMachine) => m.push(m.u8());
 const binint2 = (m: PickleMachine) => m.push(m.u16());
 const binint = (m: PickleMachine) => m.push(m.i32());
-const long1 = (m: PickleMachine) => m.push(longFromBytes(m.take(m.u8())));
-const long4 = (m: PickleMachine) => m.push(longFromBytes(m.take(m.u32())));
+const long1 = (m: PickleMachine) => m.push(m.long(m.u8()));
+const long4 = (m: PickleMachine) => m.push(m.long(m.u32()));
 /** Protocol 0 INT also spells booleans, as 00 and 01. */
 const int = (m: PickleMachine) => {
   const text = m.line();

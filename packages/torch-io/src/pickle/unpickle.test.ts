@@ -59,6 +59,25 @@ describe('unpickle: safety', () => {
     expect(asked).toEqual(['builtins.eval']);
   });
 
+  it('refuses a 400 KB LONG4 at once, naming the input, and still reads long integers up to the bound', () => {
+    const length = 400_000;
+    const bytes = new Uint8Array(1 + 4 + length + 1);
+    bytes[0] = 0x8b; // LONG4
+    new DataView(bytes.buffer).setUint32(1, length, true);
+    bytes.fill(0x7f, 5, 5 + length);
+    bytes[5 + length] = 0x2e; // STOP
+    const started = performance.now();
+    expect(() => unpickle(bytes, {}, 0, 'huge-long.pkl')).toThrow(
+      /^huge-long\.pkl: Invalid pickle at byte 5: integer of 400000 bytes \(more than 64/,
+    );
+    expect(performance.now() - started).toBeLessThan(200);
+    // At the bound: 64 bytes of 0xff are -1; 63 of 0xff then 0x7f (little-endian) are 2^511 - 1.
+    const longest = Uint8Array.of(0x8b, 64, 0, 0, 0, ...new Array(64).fill(0xff), 0x2e);
+    expect(unpickle(longest).value).toBe(-1);
+    const positive = Uint8Array.of(0x8b, 64, 0, 0, 0, ...new Array(63).fill(0xff), 0x7f, 0x2e);
+    expect(unpickle(positive).value).toBe(2n ** 511n - 1n);
+  });
+
   it('gives every truncation of a pickle a clear error naming the input and the byte', () => {
     for (let end = 0; end < PROTOCOL_2.byteLength; end++) {
       expect(() => unpickle(PROTOCOL_2.subarray(0, end), {}, 0, 'cut.pkl'), `cut at ${end}`).toThrow(

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { PickleWriter } from '../pickle/pickle-writer.js';
 import { isRawTensor, type RawTensor } from '../raw-tensor.js';
 import { readSafetensors } from '../safetensors.js';
+import { writeStoredZip } from '../zip/write-zip.js';
 import { extractStateDict } from './extract-state-dict.js';
 import { readPyTorch } from './read-pytorch.js';
 import { writePyTorch } from './write-pytorch.js';
@@ -36,6 +38,89 @@ describe('readPyTorch', () => {
     expect(() => readPyTorch(legacy.subarray(0, legacy.byteLength - 10), 'cut.pth')).toThrow(
       /cut\.pth: storage .* (cut short|missing)/,
     );
+  });
+});
+
+/** A zip checkpoint of one tensor "w": a view (offset, shape, stride) over a float storage of `stored` elements. */
+function viewCheckpoint(offset: number, shape: number[], stride: number[], stored: number): Uint8Array {
+  const pickle = new PickleWriter();
+  pickle.proto(2);
+  pickle.global('collections', 'OrderedDict');
+  pickle.emptyTuple();
+  pickle.reduce();
+  pickle.mark();
+  pickle.string('w');
+  pickle.global('torch._utils', '_rebuild_tensor_v2');
+  pickle.mark();
+  pickle.mark();
+  pickle.string('storage');
+  pickle.global('torch', 'FloatStorage');
+  pickle.string('0');
+  pickle.string('cpu');
+  pickle.int(stored);
+  pickle.tuple();
+  pickle.persistentId();
+  pickle.int(offset);
+  pickle.intTuple(shape);
+  pickle.intTuple(stride);
+  pickle.bool(false);
+  pickle.global('collections', 'OrderedDict');
+  pickle.emptyTuple();
+  pickle.reduce();
+  pickle.tuple();
+  pickle.reduce();
+  pickle.setItems();
+  pickle.stop();
+  const data = new Float32Array(stored).map((_, i) => i + 1);
+  return writeStoredZip([
+    ['archive/data.pkl', pickle.bytes()],
+    ['archive/data/0', new Uint8Array(data.buffer)],
+  ]);
+}
+
+describe('readPyTorch: views checked against their storage', () => {
+  it('refuses a tiny file whose stride-0 view asks for 250 million elements, naming the tensor and the file', () => {
+    const hostile = viewCheckpoint(0, [250_000_000], [0], 1);
+    expect(hostile.byteLength).toBeLessThan(1024);
+    const started = performance.now();
+    expect(() => readPyTorch(hostile, 'expand.pth')).toThrow(
+      /^expand\.pth: tensor "w" \[250000000\] has 250000000 elements, more than storage 0 \(1 elements\): an expanded view \(pass \{ allowExpandedViews: true \}/,
+    );
+    expect(performance.now() - started).toBeLessThan(500);
+    // Asked for, expansion is read; the element limit (4 x the file's bytes) still bounds it.
+    expect(() => readPyTorch(hostile, 'expand.pth', { allowExpandedViews: true })).toThrow(
+      /^expand\.pth: tensor "w" \[250000000\] brings the file's tensors to 250000000 elements, over the limit of \d+ \(raise it with \{ maxElements \}\)/,
+    );
+    const small = readPyTorch(viewCheckpoint(0, [2, 3], [0, 0], 1), 'small.pth', { allowExpandedViews: true });
+    expect((small as Map<string, RawTensor>).get('w')).toEqual({
+      dtype: 'float32',
+      shape: [2, 3],
+      data: new Float32Array(6).fill(1),
+    });
+  });
+
+  it('refuses views that read outside their storage, expansion allowed or not', () => {
+    for (const [offset, shape, stride] of [
+      [0, [3], [1]],
+      [2, [1], [1]],
+      [0, [2, 2], [1, 2]],
+    ] as Array<[number, number[], number[]]>) {
+      expect(() =>
+        readPyTorch(viewCheckpoint(offset, shape, stride, 2), 'oob.pth', { allowExpandedViews: true }),
+      ).toThrow(/^oob\.pth: tensor "w" \[.*\] reads element \d+ of storage 0 \(2 elements\): outside it/);
+    }
+  });
+
+  it('still reads legitimate strided views: a transpose, an offset slice and an empty tensor', () => {
+    const read = (offset: number, shape: number[], stride: number[]) =>
+      Array.from(
+        (readPyTorch(viewCheckpoint(offset, shape, stride, 6)) as Map<string, RawTensor>).get('w')?.data ?? [],
+      );
+    expect(read(0, [3, 2], [1, 3])).toEqual([1, 4, 2, 5, 3, 6]); // the transpose of a [2, 3] storage
+    expect(read(4, [2], [1])).toEqual([5, 6]);
+    expect(read(0, [0, 5], [5, 1])).toEqual([]);
+    // The committed fixtures' views (transposes, slices with offsets) load under the default limits: see above.
+    expect(() => readPyTorch(fixture('views.pth'), 'views.pth')).not.toThrow();
   });
 });
 

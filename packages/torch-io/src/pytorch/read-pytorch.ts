@@ -1,6 +1,6 @@
 import { decodeElements, ELEMENT_TYPES, type ElementTypeName } from '../elements.js';
 import { unpickle } from '../pickle/unpickle.js';
-import { type PickleGlobal, PickleObject } from '../pickle/values.js';
+import { PickleGlobal, PickleObject } from '../pickle/values.js';
 import type { RawTensor } from '../raw-tensor.js';
 import { isZip, readZip } from '../zip/read-zip.js';
 
@@ -10,25 +10,53 @@ import { isZip, readZip } from '../zip/read-zip.js';
  * comes back as plain values, so a training checkpoint reads whole.
  */
 
-const STORAGE_TYPES: Record<string, ElementTypeName> = {
-  FloatStorage: 'float32',
-  DoubleStorage: 'float64',
-  HalfStorage: 'float16',
-  BFloat16Storage: 'bfloat16',
-  LongStorage: 'int64',
-  IntStorage: 'int32',
-  ShortStorage: 'int16',
-  CharStorage: 'int8',
-  ByteStorage: 'uint8',
-  BoolStorage: 'bool',
-};
+/** Storage classes by name; a `Map`, so that a name such as `toString` is not found in it. */
+const STORAGE_TYPES = new Map<string, ElementTypeName>([
+  ['FloatStorage', 'float32'],
+  ['DoubleStorage', 'float64'],
+  ['HalfStorage', 'float16'],
+  ['BFloat16Storage', 'bfloat16'],
+  ['LongStorage', 'int64'],
+  ['IntStorage', 'int32'],
+  ['ShortStorage', 'int16'],
+  ['CharStorage', 'int8'],
+  ['ByteStorage', 'uint8'],
+  ['BoolStorage', 'bool'],
+]);
 
 /** The zip-format magic number the legacy format starts with. */
 const LEGACY_MAGIC = 0x1950a86a20f9469cfc6cn;
 
 interface Storage {
+  /** The storage's key in the file (`archive/data/<key>`, or the legacy format's key list). */
+  key: string;
   type: ElementTypeName;
   bytes: Uint8Array;
+}
+
+/** How far {@link readPyTorch} lets a file's tensor views go. */
+export interface ReadPyTorchOptions {
+  /**
+   * Accept views with more elements than their storage holds (a stride of 0 repeats an element, as
+   * `tensor.expand` does). Off by default: `torch.save` of a state dict never writes one, and a tiny file could
+   * otherwise ask for gigabytes.
+   */
+  allowExpandedViews?: boolean;
+  /**
+   * The most elements all of a file's tensors may hold together once decoded. Default: 4 times the file's size in
+   * bytes, which every ordinary checkpoint stays under (a float32 storage holds a quarter of its bytes in elements;
+   * only widened 1-byte types or many views of one storage come near) and which bounds the memory a file can ask
+   * for at 16 times its size.
+   */
+  maxElements?: number;
+}
+
+/** What the views of one file may still take, and the options they are checked against. */
+interface ViewBudget {
+  readonly source: string;
+  readonly allowExpandedViews: boolean;
+  readonly maxElements: number;
+  used: number;
 }
 
 /**
@@ -37,21 +65,43 @@ interface Storage {
  * as `Map`s, other values as {@link unpickle} gives them. Both formats are read: the zip of torch >= 1.6 and the
  * legacy pickle stream before it. Nothing in the file runs: only tensor rebuilds and built-in containers resolve.
  *
+ * Every view is checked against its storage before it is decoded: it must stay inside it, it may not have more
+ * elements than the storage unless `options.allowExpandedViews`, and all tensors together may not pass
+ * `options.maxElements`.
+ *
  * @param source - names the file in errors.
- * @throws Error starting with `source`, for a file that is not a checkpoint, a truncated one, or a big-endian one.
+ * @param options - how far views may go ({@link ReadPyTorchOptions}).
+ * @throws Error starting with `source`, for a file that is not a checkpoint, a truncated one, or a big-endian one,
+ * or a tensor (named by its key) whose view leaves its storage, expands it, or passes the element limit.
  */
-export function readPyTorch(bytes: Uint8Array, source = 'PyTorch checkpoint'): unknown {
+export function readPyTorch(
+  bytes: Uint8Array,
+  source = 'PyTorch checkpoint',
+  options: ReadPyTorchOptions = {},
+): unknown {
+  const budget: ViewBudget = {
+    source,
+    allowExpandedViews: options.allowExpandedViews ?? false,
+    maxElements: options.maxElements ?? 4 * bytes.byteLength,
+    used: 0,
+  };
   try {
-    return isZip(bytes) ? readZipFormat(bytes, source) : readLegacyFormat(bytes, source);
+    return isZip(bytes) ? readZipFormat(bytes, source, budget) : readLegacyFormat(bytes, source, budget);
   } catch (error) {
     const message = (error as Error).message;
-    throw new Error(message.startsWith(source) ? message : `${source}: ${message}`);
+    throw new Error(message.startsWith(source) ? message : `${source}: ${message}`, { cause: error });
   }
 }
 
+/** A persistent id: a tuple such as `('storage', torch.FloatStorage, key, location, numel)`. */
+function persistentId(pid: unknown): unknown[] {
+  if (!Array.isArray(pid)) throw new Error(`persistent id ${String(pid)} is not a tuple`);
+  return pid;
+}
+
 function storageType(type: unknown): ElementTypeName {
-  const name = (type as PickleGlobal)?.name ?? String(type);
-  const element = STORAGE_TYPES[name];
+  const name = type instanceof PickleGlobal ? type.name : String(type);
+  const element = STORAGE_TYPES.get(name);
   if (!element) throw new Error(`unsupported storage type ${name}`);
   return element;
 }
@@ -65,10 +115,41 @@ class PendingTensor {
     readonly strides: number[],
   ) {}
 
-  decode(): RawTensor {
-    return decodeElements(this.storage.bytes, this.storage.type, this.shape, this.offset, this.strides);
+  /** Checks the view against its storage and the budget, then decodes it; `name` is its key, when known. */
+  decode(name: string, budget: ViewBudget): RawTensor {
+    const what = name === '' ? 'a tensor' : `tensor "${name}"`;
+    const fail = (why: string): never => {
+      throw new Error(`${budget.source}: ${what} ${why}`);
+    };
+    const { storage, offset, shape, strides } = this;
+    if (!(storage instanceof Object) || !(storage.bytes instanceof Uint8Array)) fail('has no storage');
+    if (!isCount(offset) || !isCounts(shape) || !isCounts(strides) || strides.length !== shape.length) {
+      fail(`has a malformed view (offset ${String(offset)}, shape ${String(shape)}, stride ${String(strides)})`);
+    }
+    const stored = Math.floor(storage.bytes.byteLength / ELEMENT_TYPES[storage.type].bytes);
+    const where = `storage ${storage.key} (${stored} elements)`;
+    const count = shape.reduce((a, b) => a * b, 1);
+    if (count > 0) {
+      const last = shape.reduce((end, size, d) => end + (size - 1) * strides[d], offset);
+      if (last >= stored) fail(`[${shape.join(', ')}] reads element ${last} of ${where}: outside it`);
+    }
+    if (count > stored && !budget.allowExpandedViews) {
+      fail(
+        `[${shape.join(', ')}] has ${count} elements, more than ${where}: an expanded view (pass { allowExpandedViews: true } to read it)`,
+      );
+    }
+    budget.used += count;
+    if (budget.used > budget.maxElements) {
+      fail(
+        `[${shape.join(', ')}] brings the file's tensors to ${budget.used} elements, over the limit of ${budget.maxElements} (raise it with { maxElements })`,
+      );
+    }
+    return decodeElements(storage.bytes, storage.type, shape, offset, strides);
   }
 }
+
+const isCount = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
+const isCounts = (value: unknown): value is number[] => Array.isArray(value) && value.every(isCount);
 
 /** The callables a torch pickle names. `_rebuild_tensor_v2` is the one that matters. */
 function torchClasses(module: string, name: string): ((...args: unknown[]) => unknown) | undefined {
@@ -82,21 +163,54 @@ function torchClasses(module: string, name: string): ((...args: unknown[]) => un
   return undefined;
 }
 
-/** Replaces every {@link PendingTensor} in a decoded object with its {@link RawTensor}. */
-function materialize(value: unknown): unknown {
-  if (value instanceof PendingTensor) return value.decode();
-  if (value instanceof Map) {
-    for (const [k, v] of value) value.set(k, materialize(v));
-  } else if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) value[i] = materialize(value[i]);
-  } else if (value instanceof PickleObject) {
-    materialize(value.args);
-    value.state = materialize(value.state);
+/**
+ * Replaces every {@link PendingTensor} in a decoded object with its {@link RawTensor}, naming each by its key path
+ * (`model.features.0.weight`). A loop over a work list rather than recursion, and each container visited once, so a
+ * deeply nested or self-referencing pickle cannot overflow the stack; a tensor the pickle shares is decoded once.
+ */
+function materialize(root: unknown, budget: ViewBudget): unknown {
+  const decoded = new Map<PendingTensor, RawTensor>();
+  const decode = (tensor: PendingTensor, name: string): RawTensor => {
+    let raw = decoded.get(tensor);
+    if (!raw) {
+      raw = tensor.decode(name, budget);
+      decoded.set(tensor, raw);
+    }
+    return raw;
+  };
+  if (root instanceof PendingTensor) return decode(root, '');
+  const seen = new Set<object>();
+  const work: Array<[object, string]> = [];
+  const visit = (value: unknown, name: string, replace: (tensor: RawTensor) => void) => {
+    if (value instanceof PendingTensor) replace(decode(value, name));
+    else if (value instanceof Map || Array.isArray(value) || value instanceof PickleObject) work.push([value, name]);
+  };
+  visit(root, '', () => undefined);
+  for (let next = work.pop(); next; next = work.pop()) {
+    const [container, name] = next;
+    if (seen.has(container)) continue;
+    seen.add(container);
+    if (container instanceof Map) {
+      for (const [key, value] of container) {
+        visit(value, name === '' ? String(key) : `${name}.${String(key)}`, (t) => container.set(key, t));
+      }
+    } else if (Array.isArray(container)) {
+      for (let i = 0; i < container.length; i++) {
+        visit(container[i], `${name}[${i}]`, (t) => {
+          container[i] = t;
+        });
+      }
+    } else if (container instanceof PickleObject) {
+      visit(container.args, name, () => undefined);
+      visit(container.state, name, (t) => {
+        container.state = t;
+      });
+    }
   }
-  return value;
+  return root;
 }
 
-function readZipFormat(bytes: Uint8Array, source: string): unknown {
+function readZipFormat(bytes: Uint8Array, source: string, budget: ViewBudget): unknown {
   const entries = readZip(bytes, source);
   const pickleName = [...entries.keys()].find((name) => name.endsWith('/data.pkl') || name === 'data.pkl');
   if (!pickleName) throw new Error(`${source} is a zip archive without data.pkl: not a PyTorch checkpoint`);
@@ -109,28 +223,29 @@ function readZipFormat(bytes: Uint8Array, source: string): unknown {
   const { value } = unpickle(entries.get(pickleName) as Uint8Array, {
     findClass: torchClasses,
     persistentLoad(pid) {
-      const [kind, type, key] = pid as [string, unknown, string];
+      const [kind, type, id] = persistentId(pid);
       if (kind !== 'storage') throw new Error(`unknown persistent id ${String(kind)}`);
+      const key = String(id);
       let storage = storages.get(key);
       if (!storage) {
         const data = entries.get(`${prefix}data/${key}`);
         if (!data) throw new Error(`storage ${key} is missing from the archive (truncated?)`);
-        storage = { type: storageType(type), bytes: data };
+        storage = { key, type: storageType(type), bytes: data };
         storages.set(key, storage);
       }
       return storage;
     },
   });
-  return materialize(value);
+  return materialize(value, budget);
 }
 
-function readLegacyFormat(bytes: Uint8Array, source: string): unknown {
+function readLegacyFormat(bytes: Uint8Array, source: string, budget: ViewBudget): unknown {
   if (bytes.byteLength >= 262 && new TextDecoder().decode(bytes.subarray(257, 262)) === 'ustar') {
     throw new Error(`${source} uses the tar format of PyTorch < 0.4; load and re-save it with a newer PyTorch`);
   }
   if (bytes[0] !== 0x80) throw new Error(`${source} is neither a zip archive nor a pickle: not a PyTorch checkpoint`);
   const magic = unpickle(bytes, {}, 0);
-  if (BigInt(magic.value as number | bigint) !== LEGACY_MAGIC) {
+  if (typeof magic.value !== 'bigint' || magic.value !== LEGACY_MAGIC) {
     throw new Error(`${source} is a pickle but not a PyTorch checkpoint (wrong magic number)`);
   }
   const protocol = unpickle(bytes, {}, magic.end);
@@ -148,13 +263,14 @@ function readLegacyFormat(bytes: Uint8Array, source: string): unknown {
     {
       findClass: torchClasses,
       persistentLoad(pid) {
-        const [kind, type, key, , numel, view] = pid as [string, unknown, string, string, number, unknown];
+        const [kind, type, key, , numel, view] = persistentId(pid);
         if (kind !== 'storage') throw new Error(`unknown persistent id ${String(kind)}`);
         if (view) throw new Error('storage views of the PyTorch < 1.0 legacy format are not supported');
-        let storage = storages.get(key);
+        if (!isCount(numel)) throw new Error(`storage ${String(key)} has a bad size ${String(numel)}`);
+        let storage = storages.get(String(key));
         if (!storage) {
-          storage = { type: storageType(type), bytes: new Uint8Array(), numel };
-          storages.set(key, storage);
+          storage = { key: String(key), type: storageType(type), bytes: new Uint8Array(), numel };
+          storages.set(String(key), storage);
         }
         return storage;
       },
@@ -162,18 +278,20 @@ function readLegacyFormat(bytes: Uint8Array, source: string): unknown {
     sysInfo.end,
   );
   const keys = unpickle(bytes, {}, main.end);
+  if (!Array.isArray(keys.value)) throw new Error('the storage key list is not a list');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let offset = keys.end;
   for (const key of keys.value as string[]) {
-    const storage = storages.get(key);
-    if (!storage) throw new Error(`storage ${key} is listed but never used`);
+    const storage = storages.get(String(key));
+    if (!storage) throw new Error(`storage ${String(key)} is listed but never used`);
     if (offset + 8 > bytes.byteLength) throw new Error(`storage ${key} is missing (truncated file?)`);
     const numel = Number(view.getBigInt64(offset, true));
+    if (numel < 0) throw new Error(`storage ${key} has a negative size ${numel}`);
     const byteLength = numel * ELEMENT_TYPES[storage.type].bytes;
     offset += 8;
     if (offset + byteLength > bytes.byteLength) throw new Error(`storage ${key} is cut short (truncated file?)`);
     storage.bytes = bytes.subarray(offset, offset + byteLength);
     offset += byteLength;
   }
-  return materialize(main.value);
+  return materialize(main.value, budget);
 }

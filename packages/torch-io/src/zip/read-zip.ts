@@ -22,57 +22,64 @@ export function readZip(bytes: Uint8Array, source = 'zip data'): ZipEntries {
   const fail = (why: string): never => {
     throw new Error(`${source} is not a readable zip archive: ${why}`);
   };
+  // Every read of a field goes through these, so a damaged offset is named here, never a RangeError from a DataView.
+  const field = (at: number, size: number): number =>
+    Number.isSafeInteger(at) && at >= 0 && at + size <= bytes.byteLength
+      ? at
+      : fail(`a record at byte ${at} runs past the end of the file (truncated or damaged?)`);
+  const u16 = (at: number) => view.getUint16(field(at, 2), true);
+  const u32 = (at: number) => view.getUint32(field(at, 4), true);
+  const u64 = (at: number) => Number(view.getBigUint64(field(at, 8), true));
   let eocd = -1;
   for (let i = bytes.byteLength - 22; i >= Math.max(0, bytes.byteLength - 22 - 0xffff); i--) {
-    if (view.getUint32(i, true) === EOCD) {
+    if (u32(i) === EOCD) {
       eocd = i;
       break;
     }
   }
   if (eocd < 0) fail('end of central directory not found (truncated file?)');
-  let count = view.getUint16(eocd + 10, true);
-  let directoryOffset = view.getUint32(eocd + 16, true);
-  if (eocd >= 20 && view.getUint32(eocd - 20, true) === EOCD64_LOCATOR) {
-    const eocd64 = Number(view.getBigUint64(eocd - 20 + 8, true));
+  let count = u16(eocd + 10);
+  let directoryOffset = u32(eocd + 16);
+  if (eocd >= 20 && u32(eocd - 20) === EOCD64_LOCATOR) {
+    const eocd64 = u64(eocd - 20 + 8);
     if (eocd64 + 56 > eocd) fail('zip64 end of central directory out of range');
-    count = Number(view.getBigUint64(eocd64 + 32, true));
-    directoryOffset = Number(view.getBigUint64(eocd64 + 48, true));
+    count = u64(eocd64 + 32);
+    directoryOffset = u64(eocd64 + 48);
   }
   const entries: ZipEntries = new Map();
   let p = directoryOffset;
   const decoder = new TextDecoder();
   for (let n = 0; n < count; n++) {
-    if (p + 46 > bytes.byteLength || view.getUint32(p, true) !== CENTRAL) fail(`bad central directory entry ${n}`);
-    const method = view.getUint16(p + 10, true);
-    let size = view.getUint32(p + 20, true);
-    const nameLength = view.getUint16(p + 28, true);
-    const extraLength = view.getUint16(p + 30, true);
-    const commentLength = view.getUint16(p + 32, true);
-    let localOffset = view.getUint32(p + 42, true);
+    if (p + 46 > bytes.byteLength || u32(p) !== CENTRAL) fail(`bad central directory entry ${n}`);
+    const method = u16(p + 10);
+    let size = u32(p + 20);
+    const nameLength = u16(p + 28);
+    const extraLength = u16(p + 30);
+    const commentLength = u16(p + 32);
+    let localOffset = u32(p + 42);
     const name = decoder.decode(bytes.subarray(p + 46, p + 46 + nameLength));
     // Zip64: sizes and offset that do not fit in 32 bits are 0xFFFFFFFF here and follow in extra field 0x0001.
     let e = p + 46 + nameLength;
     const extraEnd = e + extraLength;
     while (e + 4 <= extraEnd) {
-      const id = view.getUint16(e, true);
-      const length = view.getUint16(e + 2, true);
+      const id = u16(e);
+      const length = u16(e + 2);
       if (id === 0x0001) {
         let q = e + 4;
-        if (view.getUint32(p + 24, true) === 0xffffffff) q += 8; // uncompressed size
+        if (u32(p + 24) === 0xffffffff) q += 8; // uncompressed size
         if (size === 0xffffffff) {
-          size = Number(view.getBigUint64(q, true));
+          size = u64(q);
           q += 8;
         }
-        if (localOffset === 0xffffffff) localOffset = Number(view.getBigUint64(q, true));
+        if (localOffset === 0xffffffff) localOffset = u64(q);
       }
       e += 4 + length;
     }
     if (method !== 0) fail(`entry "${name}" is compressed (method ${method}); PyTorch writes stored entries`);
-    if (localOffset + 30 > bytes.byteLength || view.getUint32(localOffset, true) !== LOCAL) {
+    if (localOffset + 30 > bytes.byteLength || u32(localOffset) !== LOCAL) {
       fail(`entry "${name}" has no local header`);
     }
-    const dataStart =
-      localOffset + 30 + view.getUint16(localOffset + 26, true) + view.getUint16(localOffset + 28, true);
+    const dataStart = localOffset + 30 + u16(localOffset + 26) + u16(localOffset + 28);
     if (dataStart + size > bytes.byteLength) fail(`entry "${name}" runs past the end of the file (truncated?)`);
     entries.set(name, bytes.subarray(dataStart, dataStart + size));
     p += 46 + nameLength + extraLength + commentLength;
