@@ -79,3 +79,21 @@ describe('checkpoint checksum', () => {
     model.dispose();
   });
 });
+
+describe('checkpoint metadata', () => {
+  it('names the file and the key when the state is not valid JSON', async () => {
+    const path = join(tmp, 'bad-json.safetensors');
+    await savedCheckpoint(path);
+    const { tensors, metadata } = readSafetensors(new Uint8Array(readFileSync(path)), path);
+    writeFileSync(path, writeSafetensors(tensors, { ...metadata, checkpoint: '{"epoch": 3, "config": {"name": "x' }));
+    await expect(readCheckpoint(path)).rejects.toThrow(
+      new RegExp(
+        `^${path.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} has invalid JSON in its "checkpoint" metadata: .*Unterminated string`,
+      ),
+    );
+    writeFileSync(path, writeSafetensors(tensors, { ...metadata, checkpoint: '[3]' }));
+    await expect(readCheckpoint(path)).rejects.toThrow(
+      `${path} has a "checkpoint" metadata entry that is not a JSON object`,
+    );
+  });
+});

@@ -114,6 +114,19 @@ function verifyTensorData(bytes: Uint8Array, metadata: Record<string, string>, p
   }
 }
 
+/** The {@link TrainingState} in a checkpoint's metadata; invalid JSON is an error naming the file and the key. */
+function parseState(metadata: Record<string, string>, path: string): TrainingState {
+  let state: unknown;
+  try {
+    state = JSON.parse(metadata[STATE_KEY]);
+  } catch (error) {
+    throw new Error(`${path} has invalid JSON in its "${STATE_KEY}" metadata: ${(error as Error).message}`);
+  }
+  if (typeof state !== 'object' || state === null || Array.isArray(state))
+    throw new Error(`${path} has a "${STATE_KEY}" metadata entry that is not a JSON object`);
+  return state as TrainingState;
+}
+
 /** A checkpoint as {@link readCheckpoint} reads it: tensors stay raw (no backend memory) until restored. */
 export interface Checkpoint {
   state: TrainingState;
@@ -132,7 +145,7 @@ export interface Checkpoint {
  * state.
  *
  * @throws Error naming `path` for a missing file, a file that is not a checkpoint, tensor data that does not match
- * the checksum written with it (checkpoints written before checksums load unchecked).
+ * the checksum written with it (checkpoints written before checksums load unchecked), or invalid state JSON.
  */
 export async function readCheckpoint(path: string): Promise<Checkpoint> {
   let bytes: Uint8Array;
@@ -146,7 +159,7 @@ export async function readCheckpoint(path: string): Promise<Checkpoint> {
   if (!metadata[STATE_KEY])
     throw new Error(`${path} is a weights file, not a training checkpoint (no "${STATE_KEY}" metadata)`);
   verifyTensorData(bytes, metadata, path);
-  const state = JSON.parse(metadata[STATE_KEY]) as TrainingState;
+  const state = parseState(metadata, path);
   const { model: weights, optimizerState } = splitCheckpointTensors(tensors);
   const buffers: RawTensors = {};
   for (const [parameter, entries] of Object.entries(optimizerState)) {
