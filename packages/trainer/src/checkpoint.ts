@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { fromStateDict, toStateDict } from '@alexnet/layers';
 import {
@@ -27,6 +28,16 @@ export interface TrainingState {
   /** The run's configuration, as the caller gave it. */
   config: Record<string, unknown>;
 }
+
+/**
+ * The metadata key of a checkpoint's checksum: the SHA-256 (hex) of the file's safetensors data section, every byte
+ * after the header, which holds each tensor's bytes in the header's key order. Checkpoints written before it
+ * existed have none and load unchecked.
+ */
+export const TENSOR_DATA_CHECKSUM_KEY = 'tensor_data_sha256';
+
+/** The metadata key of the {@link TrainingState}, as JSON. */
+const STATE_KEY = 'checkpoint';
 
 /** A model whose weights a checkpoint can hold: a `@alexnet/layers` module or named variables. */
 export interface CheckpointableModel {
@@ -61,7 +72,11 @@ export async function saveCheckpoint(
       stateTensors[name] = await fromStateDict(entries);
     const tensors = joinCheckpointTensors({ model: modelTensors, optimizerState: stateTensors });
     const full: TrainingState = { ...state, optimizer: optimizerState.paramGroups };
-    const bytes = writeSafetensors(tensors, { ...extraMetadata, checkpoint: JSON.stringify(full) });
+    const bytes = writeSafetensors(tensors, {
+      ...extraMetadata,
+      [STATE_KEY]: JSON.stringify(full),
+      [TENSOR_DATA_CHECKSUM_KEY]: tensorDataChecksum(tensors),
+    });
     const [first, ...others] = Array.isArray(path) ? path : [path];
     await writeAtomically(first, bytes);
     for (const other of others) await linkAtomically(first, other, bytes);
@@ -69,6 +84,47 @@ export async function saveCheckpoint(
     tf.dispose(Object.values(weights));
     tf.dispose(Object.values(optimizerState.state).flatMap((entries) => Object.values(entries)));
   }
+}
+
+/**
+ * The SHA-256 of the data section `writeSafetensors` lays out for `tensors`: each tensor's bytes, in key order, with
+ * nothing between them. Hashing the tensors rather than the written file avoids serialising twice; `readCheckpoint`
+ * hashes the file's data section, so a change to that layout fails every checkpoint test at once.
+ */
+function tensorDataChecksum(tensors: RawTensors): string {
+  const hash = createHash('sha256');
+  for (const tensor of Object.values(tensors))
+    hash.update(new Uint8Array(tensor.data.buffer, tensor.data.byteOffset, tensor.data.byteLength));
+  return hash.digest('hex');
+}
+
+/** Throws when a checkpoint's data section (after its header) does not hash to the checksum written with it. */
+function verifyTensorData(bytes: Uint8Array, metadata: Record<string, string>, path: string): void {
+  const expected = metadata[TENSOR_DATA_CHECKSUM_KEY];
+  if (expected === undefined) return; // written before checkpoints carried a checksum
+  // readSafetensors has already checked that the header length fits in the file.
+  const headerLength = Number(new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true));
+  const actual = createHash('sha256')
+    .update(bytes.subarray(8 + headerLength))
+    .digest('hex');
+  if (actual !== expected) {
+    throw new Error(
+      `${path} is damaged: its tensor data does not match the checksum written with it (SHA-256 ${actual}, expected ${expected} in the "${TENSOR_DATA_CHECKSUM_KEY}" metadata)`,
+    );
+  }
+}
+
+/** The {@link TrainingState} in a checkpoint's metadata; invalid JSON is an error naming the file and the key. */
+function parseState(metadata: Record<string, string>, path: string): TrainingState {
+  let state: unknown;
+  try {
+    state = JSON.parse(metadata[STATE_KEY]);
+  } catch (error) {
+    throw new Error(`${path} has invalid JSON in its "${STATE_KEY}" metadata: ${(error as Error).message}`);
+  }
+  if (typeof state !== 'object' || state === null || Array.isArray(state))
+    throw new Error(`${path} has a "${STATE_KEY}" metadata entry that is not a JSON object`);
+  return state as TrainingState;
 }
 
 /** A checkpoint as {@link readCheckpoint} reads it: tensors stay raw (no backend memory) until restored. */
@@ -84,7 +140,13 @@ export interface Checkpoint {
   metadata: Record<string, string>;
 }
 
-/** Reads a checkpoint written by {@link saveCheckpoint}: the state, and the tensors split into weights and optimiser state. */
+/**
+ * Reads a checkpoint written by {@link saveCheckpoint}: the state, and the tensors split into weights and optimiser
+ * state.
+ *
+ * @throws Error naming `path` for a missing file, a file that is not a checkpoint, tensor data that does not match
+ * the checksum written with it (checkpoints written before checksums load unchecked), or invalid state JSON.
+ */
 export async function readCheckpoint(path: string): Promise<Checkpoint> {
   let bytes: Uint8Array;
   try {
@@ -94,9 +156,10 @@ export async function readCheckpoint(path: string): Promise<Checkpoint> {
     throw error;
   }
   const { tensors, metadata } = readSafetensors(bytes, path);
-  if (!metadata.checkpoint)
-    throw new Error(`${path} is a weights file, not a training checkpoint (no "checkpoint" metadata)`);
-  const state = JSON.parse(metadata.checkpoint) as TrainingState;
+  if (!metadata[STATE_KEY])
+    throw new Error(`${path} is a weights file, not a training checkpoint (no "${STATE_KEY}" metadata)`);
+  verifyTensorData(bytes, metadata, path);
+  const state = parseState(metadata, path);
   const { model: weights, optimizerState } = splitCheckpointTensors(tensors);
   const buffers: RawTensors = {};
   for (const [parameter, entries] of Object.entries(optimizerState)) {

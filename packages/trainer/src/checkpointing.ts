@@ -1,3 +1,4 @@
+import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { saveCheckpoint, type TrainingState } from './checkpoint.js';
 import type { EpochRecord } from './events.js';
@@ -11,6 +12,30 @@ export interface RunState extends Omit<TrainingState, 'optimizer' | 'scheduler' 
 /** A run before its first epoch. */
 export function newRun(): RunState {
   return { epoch: 0, step: 0, best: null, history: [] };
+}
+
+/**
+ * The temporary names `writeAtomically` / `linkAtomically` (`@alexnet/torch-io/node`) give this run's checkpoint
+ * files while writing them: `.<name>.<12 hex digits>.tmp` beside `<name>`, for the names {@link RunCheckpoints}
+ * writes. A kill during a write leaves one behind (as large as the checkpoint).
+ */
+const CHECKPOINT_TEMPORARY = /^\.(?:last|best|interrupted|epoch-[1-9][0-9]*)\.safetensors\.[0-9a-f]{12}\.tmp$/;
+
+/**
+ * Removes the temporary checkpoint files an earlier, killed run left in `dir` (only names matching
+ * {@link CHECKPOINT_TEMPORARY}, never anything else); returns their names. A missing folder has none.
+ */
+export async function removeStaleTemporaries(dir: string): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (error) {
+    if ((error as { code?: string }).code === 'ENOENT') return [];
+    throw error;
+  }
+  const stale = names.filter((name) => CHECKPOINT_TEMPORARY.test(name));
+  for (const name of stale) await rm(join(dir, name), { force: true });
+  return stale;
 }
 
 /** The parts of {@link FitOptions} a checkpoint holds or describes. */

@@ -26,6 +26,7 @@ export {
   readCheckpoint,
   restoreCheckpoint,
   saveCheckpoint,
+  TENSOR_DATA_CHECKSUM_KEY,
   type TrainingState,
 } from './checkpoint.js';
 export type { Batch, DataSource } from './data.js';
