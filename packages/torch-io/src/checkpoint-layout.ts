@@ -11,6 +11,13 @@ export const MODEL_PREFIX = 'model.';
 /** Prefix of the optimiser's tensors in a checkpoint. */
 export const OPTIMIZER_PREFIX = 'optimizer.';
 
+/**
+ * The metadata key of a checkpoint's checksum: the SHA-256 (hex) of the file's safetensors data section, every byte
+ * after the header, which holds each tensor's bytes in the header's key order. Checkpoints written before it
+ * existed have none and load unchecked.
+ */
+export const TENSOR_DATA_CHECKSUM_KEY = 'tensor_data_sha256';
+
 /** A checkpoint's tensors by role, each keyed by the parameter's (or buffer's) name in the model. */
 export interface CheckpointParts<T> {
   /** The model's state dict. */

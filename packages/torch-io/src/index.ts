@@ -23,6 +23,7 @@ export {
   optimizerStateKey,
   parseOptimizerStateKey,
   splitCheckpointTensors,
+  TENSOR_DATA_CHECKSUM_KEY,
 } from './checkpoint-layout.js';
 export { unpickle } from './pickle/unpickle.js';
 export { PickleGlobal, PickleObject, type UnpickleHooks } from './pickle/values.js';

@@ -3,10 +3,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Linear, RandomGenerator, Sequential } from '@alexnet/layers';
-import { readSafetensors, writeSafetensors } from '@alexnet/torch-io';
+import { readSafetensors, TENSOR_DATA_CHECKSUM_KEY, writeSafetensors } from '@alexnet/torch-io';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readCheckpoint, restoreCheckpoint, saveCheckpoint, TENSOR_DATA_CHECKSUM_KEY } from './checkpoint.js';
+import { readCheckpoint, restoreCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { SGD } from './sgd.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'alexnet-trainer-checkpoint-'));

@@ -6,6 +6,7 @@ import {
   type RawTensors,
   readSafetensors,
   splitCheckpointTensors,
+  TENSOR_DATA_CHECKSUM_KEY,
   writeSafetensors,
 } from '@alexnet/torch-io';
 import { linkAtomically, writeAtomically } from '@alexnet/torch-io/node';
@@ -28,13 +29,6 @@ export interface TrainingState {
   /** The run's configuration, as the caller gave it. */
   config: Record<string, unknown>;
 }
-
-/**
- * The metadata key of a checkpoint's checksum: the SHA-256 (hex) of the file's safetensors data section, every byte
- * after the header, which holds each tensor's bytes in the header's key order. Checkpoints written before it
- * existed have none and load unchecked.
- */
-export const TENSOR_DATA_CHECKSUM_KEY = 'tensor_data_sha256';
 
 /** The metadata key of the {@link TrainingState}, as JSON. */
 const STATE_KEY = 'checkpoint';

@@ -20,13 +20,14 @@
 
 // Engine internals live in @alexnet/tfjs-extensions; these two are re-exported for the trainer's users.
 export { FUSED_SGD_UPDATE, variableGrads } from '@alexnet/tfjs-extensions';
+// The checkpoint checksum's metadata key, defined with the rest of the checkpoint layout in @alexnet/torch-io.
+export { TENSOR_DATA_CHECKSUM_KEY } from '@alexnet/torch-io';
 export {
   type Checkpoint,
   type CheckpointableModel,
   readCheckpoint,
   restoreCheckpoint,
   saveCheckpoint,
-  TENSOR_DATA_CHECKSUM_KEY,
   type TrainingState,
 } from './checkpoint.js';
 export type { Batch, DataSource } from './data.js';
