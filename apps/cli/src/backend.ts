@@ -3,14 +3,32 @@ import * as tf from '@tensorflow/tfjs-core';
 import { UsageError } from './errors.js';
 
 /** Backends `--backend` accepts. `auto` takes the fastest that is installed and works. */
-export const BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'native', 'wasm', 'cpu'] as const;
+export const BACKENDS = ['auto', 'tensorflow-gpu', 'webgpu', 'tensorflow', 'native', 'wasm', 'cpu'] as const;
 export type BackendChoice = (typeof BACKENDS)[number];
 
-/** What runs the tensors: TF.js's backend name and the device in words. */
+/** The WebGPU adapter a run used, as recorded in its `config.json`. */
+export interface AdapterRecord {
+  name: string;
+  vendor: string;
+  architecture: string;
+  /** The graphics API Dawn drives it through: Vulkan, Metal, D3D12. */
+  api: string;
+  description: string;
+  software: boolean;
+}
+
+/** What runs the tensors: TF.js's backend name, the device in words, and for webgpu the adapter. */
 export interface BackendInfo {
   requested: BackendChoice;
   name: string;
   device: string;
+  adapter?: AdapterRecord;
+}
+
+/** How to choose the backend beyond its name. */
+export interface BackendOptions {
+  /** The WebGPU adapter (`--adapter`): an index or part of its name; default `ALEXNET_WEBGPU_ADAPTER`, else Dawn's first. */
+  adapter?: string | null;
 }
 
 /** The two tfjs-node builds (libtensorflow, not @alexnet/tfjs-backend-native): the package and how to install it. */
@@ -24,28 +42,34 @@ const TFJS_NODE_PACKAGES = {
 
 /**
  * Loads and selects a backend. `auto` tries `@tensorflow/tfjs-node-gpu` (when it is installed and sees a GPU), then
+ * WebGPU on a hardware adapter (never a software one: SwiftShader is far slower than the CPU backends), then
  * `@tensorflow/tfjs-node`, then `@alexnet/tfjs-backend-native` (native SIMD kernels, shipped prebuilt), then
  * WebAssembly (threaded: one thread a core, or `ALEXNET_WASM_THREADS`), then plain JavaScript. Asking for a backend that is not installed fails with the command that
  * installs it.
  */
-export async function selectBackend(choice: BackendChoice): Promise<BackendInfo> {
+export async function selectBackend(choice: BackendChoice, options: BackendOptions = {}): Promise<BackendInfo> {
   if (!BACKENDS.includes(choice)) {
     throw new UsageError(`Unknown backend "${choice}": use one of ${BACKENDS.join(', ')}`);
+  }
+  const adapter = options.adapter?.trim() || undefined;
+  if (adapter !== undefined && choice !== 'webgpu' && choice !== 'auto') {
+    throw new UsageError(`--adapter chooses a WebGPU adapter: it needs --backend webgpu or auto, not ${choice}`);
   }
   // Gradients for training, and the cpu backend. tfjs-node imports this too, so there is one TF.js either way.
   await import('@tensorflow/tfjs');
   tf.enableProdMode();
   const { installKernelPatches } = await import('@alexnet/tfjs-extensions');
-  if (choice === 'tensorflow-gpu' || choice === 'tensorflow' || choice === 'auto') {
-    for (const name of choice === 'auto' ? (['tensorflow-gpu', 'tensorflow'] as const) : [choice]) {
-      const loaded = await loadTfjsNode(name, choice !== 'auto');
-      if (!loaded) continue;
-      if (await tf.setBackend('tensorflow')) {
-        const gpu = name === 'tensorflow-gpu' ? gpuName() : null;
-        if (name === 'tensorflow-gpu' && !gpu && choice === 'auto') continue;
-        return { requested: choice, name: 'tensorflow', device: gpu ?? 'CPU (libtensorflow)' };
-      }
-    }
+  if (choice === 'tensorflow-gpu' || choice === 'auto') {
+    const info = await tfjsNode('tensorflow-gpu', choice);
+    if (info) return info;
+  }
+  if (choice === 'webgpu' || choice === 'auto') {
+    const info = await webGpu(choice, adapter);
+    if (info) return info;
+  }
+  if (choice === 'tensorflow' || choice === 'auto') {
+    const info = await tfjsNode('tensorflow', choice);
+    if (info) return info;
   }
   if (choice === 'native' || choice === 'auto') {
     // Importing registers the backend where its addon loads, and warns once (with the reason) where it does not.
@@ -71,6 +95,95 @@ export async function selectBackend(choice: BackendChoice): Promise<BackendInfo>
   installKernelPatches();
   await tf.setBackend('cpu');
   return { requested: choice, name: 'cpu', device: 'CPU (JavaScript)' };
+}
+
+/** A tfjs-node build as the backend, or null where `auto` moves on (not installed, or the GPU build sees no GPU). */
+async function tfjsNode(name: keyof typeof TFJS_NODE_PACKAGES, choice: BackendChoice): Promise<BackendInfo | null> {
+  if (!(await loadTfjsNode(name, choice !== 'auto'))) return null;
+  if (!(await tf.setBackend('tensorflow'))) return null;
+  const gpu = name === 'tensorflow-gpu' ? gpuName() : null;
+  if (name === 'tensorflow-gpu' && !gpu && choice === 'auto') return null;
+  return { requested: choice, name: 'tensorflow', device: gpu ?? 'CPU (libtensorflow)' };
+}
+
+/** Whether this process set the webgpu backend, so that {@link releaseBackend} destroys its device. */
+let webGpuSet = false;
+
+/**
+ * WebGPU through `@alexnet/tfjs-backend-webgpu`. Asked for by name, any adapter will do (a software one with a
+ * warning) and no adapter is an error that says why; for `auto`, only a hardware adapter, and no device is created
+ * (only an adapter requested) unless it is one.
+ */
+async function webGpu(choice: BackendChoice, adapter: string | undefined): Promise<BackendInfo | null> {
+  const webgpu = await import('@alexnet/tfjs-backend-webgpu');
+  const options = adapter === undefined ? {} : { adapter };
+  if (choice === 'auto') {
+    const status = await webgpu.webGpuStatus(options).catch(() => null);
+    if (!status?.available || status.software) return null;
+  }
+  let status: Awaited<ReturnType<typeof webgpu.setWebGpuBackend>>;
+  try {
+    status = await webgpu.setWebGpuBackend(options);
+  } catch (error) {
+    const reason = (error as Error).message.replace(/^@alexnet\/tfjs-backend-webgpu: /, '');
+    if (choice === 'auto') return null;
+    throw new UsageError(`--backend webgpu is not available here: ${reason}`);
+  }
+  webGpuSet = true;
+  const record = adapterRecord(status.adapter);
+  if (record.software) {
+    process.stderr.write(
+      `alexnet: warning: the WebGPU adapter '${record.name}' is a CPU emulation (software), far slower than --backend native: for tests, not training\n`,
+    );
+  }
+  const device = [record.name, [record.vendor, record.architecture].filter(Boolean).join(' '), record.api]
+    .filter(Boolean)
+    .join(', ');
+  return {
+    requested: choice,
+    name: 'webgpu',
+    device: record.software ? `${device}, software` : device,
+    adapter: record,
+  };
+}
+
+/** The graphics API names as people write them. */
+const API_NAMES: Record<string, string> = {
+  vulkan: 'Vulkan',
+  metal: 'Metal',
+  d3d12: 'D3D12',
+  d3d11: 'D3D11',
+  opengl: 'OpenGL',
+  opengles: 'OpenGL ES',
+};
+
+function adapterRecord(info: {
+  name: string;
+  vendor: string;
+  architecture: string;
+  backend?: string;
+  description: string;
+  software: boolean;
+}): AdapterRecord {
+  const api = info.backend ? (API_NAMES[info.backend.toLowerCase()] ?? info.backend) : '';
+  return {
+    name: info.name,
+    vendor: info.vendor,
+    architecture: info.architecture,
+    api,
+    description: info.description,
+    software: info.software,
+  };
+}
+
+/**
+ * Ends the backend's hold on the process: destroys the WebGPU device where this process made one (its tensors go
+ * with it). Every command ends with it (bin.ts), so a run ends by itself and the GPU is free at once.
+ */
+export async function releaseBackend(): Promise<void> {
+  if (!webGpuSet) return;
+  webGpuSet = false;
+  (await import('@alexnet/tfjs-backend-webgpu')).disposeWebGpuBackend();
 }
 
 /** `ALEXNET_WASM_THREADS` where set (a positive integer), else the number of cores. */

@@ -1,4 +1,5 @@
 import { listModels } from '@alexnet/models';
+import { releaseBackend } from './backend.js';
 import { BENCH_HELP, bench } from './commands/bench.js';
 import { CONVERT_HELP, convert } from './commands/convert.js';
 import { DATA_HELP, data } from './commands/data.js';
@@ -24,7 +25,8 @@ ${Object.entries(COMMANDS)
   .map(([name, c]) => `  ${name.padEnd(9)}${c.line}`)
   .join('\n')}
 
-Models: ${listModels().join(', ')}. Backends: --backend auto | tensorflow-gpu | tensorflow | native | wasm | cpu.
+Models: ${listModels().join(', ')}. Backends: --backend auto | tensorflow-gpu | webgpu | tensorflow | native | wasm | cpu
+(webgpu: --adapter <index|name> or ALEXNET_WEBGPU_ADAPTER).
 Threads: ALEXNET_NATIVE_THREADS (native backend), ALEXNET_WASM_THREADS (wasm); default one a core.
 'alexnet <command> --help' for a command's options; --debug shows stack traces.
 `;
@@ -42,7 +44,12 @@ async function main(argv: string[]): Promise<number> {
   }
   const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (!command) throw new UsageError(`Unknown command "${name}". Commands: ${Object.keys(COMMANDS).join(', ')}`);
-  return command.run(rest);
+  try {
+    return await command.run(rest);
+  } finally {
+    // A WebGPU device, where the command made one: destroyed, so the process ends by itself and frees the GPU.
+    await releaseBackend();
+  }
 }
 
 const debug = process.argv.includes('--debug');

@@ -54,7 +54,7 @@ describe('parseOptions', () => {
       [['--data', 'd', '--head', 'tanh'], '--head must be one of softmax, sigmoid, got "tanh"'],
       [
         ['--data', 'd', '--backend', 'gpu'],
-        '--backend must be one of auto, tensorflow-gpu, tensorflow, native, wasm, cpu, got "gpu"',
+        '--backend must be one of auto, tensorflow-gpu, webgpu, tensorflow, native, wasm, cpu, got "gpu"',
       ],
       [['--lr', '1'], 'demo needs --data <dir> (see alexnet demo --help)'],
     ];

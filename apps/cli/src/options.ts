@@ -95,6 +95,18 @@ export const BACKEND_OPTION = {
   help: 'what runs the tensors',
 } as const satisfies OptionDef;
 
+/**
+ * `--adapter`, beside `--backend`: which WebGPU adapter. One line in each table that has `--backend`; the
+ * environment variable serves scripts that cannot add a flag.
+ */
+export const ADAPTER_OPTION = {
+  type: 'string',
+  value: '<index|name>',
+  default: null,
+  help: 'webgpu: the adapter, by index or part of its name (or ALEXNET_WEBGPU_ADAPTER)',
+  defaultText: 'the first high-performance one',
+} as const satisfies OptionDef;
+
 export const JSON_OPTION = { type: 'boolean', help: 'print the result as JSON on stdout' } as const satisfies OptionDef;
 export const QUIET_OPTION = {
   type: 'boolean',

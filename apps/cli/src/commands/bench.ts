@@ -3,7 +3,14 @@ import { SGD, softmaxCrossEntropy, variableGrads } from '@alexnet/trainer';
 import * as tf from '@tensorflow/tfjs-core';
 import { type BackendInfo, selectBackend } from '../backend.js';
 import { helpText, printHelp } from '../help.js';
-import { BACKEND_OPTION, JSON_OPTION, type OptionTable, parseOptions, withDefaults } from '../options.js';
+import {
+  ADAPTER_OPTION,
+  BACKEND_OPTION,
+  JSON_OPTION,
+  type OptionTable,
+  parseOptions,
+  withDefaults,
+} from '../options.js';
 import { createOutput } from '../output.js';
 
 const BENCH_OPTIONS = {
@@ -14,6 +21,7 @@ const BENCH_OPTIONS = {
   adaptivePool: { type: 'boolean', default: false, help: 'pool features to 6x6 (V1 / V2 then accept small inputs)' },
   profile: { type: 'boolean', default: false, help: 'add one profiled training step: the time of each TF.js kernel' },
   backend: BACKEND_OPTION,
+  adapter: ADAPTER_OPTION,
   json: JSON_OPTION,
 } as const satisfies OptionTable;
 
@@ -34,7 +42,7 @@ export async function bench(argv: string[]): Promise<number> {
   const parsed = parseOptions('bench', argv, BENCH_OPTIONS);
   if (parsed.help) return printHelp(BENCH_HELP);
   const options = withDefaults(BENCH_OPTIONS, parsed.given);
-  const backend = await selectBackend(options.backend);
+  const backend = await selectBackend(options.backend, { adapter: options.adapter });
   const side = options.imageSize;
   const model = createModel(options.model, {
     seed: 0,
@@ -84,7 +92,10 @@ async function measure(
     'int32',
   );
   const time = async (step: () => tf.Tensor) => {
-    await step().data(); // warm-up: kernels compile, memory is allocated
+    // Warm-up: kernels compile, memory is allocated.
+    const warm = step();
+    await warm.data();
+    warm.dispose();
     const start = performance.now();
     for (let i = 0; i < steps; i++) {
       const out = step();

@@ -3,7 +3,15 @@ import { evaluate } from '@alexnet/trainer';
 import { selectBackend } from '../backend.js';
 import { helpText, printHelp } from '../help.js';
 import { modelFrom } from '../load-model.js';
-import { BACKEND_OPTION, JSON_OPTION, type OptionTable, parseOptions, QUIET_OPTION, withDefaults } from '../options.js';
+import {
+  ADAPTER_OPTION,
+  BACKEND_OPTION,
+  JSON_OPTION,
+  type OptionTable,
+  parseOptions,
+  QUIET_OPTION,
+  withDefaults,
+} from '../options.js';
 import { createOutput, pct } from '../output.js';
 import { transformsFor } from '../transforms.js';
 
@@ -27,6 +35,7 @@ const EVAL_OPTIONS = {
   tenCrop: { type: 'boolean', default: false, help: 'average over 10 crops (corners, centre, mirrored)' },
   adaptivePool: { type: 'boolean', default: false, help: 'pool features to 6x6 (V1 / V2 then accept small inputs)' },
   backend: BACKEND_OPTION,
+  adapter: ADAPTER_OPTION,
   quiet: QUIET_OPTION,
   json: JSON_OPTION,
 } as const satisfies OptionTable;
@@ -43,7 +52,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
   if (parsed.help) return printHelp(EVAL_HELP);
   const options = withDefaults(EVAL_OPTIONS, parsed.given);
   const out = createOutput({ quiet: options.quiet, json: options.json });
-  const backend = await selectBackend(options.backend);
+  const backend = await selectBackend(options.backend, { adapter: options.adapter });
   out.info(`Backend: ${backend.name} (${backend.device})`);
   const model = await modelFrom({
     model: options.model,

@@ -5,7 +5,14 @@ import { selectBackend } from '../backend.js';
 import { UsageError } from '../errors.js';
 import { helpText, printHelp } from '../help.js';
 import { modelFrom } from '../load-model.js';
-import { BACKEND_OPTION, JSON_OPTION, type OptionTable, parseOptions, withDefaults } from '../options.js';
+import {
+  ADAPTER_OPTION,
+  BACKEND_OPTION,
+  JSON_OPTION,
+  type OptionTable,
+  parseOptions,
+  withDefaults,
+} from '../options.js';
 import { createOutput } from '../output.js';
 import { transformsFor } from '../transforms.js';
 
@@ -15,6 +22,7 @@ const PREDICT_OPTIONS = {
   topK: { type: 'integer', value: '<k>', min: 1, default: 5, help: 'classes to show an image' },
   adaptivePool: { type: 'boolean', default: false, help: 'pool features to 6x6 (V1 / V2 then accept small inputs)' },
   backend: BACKEND_OPTION,
+  adapter: ADAPTER_OPTION,
   json: JSON_OPTION,
 } as const satisfies OptionTable;
 
@@ -31,7 +39,7 @@ export async function predict(argv: string[]): Promise<number> {
   const options = withDefaults(PREDICT_OPTIONS, parsed.given);
   const images = parsed.positionals;
   if (images.length === 0) throw new UsageError('predict needs at least one image (see alexnet predict --help)');
-  await selectBackend(options.backend);
+  await selectBackend(options.backend, { adapter: options.adapter });
   const model = await modelFrom({
     model: options.model,
     weights: options.weights,

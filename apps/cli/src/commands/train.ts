@@ -26,7 +26,7 @@ export async function train(argv: string[]): Promise<number> {
   const { config: configFile, quiet, json, ...flags } = given;
   const out = createOutput({ quiet, json });
   const { config, resumeFrom } = await runSettings(flags, configFile);
-  const backend = await selectBackend(config.backend);
+  const backend = await selectBackend(config.backend, { adapter: config.adapter });
   out.info(`Backend: ${backend.name} (${backend.device})`);
 
   const data = await openTrainingData(config, out.info);

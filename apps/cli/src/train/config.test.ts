@@ -48,6 +48,7 @@ describe('train settings', () => {
         weights: null,
         out: null,
         backend: 'auto',
+        adapter: null,
       }),
     );
   });

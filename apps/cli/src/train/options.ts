@@ -1,6 +1,13 @@
 import { availableParallelism } from 'node:os';
 import { listModels } from '@alexnet/models';
-import { BACKEND_OPTION, JSON_OPTION, type OptionTable, QUIET_OPTION, type Settings } from '../options.js';
+import {
+  ADAPTER_OPTION,
+  BACKEND_OPTION,
+  JSON_OPTION,
+  type OptionTable,
+  QUIET_OPTION,
+  type Settings,
+} from '../options.js';
 
 /**
  * Every setting of `alexnet train`, one entry each: its flag, type, default, check and help line. Flags, a `--config`
@@ -106,6 +113,7 @@ export const TRAIN_OPTIONS = {
   },
   out: { type: 'string', value: '<dir>', default: null, help: 'run folder', defaultText: 'runs/<model>-<time>' },
   backend: BACKEND_OPTION,
+  adapter: ADAPTER_OPTION,
 } as const satisfies OptionTable;
 
 /** Every setting of `alexnet train`, derived from {@link TRAIN_OPTIONS}. */
