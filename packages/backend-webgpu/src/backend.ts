@@ -87,16 +87,7 @@ async function openBackend(options: WebGpuOptions): Promise<DeviceOwningBackend>
     throw new Error(`@alexnet/tfjs-backend-webgpu: requestDevice on '${chosen.info.name}' failed: ${message(error)}`);
   }
   ensureNavigatorGpu(chosen.gpu);
-  const status: ReadyStatus = {
-    available: true,
-    runtime: chosen.runtime,
-    adapter: chosen.info,
-    software: chosen.info.software,
-    limits: adapterLimits(chosen.adapter),
-    features: adapterFeatures(chosen.adapter),
-    initialized: true,
-  };
-  const backend = new DeviceOwningBackend(device, chosen.raw as GPUAdapterInfo, status);
+  const backend = new DeviceOwningBackend(device, chosen.raw as GPUAdapterInfo, readyStatus(chosen, true));
   active = backend;
   return backend;
 }
@@ -144,6 +135,11 @@ export async function webGpuStatus(options?: WebGpuOptions): Promise<WebGpuStatu
   }
   const chosen = await chooseAdapter(options ?? configured);
   if (!('adapter' in chosen)) return { available: false, runtime: chosen.runtime, reason: chosen.reason };
+  return readyStatus(chosen, false);
+}
+
+/** The status of an adapter that was found, with or without its device created (`initialized`). */
+function readyStatus(chosen: ChosenAdapter, initialized: boolean): ReadyStatus {
   return {
     available: true,
     runtime: chosen.runtime,
@@ -151,7 +147,7 @@ export async function webGpuStatus(options?: WebGpuOptions): Promise<WebGpuStatu
     software: chosen.info.software,
     limits: adapterLimits(chosen.adapter),
     features: adapterFeatures(chosen.adapter),
-    initialized: false,
+    initialized,
   };
 }
 
