@@ -13,6 +13,7 @@
  * @packageDocumentation
  */
 import { registerWebGpuBackend } from './backend.js';
+import { installDefaultWebGpuKernels } from './kernels/install.js';
 
 export { ADAPTER_ENV, listWebGpuAdapters } from './adapter.js';
 export {
@@ -22,6 +23,13 @@ export {
   setWebGpuBackend,
   webGpuStatus,
 } from './backend.js';
+export {
+  KERNELS_ENV,
+  listWebGpuKernels,
+  useWebGpuKernels,
+  type WebGpuKernelSet,
+  webGpuKernelSet,
+} from './kernels/install.js';
 export type {
   WebGpuAdapterInfo,
   WebGpuFeatures,
@@ -32,3 +40,4 @@ export type {
 } from './types.js';
 
 registerWebGpuBackend();
+installDefaultWebGpuKernels();

@@ -1,0 +1,9 @@
+import type { KernelConfig } from '@tensorflow/tfjs-core';
+
+/**
+ * This package's WebGPU kernels, one `KernelConfig` a file in this folder, each named by tfjs-core's constants (or
+ * `@alexnet/tfjs-extensions`' kernel names for the kernels this project adds), listed once here. Each either replaces
+ * a stock `@tensorflow/tfjs-backend-webgpu` kernel that a per-kernel profile of a training step found slow, or adds one
+ * TF.js lacks. `install.ts` registers them over the stock ones (and puts the stock ones back).
+ */
+export const webGpuKernelConfigs: KernelConfig[] = [];
