@@ -1,4 +1,5 @@
 import { isRawTensor, type RawTensor, type RawTensors } from '../raw-tensor.js';
+import { keyName } from './key-name.js';
 
 /** Where a training checkpoint keeps its weights, tried in this order. */
 const STATE_DICT_KEYS = ['state_dict', 'model', 'model_state_dict', 'model_state', 'net'];
@@ -12,27 +13,38 @@ const STATE_DICT_KEYS = ['state_dict', 'model', 'model_state_dict', 'model_state
  * @throws Error naming the top-level keys when no state dict is found.
  */
 export function extractStateDict(checkpoint: unknown, source = 'PyTorch checkpoint'): RawTensors {
-  const candidate = findStateDict(checkpoint);
+  const candidate = findStateDict(checkpoint, source);
   if (!candidate) {
-    const keys = checkpoint instanceof Map ? [...checkpoint.keys()].map(String).join(', ') : typeof checkpoint;
+    const keys =
+      checkpoint instanceof Map ? [...checkpoint.keys()].slice(0, 20).map(keyName).join(', ') : typeof checkpoint;
     throw new Error(`${source} holds no state dict (tensors by name); top-level keys: ${keys}`);
   }
   const tensors: RawTensors = {};
-  const names = [...candidate.keys()].map(String);
+  const names = [...candidate.keys()].map(keyName);
   const allPrefixed = names.length > 0 && names.every((n) => n.startsWith('module.'));
-  for (const [key, value] of candidate) {
-    const name = String(key);
-    tensors[allPrefixed ? name.slice('module.'.length) : name] = value as RawTensor;
+  for (const [i, value] of [...candidate.values()].entries()) {
+    tensors[allPrefixed ? names[i].slice('module.'.length) : names[i]] = value as RawTensor;
   }
   return tensors;
 }
 
-function findStateDict(value: unknown): Map<unknown, unknown> | undefined {
+/**
+ * How deep the state dict may sit under the {@link STATE_DICT_KEYS}: real checkpoints nest it one or two levels
+ * (`{ model: { state_dict: ... } }`); a pickle can nest dicts a million deep in a few megabytes.
+ */
+const MAX_DEPTH = 16;
+
+function findStateDict(value: unknown, source: string, depth = 0): Map<unknown, unknown> | undefined {
   if (!(value instanceof Map)) return undefined;
   const values = [...value.values()];
   if (values.length > 0 && values.every(isRawTensor)) return value;
+  if (depth === MAX_DEPTH) {
+    throw new Error(
+      `${source} nests its entries (${STATE_DICT_KEYS.join(' / ')}) over ${MAX_DEPTH} levels deep without a state dict: not a checkpoint this reads`,
+    );
+  }
   for (const key of STATE_DICT_KEYS) {
-    const nested = findStateDict(value.get(key));
+    const nested = findStateDict(value.get(key), source, depth + 1);
     if (nested) return nested;
   }
   return undefined;

@@ -3,6 +3,7 @@ import { unpickle } from '../pickle/unpickle.js';
 import { PickleGlobal, PickleObject } from '../pickle/values.js';
 import type { RawTensor } from '../raw-tensor.js';
 import { isZip, readZip } from '../zip/read-zip.js';
+import { keyName } from './key-name.js';
 
 /**
  * Reading PyTorch checkpoints (`torch.save`) without Python: the zip format of torch >= 1.6 and the legacy format
@@ -95,12 +96,12 @@ export function readPyTorch(
 
 /** A persistent id: a tuple such as `('storage', torch.FloatStorage, key, location, numel)`. */
 function persistentId(pid: unknown): unknown[] {
-  if (!Array.isArray(pid)) throw new Error(`persistent id ${String(pid)} is not a tuple`);
+  if (!Array.isArray(pid)) throw new Error(`persistent id ${keyName(pid)} is not a tuple`);
   return pid;
 }
 
 function storageType(type: unknown): ElementTypeName {
-  const name = type instanceof PickleGlobal ? type.name : String(type);
+  const name = type instanceof PickleGlobal ? type.name : keyName(type);
   const element = STORAGE_TYPES.get(name);
   if (!element) throw new Error(`unsupported storage type ${name}`);
   return element;
@@ -124,7 +125,7 @@ class PendingTensor {
     const { storage, offset, shape, strides } = this;
     if (!(storage instanceof Object) || !(storage.bytes instanceof Uint8Array)) fail('has no storage');
     if (!isCount(offset) || !isCounts(shape) || !isCounts(strides) || strides.length !== shape.length) {
-      fail(`has a malformed view (offset ${String(offset)}, shape ${String(shape)}, stride ${String(strides)})`);
+      fail(`has a malformed view (offset ${keyName(offset)}, shape ${keyName(shape)}, stride ${keyName(strides)})`);
     }
     const stored = Math.floor(storage.bytes.byteLength / ELEMENT_TYPES[storage.type].bytes);
     const where = `storage ${storage.key} (${stored} elements)`;
@@ -192,7 +193,7 @@ function materialize(root: unknown, budget: ViewBudget): unknown {
     seen.add(container);
     if (container instanceof Map) {
       for (const [key, value] of container) {
-        visit(value, name === '' ? String(key) : `${name}.${String(key)}`, (t) => container.set(key, t));
+        visit(value, name === '' ? keyName(key) : `${name}.${keyName(key)}`, (t) => container.set(key, t));
       }
     } else if (Array.isArray(container)) {
       for (let i = 0; i < container.length; i++) {
@@ -224,8 +225,8 @@ function readZipFormat(bytes: Uint8Array, source: string, budget: ViewBudget): u
     findClass: torchClasses,
     persistentLoad(pid) {
       const [kind, type, id] = persistentId(pid);
-      if (kind !== 'storage') throw new Error(`unknown persistent id ${String(kind)}`);
-      const key = String(id);
+      if (kind !== 'storage') throw new Error(`unknown persistent id ${keyName(kind)}`);
+      const key = keyName(id);
       let storage = storages.get(key);
       if (!storage) {
         const data = entries.get(`${prefix}data/${key}`);
@@ -249,7 +250,7 @@ function readLegacyFormat(bytes: Uint8Array, source: string, budget: ViewBudget)
     throw new Error(`${source} is a pickle but not a PyTorch checkpoint (wrong magic number)`);
   }
   const protocol = unpickle(bytes, {}, magic.end);
-  if (protocol.value !== 1001) throw new Error(`${source} has unsupported legacy protocol ${String(protocol.value)}`);
+  if (protocol.value !== 1001) throw new Error(`${source} has unsupported legacy protocol ${keyName(protocol.value)}`);
   const sysInfo = unpickle(bytes, {}, protocol.end);
   const info = sysInfo.value as Map<string, unknown>;
   if (info instanceof Map && info.get('little_endian') === false) {
@@ -264,13 +265,13 @@ function readLegacyFormat(bytes: Uint8Array, source: string, budget: ViewBudget)
       findClass: torchClasses,
       persistentLoad(pid) {
         const [kind, type, key, , numel, view] = persistentId(pid);
-        if (kind !== 'storage') throw new Error(`unknown persistent id ${String(kind)}`);
+        if (kind !== 'storage') throw new Error(`unknown persistent id ${keyName(kind)}`);
         if (view) throw new Error('storage views of the PyTorch < 1.0 legacy format are not supported');
-        if (!isCount(numel)) throw new Error(`storage ${String(key)} has a bad size ${String(numel)}`);
-        let storage = storages.get(String(key));
+        if (!isCount(numel)) throw new Error(`storage ${keyName(key)} has a bad size ${keyName(numel)}`);
+        let storage = storages.get(keyName(key));
         if (!storage) {
-          storage = { key: String(key), type: storageType(type), bytes: new Uint8Array(), numel };
-          storages.set(String(key), storage);
+          storage = { key: keyName(key), type: storageType(type), bytes: new Uint8Array(), numel };
+          storages.set(keyName(key), storage);
         }
         return storage;
       },
@@ -282,8 +283,8 @@ function readLegacyFormat(bytes: Uint8Array, source: string, budget: ViewBudget)
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let offset = keys.end;
   for (const key of keys.value as string[]) {
-    const storage = storages.get(String(key));
-    if (!storage) throw new Error(`storage ${String(key)} is listed but never used`);
+    const storage = storages.get(keyName(key));
+    if (!storage) throw new Error(`storage ${keyName(key)} is listed but never used`);
     if (offset + 8 > bytes.byteLength) throw new Error(`storage ${key} is missing (truncated file?)`);
     const numel = Number(view.getBigInt64(offset, true));
     if (numel < 0) throw new Error(`storage ${key} has a negative size ${numel}`);
