@@ -36,5 +36,6 @@ export { type LoadStateDictOptions, type LoadStateDictResult, Module, type Shape
 export { initializedParameter, Parameter } from './parameter.js';
 export { defaultGenerator, manualSeed, RandomGenerator, type RandomGeneratorState } from './random.js';
 export { fromStateDict, toStateDict } from './state-dict-conversion.js';
+export { type ShapeMismatch, StateDictError } from './state-dict-error.js';
 export { type ModelSummary, type SummaryRow, summary } from './summary.js';
 export { type ConvUnitOptions, convUnit, type DenseUnitOptions, denseUnit } from './units.js';

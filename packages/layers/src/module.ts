@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Parameter } from './parameter.js';
+import { type ShapeMismatch, StateDictError } from './state-dict-error.js';
 
 /** Tensors keyed by PyTorch-style dotted names (`features.0.weight`), in PyTorch's layouts. */
 export type StateDict = Record<string, tf.Tensor>;
@@ -156,6 +157,8 @@ export abstract class Module {
    * Copies values from a state dict (PyTorch names and layouts) into the parameters. Shapes are checked before
    * anything is written, so a failed load changes nothing. With `strict` (the default) missing and unexpected keys
    * are errors that name them.
+   *
+   * @throws {@link StateDictError} listing the missing and unexpected keys and the mismatched shapes.
    */
   loadStateDict(dict: StateDict, options: LoadStateDictOptions = {}): LoadStateDictResult {
     const strict = options.strict ?? true;
@@ -163,21 +166,17 @@ export abstract class Module {
     const known = new Set(entries.map(([name]) => name));
     const missingKeys = entries.map(([name]) => name).filter((name) => !(name in dict));
     const unexpectedKeys = Object.keys(dict).filter((name) => !known.has(name));
-    const problems: string[] = [];
-    if (strict && missingKeys.length > 0) problems.push(`missing keys: ${missingKeys.join(', ')}`);
-    if (strict && unexpectedKeys.length > 0) problems.push(`unexpected keys: ${unexpectedKeys.join(', ')}`);
+    const shapeMismatches: ShapeMismatch[] = [];
     for (const [name, parameter] of entries) {
       const value = dict[name];
       if (!value) continue;
       const expected = parameter.torchShape;
-      if (!sameShape(value.shape, expected)) {
-        problems.push(
-          `${name}: shape [${value.shape.join(', ')}] in the state dict, [${expected.join(', ')}] in the model`,
-        );
-      }
+      if (!sameShape(value.shape, expected))
+        shapeMismatches.push({ name, shape: value.shape, expected: [...expected] });
     }
-    if (problems.length > 0) {
-      throw new Error(`Error(s) in loading state dict for ${this.typeName}:\n  ${problems.join('\n  ')}`);
+    const failed = strict && (missingKeys.length > 0 || unexpectedKeys.length > 0);
+    if (failed || shapeMismatches.length > 0) {
+      throw new StateDictError(this.typeName, strict ? missingKeys : [], strict ? unexpectedKeys : [], shapeMismatches);
     }
     for (const [name, parameter] of entries) {
       const value = dict[name];
