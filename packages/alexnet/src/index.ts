@@ -66,6 +66,8 @@ export {
   loadModel,
   loadWeights,
   modelFromWeights,
+  type NonFiniteTensor,
+  nonFiniteTensors,
   readWeights,
   saveWeights,
   serializeWeights,

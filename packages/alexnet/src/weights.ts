@@ -5,6 +5,7 @@ import {
   readPyTorch,
   readSafetensors,
   splitCheckpointTensors,
+  TENSOR_DATA_CHECKSUM_KEY,
   writePyTorch,
   writeSafetensors,
 } from '@alexnet/torch-io';
@@ -13,6 +14,7 @@ import { files } from '#platform';
 import { AlexNet, type AlexNetOptions } from './alexnet.js';
 import type { Preprocessing } from './preprocessing.js';
 import { createModel } from './registry.js';
+import { sha256Hex } from './sha256.js';
 
 /**
  * Where weights come from: a file path (Node.js), an http(s) or file URL, or the bytes themselves.
@@ -39,13 +41,19 @@ export interface WeightsFile {
   metadata: WeightsMetadata;
 }
 
-/** Reads a `.safetensors` or PyTorch `.pth` / `.pt` file; the format is recognised from the bytes, not the name. */
+/**
+ * Reads a `.safetensors` or PyTorch `.pth` / `.pt` file; the format is recognised from the bytes, not the name. A
+ * training checkpoint's tensor data is checked against the checksum written with it (`tensor_data_sha256`).
+ *
+ * @throws Error naming the file when it is missing, not a weight file, damaged, or its metadata is invalid.
+ */
 export async function readWeights(source: WeightsSource): Promise<WeightsFile> {
   const name = describe(source);
   const bytes = await readBytes(source, name);
   // Safetensors first: its header length is arbitrary, so its first byte can be 0x80 like a pickle's.
   if (looksLikeSafetensors(bytes)) {
     const { tensors, metadata } = readSafetensors(bytes, name);
+    await verifyTensorData(bytes, metadata, name);
     return { format: 'safetensors', tensors: modelTensors(tensors, metadata), metadata: parseMetadata(metadata, name) };
   }
   if (looksLikePyTorch(bytes)) {
@@ -88,7 +96,7 @@ export async function loadWeights(
     }
     return { ...result, metadata: file.metadata };
   } catch (error) {
-    throw new Error(`Cannot load ${describe(source)} into ${modelName}: ${(error as Error).message}`);
+    throw new Error(`Cannot load ${describe(source)} into ${modelName}: ${(error as Error).message}`, { cause: error });
   } finally {
     tf.dispose(Object.values(dict));
   }
@@ -133,7 +141,7 @@ export function modelFromWeights(
     model.loadStateDict(dict);
   } catch (error) {
     model.dispose();
-    throw new Error(`Cannot load ${source} into ${name}: ${(error as Error).message}`);
+    throw new Error(`Cannot load ${source} into ${name}: ${(error as Error).message}`, { cause: error });
   } finally {
     tf.dispose(Object.values(dict));
   }
@@ -200,6 +208,52 @@ function modelTensors(tensors: RawTensors, metadata: Record<string, string>): Ra
   return splitCheckpointTensors(tensors).model;
 }
 
+/**
+ * Throws naming the file when a safetensors file's data section (every byte after its header) does not hash to the
+ * checksum its metadata holds, as a training checkpoint's does; a file without one is not checked. `@alexnet/trainer`
+ * verifies its checkpoints the same way on resume.
+ */
+async function verifyTensorData(bytes: Uint8Array, metadata: Record<string, string>, name: string): Promise<void> {
+  const expected = metadata[TENSOR_DATA_CHECKSUM_KEY];
+  if (expected === undefined) return;
+  // readSafetensors has checked that the header length fits in the file.
+  const headerLength = Number(new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true));
+  const actual = await sha256Hex(bytes.subarray(8 + headerLength));
+  if (actual !== expected.toLowerCase()) {
+    throw new Error(
+      `${name} is damaged: its tensor data does not match the checksum written with it (SHA-256 ${actual}, expected ${expected} in the "${TENSOR_DATA_CHECKSUM_KEY}" metadata)`,
+    );
+  }
+}
+
+/** A tensor with values that are not finite numbers, and how many of each kind. */
+export interface NonFiniteTensor {
+  name: string;
+  nan: number;
+  infinite: number;
+}
+
+/**
+ * The tensors of a weight file that hold NaN or infinite values, in the file's order (empty when all are finite).
+ * Such weights load, but every output they reach is NaN: callers warn on load and refuse to predict with them.
+ */
+export function nonFiniteTensors(file: WeightsFile): NonFiniteTensor[] {
+  const found: NonFiniteTensor[] = [];
+  for (const [name, tensor] of Object.entries(file.tensors)) {
+    if (!(tensor.data instanceof Float32Array)) continue;
+    let nan = 0;
+    let infinite = 0;
+    for (const value of tensor.data) {
+      // One comparison for the common case: finite values pass `value - value === 0`.
+      if (value - value === 0) continue;
+      if (Number.isNaN(value)) nan++;
+      else infinite++;
+    }
+    if (nan + infinite > 0) found.push({ name, nan, infinite });
+  }
+  return found;
+}
+
 function parseMetadata(raw: Record<string, string>, name: string): WeightsMetadata {
   const json = <T>(key: string): T | undefined => {
     if (raw[key] === undefined) return undefined;
@@ -209,7 +263,17 @@ function parseMetadata(raw: Record<string, string>, name: string): WeightsMetada
       throw new Error(`${name}: metadata entry "${key}" is not valid JSON`);
     }
   };
-  const { model, options, preprocessing, class_names, class_ids, checkpoint: _checkpoint, ...extra } = raw;
+  const {
+    model,
+    options,
+    preprocessing,
+    class_names,
+    class_ids,
+    checkpoint: _checkpoint,
+    // Describes this file's bytes only: carried into another file it would be wrong there.
+    [TENSOR_DATA_CHECKSUM_KEY]: _checksum,
+    ...extra
+  } = raw;
   return {
     model,
     options: json('options'),
