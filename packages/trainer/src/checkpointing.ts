@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { saveCheckpoint, type TrainingState } from './checkpoint.js';
@@ -36,6 +37,29 @@ export async function removeStaleTemporaries(dir: string): Promise<string[]> {
   const stale = names.filter((name) => CHECKPOINT_TEMPORARY.test(name));
   for (const name of stale) await rm(join(dir, name), { force: true });
   return stale;
+}
+
+/** The names of the checkpoints {@link RunCheckpoints} writes. */
+const CHECKPOINT_FILE = /^(?:last|best|interrupted|epoch-[1-9][0-9]*)\.safetensors$/;
+
+/**
+ * The files of a run that {@link fit} wrote in a checkpoint folder, sorted by name: its checkpoints (`last`, `best`,
+ * `interrupted`, `epoch-<n>` `.safetensors`), `metrics.jsonl` and temporary checkpoint files. A new run in that
+ * folder (`fit` without `resume`) would overwrite the checkpoints and append to the metrics, so a caller that is
+ * not resuming checks the folder with this first. A missing folder has none.
+ */
+export function runFiles(dir: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return [];
+    throw error;
+  }
+  return names
+    .filter((name) => name === 'metrics.jsonl' || CHECKPOINT_FILE.test(name) || CHECKPOINT_TEMPORARY.test(name))
+    .sort();
 }
 
 /** The parts of {@link FitOptions} a checkpoint holds or describes. */

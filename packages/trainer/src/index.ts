@@ -30,6 +30,7 @@ export {
   saveCheckpoint,
   type TrainingState,
 } from './checkpoint.js';
+export { runFiles } from './checkpointing.js';
 export type { Batch, DataSource } from './data.js';
 export { NonFiniteLossError, TrainingInterruptedError } from './errors.js';
 export { type EvaluateOptions, evaluate, type LossFunction, type RunnableModel } from './evaluate.js';
