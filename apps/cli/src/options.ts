@@ -159,7 +159,12 @@ export function parseOptions<T extends OptionTable>(
   }
   let parsed: ReturnType<typeof parseArgs>;
   try {
-    parsed = parseArgs({ args: argv, options: spec, allowPositionals: options.positionals ?? false, strict: true });
+    parsed = parseArgs({
+      args: joinNegativeValues(argv, all),
+      options: spec,
+      allowPositionals: options.positionals ?? false,
+      strict: true,
+    });
   } catch (error) {
     const message = (error as Error).message.replace(/\. To specify a positional argument.*$/s, '');
     throw new UsageError(`${message} (see 'alexnet ${command} --help')`);
@@ -182,21 +187,80 @@ export function parseOptions<T extends OptionTable>(
 }
 
 function convert(name: string, def: OptionDef, raw: string | boolean): unknown {
+  // A `--no-...` flag given means false.
+  if (def.type === 'boolean') return !def.negated;
+  const text = raw as string;
+  let value: unknown = text;
+  if (def.type === 'number' || def.type === 'integer') value = decimalNumber(text);
+  if (def.type === 'integers') {
+    // Each item checked on its own, so the error quotes the bad one.
+    const item: OptionDef = { type: 'integer', min: def.min, help: def.help };
+    return text.split(',').map((part) => convert(name, item, part.trim()));
+  }
+  const problem = valueProblem(def, value);
+  if (problem !== null) throw new UsageError(`--${name} must be ${problem}, got "${text}"`);
+  return value;
+}
+
+/**
+ * The arguments with each negative number that follows a flag taking a value joined to it (`--lr -1` becomes
+ * `--lr=-1`): `util.parseArgs` reads a value that starts with `-` as "ambiguous", so `--lr -1` would never reach
+ * the check that says what `--lr` takes.
+ */
+function joinNegativeValues(argv: string[], table: OptionTable): string[] {
+  const takesValue = new Set(
+    Object.entries(table)
+      .filter(([, def]) => def.type !== 'boolean')
+      .map(([key, def]) => `--${flagName(key, def)}`),
+  );
+  const result: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const next = argv[i + 1];
+    if (takesValue.has(argv[i]) && next !== undefined && /^-(\d|\.\d|inf)/i.test(next)) {
+      result.push(`${argv[i]}=${next}`);
+      i++;
+    } else {
+      result.push(argv[i]);
+    }
+    if (argv[i] === '--') {
+      result.push(...argv.slice(i + 1));
+      break;
+    }
+  }
+  return result;
+}
+
+/** A flag's text as a number: decimal only (`1e-3`, `.5`, `-2`); anything else (`0x10`, `""`, `1_000`) is NaN. */
+function decimalNumber(text: string): number {
+  return /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(text) ? Number(text) : Number.NaN;
+}
+
+/**
+ * What is wrong with a value for an option (`an integer of at least 1`), or null when nothing is: the one check of
+ * flags (after {@link parseOptions} reads their text) and of settings files (`alexnet train --config`), so both
+ * follow the table's rules: type, choices, integer, lower bound, finite. Null passes where the option may be null.
+ */
+export function valueProblem(def: OptionDef, value: unknown): string | null {
+  if (value === null && ((def.type !== 'boolean' && def.default === null) || def.nullable)) return null;
   switch (def.type) {
     case 'boolean':
-      // A `--no-...` flag given means false.
-      return !def.negated;
+      return typeof value === 'boolean' ? null : 'a boolean';
     case 'number':
     case 'integer':
-      return numberValue(name, raw as string, { integer: def.type === 'integer', min: def.min });
-    case 'integers':
-      return String(raw)
-        .split(',')
-        .map((part) => numberValue(name, part.trim(), { integer: true, min: def.min }));
+      return numberProblem(typeof value === 'number' ? value : Number.NaN, {
+        integer: def.type === 'integer',
+        min: def.min,
+      });
+    case 'integers': {
+      const item = { integer: true, min: def.min };
+      const fine = (n: unknown) => numberProblem(typeof n === 'number' ? n : Number.NaN, item) === null;
+      const bound = def.min !== undefined ? ` of at least ${def.min}` : '';
+      return Array.isArray(value) && value.length > 0 && value.every(fine) ? null : `a list of integers${bound}`;
+    }
     case 'choice':
-      return choiceValue(name, raw as string, def.choices);
+      return typeof value === 'string' && def.choices.includes(value) ? null : `one of ${def.choices.join(', ')}`;
     case 'string':
-      return raw;
+      return typeof value === 'string' ? null : 'a string';
   }
 }
 
@@ -208,14 +272,6 @@ export function defaultsOf<T extends OptionTable>(table: T): Settings<T> {
 /** The given settings over the table's defaults. */
 export function withDefaults<T extends OptionTable>(table: T, given: GivenSettings<T>): Settings<T> {
   return { ...defaultsOf(table), ...given } as Settings<T>;
-}
-
-/** A flag's value as a number, or an error naming the flag. */
-export function numberValue(name: string, value: string, options: { integer?: boolean; min?: number } = {}): number {
-  const n = Number(value);
-  const problem = numberProblem(n, options);
-  if (problem !== null) throw new UsageError(`--${name} must be ${problem}, got "${value}"`);
-  return n;
 }
 
 /** What is wrong with a number for an option (`an integer of at least 1`), or null when nothing is. */
@@ -230,10 +286,4 @@ export function numberProblem(n: number, options: { integer?: boolean; min?: num
   const kind = options.integer ? 'an integer' : 'a number';
   const bound = options.min !== undefined ? ` of at least ${options.min}` : '';
   return `${kind}${bound}`;
-}
-
-/** A flag restricted to some values, or an error listing them. */
-function choiceValue(name: string, value: string, choices: readonly string[]): string {
-  if (!choices.includes(value)) throw new UsageError(`--${name} must be one of ${choices.join(', ')}, got "${value}"`);
-  return value;
 }

@@ -18,6 +18,11 @@ export async function data(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
   const run = sub !== undefined && Object.hasOwn(SUBCOMMANDS, sub) ? SUBCOMMANDS[sub] : undefined;
   if (run) return run(rest);
-  if (sub === '--help' || sub === '-h' || sub === undefined) return printHelp(DATA_HELP);
+  if (sub === '--help' || sub === '-h') return printHelp(DATA_HELP);
+  // No subcommand is a mistake, as no command is: the usage, and exit 2.
+  if (sub === undefined) {
+    printHelp(DATA_HELP);
+    return 2;
+  }
   throw new UsageError(`Unknown data command "${sub}": use synth or check`);
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { UsageError } from '../errors.js';
-import { defaultsOf, type GivenSettings, numberProblem, type OptionDef } from '../options.js';
+import { defaultsOf, type GivenSettings, valueProblem } from '../options.js';
 import { TRAIN_OPTIONS, type TrainConfig } from './options.js';
 import { EMBEDDED, RECIPES } from './recipes.js';
 
@@ -37,7 +37,10 @@ export function resumedConfig(saved: Partial<TrainConfig>, flags: TrainFlags, re
   return { ...DEFAULTS, ...saved, ...flags, resume };
 }
 
-/** Reads a `--config` YAML or JSON file into settings, checking each name and value as the flags are checked. */
+/**
+ * Reads a `--config` YAML or JSON file into settings, checking each name and value by the rules of the flags
+ * ({@link valueProblem}): an unknown name or a bad value is a usage error naming the file and the key.
+ */
 export function readConfigFile(path: string): Partial<TrainConfig> {
   let text: string;
   try {
@@ -58,28 +61,18 @@ export function readConfigFile(path: string): Partial<TrainConfig> {
   for (const [rawKey, value] of Object.entries(parsed)) {
     const key = rawKey.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
     if (!Object.hasOwn(TRAIN_OPTIONS, key)) throw new UsageError(`${path}: unknown setting "${rawKey}"`);
-    const problem = settingProblem(TRAIN_OPTIONS[key as keyof typeof TRAIN_OPTIONS], value);
-    if (problem !== null) throw new UsageError(`${path}: "${rawKey}" must be ${problem}, got ${JSON.stringify(value)}`);
+    const problem = valueProblem(TRAIN_OPTIONS[key as keyof typeof TRAIN_OPTIONS], value);
+    if (problem !== null) throw new UsageError(`${path}: "${rawKey}" must be ${problem}, got ${shown(value)}`);
     result[key] = value;
   }
   return result as Partial<TrainConfig>;
 }
 
-/** What is wrong with a config file's value for a setting, or null when nothing is. */
-function settingProblem(def: OptionDef, value: unknown): string | null {
-  if (value === null && ((def.type !== 'boolean' && def.default === null) || def.nullable)) return null;
-  switch (def.type) {
-    case 'boolean':
-      return typeof value === 'boolean' ? null : 'a boolean';
-    case 'number':
-    case 'integer':
-      return numberProblem(typeof value === 'number' ? value : Number.NaN, {
-        integer: def.type === 'integer',
-        min: def.min,
-      });
-    case 'choice':
-      return typeof value === 'string' && def.choices.includes(value) ? null : `one of ${def.choices.join(', ')}`;
-    default:
-      return typeof value === 'string' ? null : 'a string';
+/** A settings file's value as its YAML reads: `.inf` and `.nan` for the numbers JSON has no words for. */
+function shown(value: unknown): string {
+  if (typeof value === 'number' && !Number.isFinite(value)) {
+    return Number.isNaN(value) ? '.nan' : value > 0 ? '.inf' : '-.inf';
   }
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }

@@ -33,6 +33,11 @@ export async function openTrainingData(config: TrainConfig, info: (line: string)
   const { trainDir, valDir } = await locateData(config, info);
   let trainSet = openDataset(trainDir);
   let valSet = valDir ? openDataset(valDir, { classes: trainSet.classes }) : null;
+  if (config.classes !== null && config.classes > trainSet.classes.length) {
+    throw new UsageError(
+      `--classes ${config.classes}: ${trainDir} has ${trainSet.classes.length} classes (use at most that many)`,
+    );
+  }
   if (config.classes !== null || config.perClass !== null) {
     const options = { classes: config.classes ?? undefined, perClass: config.perClass ?? undefined, seed: config.seed };
     trainSet = subset(trainSet, options);
