@@ -9,7 +9,13 @@ import { openTrainingData, trainingLoaders } from '../train/data.js';
 import { trainingModel } from '../train/model.js';
 import { trainingLoss, trainingOptimizer, trainingScheduler } from '../train/optimisation.js';
 import { TRAIN_COMMAND_OPTIONS, TRAIN_OPTIONS, type TrainConfig } from '../train/options.js';
-import { createRunFolder, type RecordedConfig, resumePath, writeRunReport } from '../train/run-folder.js';
+import {
+  chooseRunFolder,
+  createRunFolder,
+  type RecordedConfig,
+  resumePath,
+  writeRunReport,
+} from '../train/run-folder.js';
 
 export const TRAIN_HELP = helpText({
   usage: 'Usage: alexnet train [options]',
@@ -23,9 +29,10 @@ it: the quick demo. Settings come from the defaults, then the recipe, then --con
 export async function train(argv: string[]): Promise<number> {
   const { help, given } = parseOptions('train', argv, { ...TRAIN_OPTIONS, ...TRAIN_COMMAND_OPTIONS });
   if (help) return printHelp(TRAIN_HELP);
-  const { config: configFile, quiet, json, ...flags } = given;
+  const { config: configFile, quiet, json, overwrite, ...flags } = given;
   const out = createOutput({ quiet, json });
   const { config, resumeFrom } = await runSettings(flags, configFile);
+  const folder = chooseRunFolder(config, resumeFrom, overwrite ?? false);
   const backend = await selectBackend(config.backend, { adapter: config.adapter });
   out.info(`Backend: ${backend.name} (${backend.device})`);
 
@@ -34,7 +41,11 @@ export async function train(argv: string[]): Promise<number> {
   const { trainLoader, valLoader } = trainingLoaders(data, config, model.preprocessing, out.info);
   const optimizer = trainingOptimizer(model, config);
   const recorded: RecordedConfig = { ...config, data: data.trainDir, val: data.valDir, backendUsed: backend };
-  const runDir = createRunFolder(recorded, resumeFrom);
+  if (folder.replaces.length > 0) {
+    // Said even with --quiet: files are about to go.
+    process.stderr.write(`alexnet: --overwrite: replacing the run in ${folder.path}: ${folder.replaces.join(', ')}\n`);
+  }
+  const runDir = createRunFolder(folder, recorded);
   out.info(`Run folder: ${runDir}`);
   const size = config.imageSize;
   out.info(

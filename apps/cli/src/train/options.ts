@@ -128,4 +128,8 @@ export const TRAIN_COMMAND_OPTIONS = {
   },
   quiet: QUIET_OPTION,
   json: JSON_OPTION,
+  overwrite: {
+    type: 'boolean',
+    help: 'start a new run in an --out folder that holds one, replacing its config, checkpoints and metrics',
+  },
 } as const satisfies OptionTable;

@@ -1,6 +1,6 @@
-import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { EpochRecord } from '@alexnet/trainer';
+import { type EpochRecord, runFiles } from '@alexnet/trainer';
 import type { BackendInfo } from '../backend.js';
 import { UsageError } from '../errors.js';
 import { renderReport } from '../report.js';
@@ -20,14 +20,46 @@ export function resumePath(path: string): string {
   return path;
 }
 
-/** Creates the run folder (the resumed checkpoint's, --out, or `runs/<model>-<time>`) and writes `config.json`. */
-export function createRunFolder(config: RecordedConfig, resumeFrom: string | null): string {
-  const runDir = resolve(
-    resumeFrom ? resolve(resumeFrom, '..') : (config.out ?? join('runs', `${config.model}-${timestamp()}`)),
-  );
-  mkdirSync(runDir, { recursive: true });
-  writeFileSync(join(runDir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
-  return runDir;
+/** The files this command writes in a run folder, beside the trainer's checkpoints and metrics. */
+const COMMAND_FILES = ['config.json', 'report.html'];
+
+/** A run's folder, chosen before the run starts: where it goes, and the earlier run's files it replaces. */
+export interface RunFolder {
+  path: string;
+  /** The files of an earlier run there that `--overwrite` replaces (none unless it was given). */
+  replaces: string[];
+}
+
+/**
+ * The run folder (the resumed checkpoint's, --out, or `runs/<model>-<time>`), checked before any data is read: a
+ * new run refuses a folder that holds a run (its `config.json`, checkpoints or metrics), which it would overwrite
+ * and append to, unless `overwrite` says to replace that run.
+ */
+export function chooseRunFolder(config: TrainConfig, resumeFrom: string | null, overwrite: boolean): RunFolder {
+  if (resumeFrom) {
+    if (overwrite) throw new UsageError('--overwrite starts a new run: it does not go with --resume');
+    return { path: resolve(resumeFrom, '..'), replaces: [] };
+  }
+  const path = resolve(config.out ?? join('runs', `${config.model}-${timestamp()}`));
+  if (existsSync(path) && !statSync(path).isDirectory()) throw new UsageError(`--out ${path} is a file, not a folder`);
+  const earlier = [...runFiles(path), ...COMMAND_FILES.filter((name) => existsSync(join(path, name)))].sort();
+  if (earlier.length > 0 && !overwrite) {
+    throw new UsageError(
+      `--out ${path} already holds a run (${earlier.join(', ')}): pass --resume ${path} to continue it, or --overwrite to replace it`,
+    );
+  }
+  return { path, replaces: earlier };
+}
+
+/**
+ * Creates the run folder and writes `config.json`, first removing the earlier run's files that `--overwrite`
+ * replaces (so its checkpoints cannot be taken for this run's, nor its metrics appended to).
+ */
+export function createRunFolder(folder: RunFolder, config: RecordedConfig): string {
+  for (const name of folder.replaces) rmSync(join(folder.path, name), { force: true });
+  mkdirSync(folder.path, { recursive: true });
+  writeFileSync(join(folder.path, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
+  return folder.path;
 }
 
 /** Writes the run's `report.html` and returns its path. */
