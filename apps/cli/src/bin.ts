@@ -7,7 +7,7 @@ import { EVAL_HELP, evalCommand } from './commands/eval.js';
 import { PREDICT_HELP, predict } from './commands/predict.js';
 import { SUMMARY_HELP, summary } from './commands/summary.js';
 import { TRAIN_HELP, train } from './commands/train.js';
-import { UsageError } from './errors.js';
+import { errorText, UsageError } from './errors.js';
 
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; help: string; line: string }> = {
   train: { run: train, help: TRAIN_HELP, line: 'train a model (no --data: a quick demo on synthetic images)' },
@@ -58,7 +58,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: Error) => {
-    process.stderr.write(`alexnet: ${debug ? (error.stack ?? error.message) : error.message.split('\n')[0]}\n`);
+    process.stderr.write(`alexnet: ${errorText(error, debug)}\n`);
     process.exitCode = error instanceof UsageError ? error.exitCode : 1;
   },
 );

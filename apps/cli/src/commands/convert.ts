@@ -3,7 +3,7 @@ import { readWeights, saveWeights } from '@alexnet/models';
 import { selectBackend } from '../backend.js';
 import { UsageError } from '../errors.js';
 import { helpText, printHelp } from '../help.js';
-import { modelFrom } from '../load-model.js';
+import { checkFinite, modelFrom } from '../load-model.js';
 import { type OptionTable, parseOptions } from '../options.js';
 
 const CONVERT_OPTIONS = {
@@ -30,7 +30,9 @@ export async function convert(argv: string[]): Promise<number> {
     throw new UsageError(`${output}: the output must end in .safetensors, .pth or .pt`);
   await selectBackend('cpu');
   const file = await readWeights(input);
+  // Non-finite weights are converted (the file may be the evidence of a run gone wrong), with modelFrom's warning.
   const model = parsed.given.model ? await modelFrom({ model: parsed.given.model, weights: input }) : null;
+  if (!model) checkFinite(file, input);
   if (model) {
     await saveWeights(model, output);
     model.dispose();

@@ -58,6 +58,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
     model: options.model,
     weights: options.weights,
     extra: options.adaptivePool ? { adaptivePool: 6 } : {},
+    finiteFor: 'evaluate',
   });
   const size = options.imageSize ?? model.preprocessing.crop;
   const dataset = openDataset(options.data, model.classIds ? { classes: model.classIds } : {});

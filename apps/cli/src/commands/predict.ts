@@ -44,6 +44,7 @@ export async function predict(argv: string[]): Promise<number> {
     model: options.model,
     weights: options.weights,
     extra: options.adaptivePool ? { adaptivePool: 6 } : {},
+    finiteFor: 'predict',
   });
   if (!options.weights)
     process.stderr.write('alexnet: no --weights given: the predictions come from untrained weights\n');

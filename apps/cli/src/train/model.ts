@@ -1,6 +1,7 @@
 import type { ImageDataset } from '@alexnet/imagenet-data';
-import { type AlexNet, createModel, loadWeights } from '@alexnet/models';
+import { type AlexNet, createModel, loadWeights, readWeights } from '@alexnet/models';
 import { UsageError } from '../errors.js';
+import { checkFinite } from '../load-model.js';
 import type { TrainConfig } from './options.js';
 
 /**
@@ -31,6 +32,8 @@ export async function trainingModel(
     );
   }
   if (config.weights && !options.resuming) {
+    // Read once more to warn of NaN or infinite weights before training on them.
+    checkFinite(await readWeights(config.weights), config.weights);
     await loadWeights(model, config.weights);
     options.info(`Weights: ${config.weights}`);
   }
