@@ -100,7 +100,7 @@ async function runSettings(
   const config = resolveConfig(flags, configFile);
   if (!config.resume) return { config, resumeFrom: null };
   const resumeFrom = resumePath(config.resume);
-  const saved = (await readCheckpoint(resumeFrom)).state.config as Partial<TrainConfig>;
+  const saved = (await readCheckpoint(resumeFrom)).state.config;
   return { config: resumedConfig(saved, flags, config.resume), resumeFrom };
 }
 

@@ -88,6 +88,17 @@ describe('train settings', () => {
     const saved = { ...DEFAULTS, epochs: 3, lr: 0.1, data: '/d' };
     expect(resumedConfig(saved, { epochs: 5 }, '/run')).toMatchObject({ epochs: 5, lr: 0.1, resume: '/run' });
   });
+
+  it('on resume check the recorded settings as a config file’s, leaving out what is no setting', () => {
+    const saved = { ...DEFAULTS, data: '/d', backendUsed: { name: 'wasm' } };
+    expect(resumedConfig(saved, {}, '/run')).not.toHaveProperty('backendUsed');
+    expect(() => resumedConfig({ ...saved, scheduler: 'bogus' }, {}, '/run')).toThrow(
+      /^\/run: the run's recorded setting "scheduler" must be one of plateau, step, paper, got "bogus"$/,
+    );
+    expect(() => resumedConfig({ ...saved, lr: Number.POSITIVE_INFINITY }, {}, '/run')).toThrow(
+      /"lr" must be a number of at least 0, got \.inf$/,
+    );
+  });
 });
 
 describe('--config files', () => {

@@ -32,9 +32,14 @@ export function resolveConfig(flags: TrainFlags, configFile?: string): TrainConf
   };
 }
 
-/** The settings of a resumed run: its own, with this command's flags on top (for example more --epochs). */
-export function resumedConfig(saved: Partial<TrainConfig>, flags: TrainFlags, resume: string): TrainConfig {
-  return { ...DEFAULTS, ...saved, ...flags, resume };
+/**
+ * The settings of a resumed run: its own, with this command's flags on top (for example more --epochs). The
+ * recorded settings are checked as a config file's are (a hand-edited or damaged checkpoint is named); entries that
+ * are not settings (`backendUsed`) are left out.
+ */
+export function resumedConfig(saved: Record<string, unknown>, flags: TrainFlags, resume: string): TrainConfig {
+  const recorded = checkedSettings(saved, `${resume}: the run's recorded setting`, { unknown: 'skip' });
+  return { ...DEFAULTS, ...recorded, ...flags, resume };
 }
 
 /**
@@ -57,12 +62,27 @@ export function readConfigFile(path: string): Partial<TrainConfig> {
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new UsageError(`${path} must hold a mapping of settings (model: alexnet_v2, epochs: 90, ...)`);
   }
+  return checkedSettings(parsed as Record<string, unknown>, `${path}:`, { unknown: 'error' });
+}
+
+/**
+ * Settings by name (kebab or camel case), each checked by its flag's rules; an error starts with `source` and
+ * names the key. Names that are no setting are an error, or with `unknown: 'skip'` left out.
+ */
+function checkedSettings(
+  entries: Record<string, unknown>,
+  source: string,
+  options: { unknown: 'error' | 'skip' },
+): Partial<TrainConfig> {
   const result: Record<string, unknown> = {};
-  for (const [rawKey, value] of Object.entries(parsed)) {
+  for (const [rawKey, value] of Object.entries(entries)) {
     const key = rawKey.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
-    if (!Object.hasOwn(TRAIN_OPTIONS, key)) throw new UsageError(`${path}: unknown setting "${rawKey}"`);
+    if (!Object.hasOwn(TRAIN_OPTIONS, key)) {
+      if (options.unknown === 'skip') continue;
+      throw new UsageError(`${source} unknown setting "${rawKey}"`);
+    }
     const problem = valueProblem(TRAIN_OPTIONS[key as keyof typeof TRAIN_OPTIONS], value);
-    if (problem !== null) throw new UsageError(`${path}: "${rawKey}" must be ${problem}, got ${shown(value)}`);
+    if (problem !== null) throw new UsageError(`${source} "${rawKey}" must be ${problem}, got ${shown(value)}`);
     result[key] = value;
   }
   return result as Partial<TrainConfig>;
