@@ -45,6 +45,7 @@ const { values } = parseArgs({
     'epoch-batch': { type: 'string', default: '128' },
     'epoch-epochs': { type: 'string', default: '2' },
     'epoch-workers': { type: 'string' },
+    'epoch-data': { type: 'string' },
     'measure-seconds': { type: 'string', default: '90' },
     'stage-seconds': { type: 'string', default: '150' },
     'allow-software': { type: 'boolean', default: false },
@@ -272,17 +273,24 @@ async function epochStage() {
   const model = values['epoch-model'];
   const base = { engine: 'epoch', model, batchSize: Number(values['epoch-batch']) };
   try {
-    const [minSide, maxSide] = list(values['epoch-sides']);
-    const synth = await run(
-      process.execPath,
-      [values.cli, 'data', 'synth', '--out', join(work, 'data'), '--classes', values['epoch-classes']]
-        .concat(['--train-per-class', values['epoch-per-class'], '--val-per-class', '1'])
-        .concat(['--min-side', minSide, '--max-side', maxSide]),
-      { seconds: Math.max(10, left()) },
-    );
-    if (synth.code !== 0) return record({ ...base, error: `data synth: ${failure(synth)}` });
+    // A set made beforehand (run.sh writes it while PyTorch runs, on otherwise idle cores), else one made now.
+    const data = values['epoch-data'] ?? join(work, 'data');
+    let synth = { seconds: 0 };
+    if (!values['epoch-data']) {
+      const [minSide, maxSide] = list(values['epoch-sides']);
+      synth = await run(
+        process.execPath,
+        [values.cli, 'data', 'synth', '--out', data, '--classes', values['epoch-classes']]
+          .concat(['--train-per-class', values['epoch-per-class'], '--val-per-class', '1'])
+          .concat(['--min-side', minSide, '--max-side', maxSide]),
+        { seconds: Math.max(10, left()) },
+      );
+      if (synth.code !== 0) return record({ ...base, error: `data synth: ${failure(synth)}` });
+    } else if (!existsSync(join(data, 'train'))) {
+      return record({ ...base, error: `--epoch-data ${data} has no train/ folder (did data synth finish?)` });
+    }
     const args = [values.cli, 'train', '--backend', 'webgpu', '--model', model];
-    args.push('--data', join(work, 'data', 'train'), '--val', join(work, 'data', 'val'), '--no-validate-first');
+    args.push('--data', join(data, 'train'), '--val', join(data, 'val'), '--no-validate-first');
     args.push('--epochs', values['epoch-epochs'], '--batch-size', values['epoch-batch']);
     args.push('--image-size', values['image-size'], '--out', join(work, 'run'));
     if (values['adaptive-pool']) args.push('--adaptive-pool');
@@ -309,8 +317,16 @@ async function epochStage() {
         smiPeakMB: gpu?.peakMemoryMB,
       };
     });
-    const images = Number(values['epoch-classes']) * Number(values['epoch-per-class']);
-    const row = { ...base, device, images, imageSize: Number(values['image-size']), synthSeconds: synth.seconds };
+    const images = result.lines.map((l) => /^Data: (\d+) training images/.exec(l.text)?.[1]).find(Boolean);
+    const loader = result.lines.map((l) => /^Loader: (.*)$/.exec(l.text)?.[1]).find(Boolean);
+    const row = {
+      ...base,
+      device,
+      loader,
+      images: images ? Number(images) : null,
+      imageSize: Number(values['image-size']),
+      synthSeconds: synth.seconds,
+    };
     if (device?.includes('software') && !values['allow-software']) {
       return record({ ...row, error: `the adapter is a software one (${device}): no GPU figure` });
     }
@@ -385,7 +401,7 @@ function report() {
   for (const r of rows.filter((x) => x.engine === 'epoch')) {
     out.push(
       '',
-      `End-to-end training (${r.model}, ${r.images} synthetic images at ${r.imageSize} px, batch ${r.batchSize}, loader included; data synth took ${fmt(r.synthSeconds)} s):`,
+      `End-to-end training (${r.model}, ${r.images} synthetic images at ${r.imageSize} px, batch ${r.batchSize}, loader included${r.synthSeconds ? `; data synth took ${fmt(r.synthSeconds)} s` : ''}):`,
     );
     if (r.error) out.push(`- ${r.error}`);
     for (const e of r.epochs ?? []) {

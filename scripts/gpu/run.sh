@@ -88,6 +88,13 @@ else
   log "nvidia-smi: absent (no NVIDIA GPU here): memory and busy share from nvidia-smi are not measured"
 fi
 
+# The epoch stage's synthetic set, written now on the CPU while the adapter check and PyTorch use the GPU.
+if [ $mode = rehearsal ]; then synth_args=(--classes 2 --train-per-class 1 --min-side 64 --max-side 96); else
+  synth_args=(--classes 8 --train-per-class 256 --min-side 256 --max-side 500); fi
+timeout 200 "$node" "$app/bin.js" data synth --out "$work/synth" --val-per-class 1 "${synth_args[@]}" >"$work/synth.log" 2>&1 &
+synth_pid=$!
+synth_start=$(elapsed)
+
 allow=()
 [ $mode = rehearsal ] && allow=(--allow-software)
 stages=${ALEXNET_GPU_STAGES:-pytorch,webgpu,stock,epoch}
@@ -105,12 +112,11 @@ bench+=("--bench-args=${ALEXNET_GPU_BENCH_ARGS:-}" "--train-args=${ALEXNET_GPU_T
 if [ $mode = rehearsal ]; then
   python=${ALEXNET_BENCH_PYTHON:-/usr/bin/python3}
   bench+=(--models alexnet_v2 --batch-sizes 1 --image-size 64 --adaptive-pool --steps 1 --python "$python")
-  bench+=(--pytorch-device cpu --pytorch-steps 1 --epoch-classes 2 --epoch-per-class 1 --epoch-sides 64,96)
-  bench+=(--epoch-batch 2 --epoch-epochs 1 --epoch-workers 1)
+  bench+=(--pytorch-device cpu --pytorch-steps 1 --epoch-batch 2 --epoch-epochs 1 --epoch-workers 1)
   boxes=(pytorch:60 webgpu:240 stock:240 epoch:240)
   per_stage=1 # one measurement a stage: SwiftShader needs minutes for it
 else
-  bench+=(--python python3 --epoch-per-class 256)
+  bench+=(--python python3)
   boxes=(pytorch:75 webgpu:130 stock:110 epoch:100)
   per_stage=4 # V2 and V1 at batch 128 and 256
 fi
@@ -127,6 +133,11 @@ done
 for name in "${order[@]}"; do
   box=${box_of[$name]}
   case ",$stages," in *",$name,"*) ;; *) continue ;; esac
+  if [ "$name" = epoch ]; then
+    wait "$synth_pid"
+    log "data synth: exit $? ($(($(elapsed) - synth_start))s since its start): $(tail -1 "$work/synth.log")"
+    bench+=(--epoch-data "$work/synth")
+  fi
   # Each measurement gets its share of the stage; the stage's own clock stops early, before `timeout` has to.
   stage "$name" "$box" "${bench[@]}" --stages "$name" --stage-seconds $((box - 5)) --measure-seconds $(((box - 5) / per_stage))
 done
