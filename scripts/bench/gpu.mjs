@@ -362,12 +362,12 @@ function report() {
   ];
   for (const r of rows.filter((x) => x.engine !== 'epoch')) {
     const memory = r.gpuPoolMB ?? r.peakGpuMB?.train;
-    const note =
-      r.error ??
-      r.skipped ??
-      (r.webgpuKernels ? `kernels: ${r.webgpuKernels.set}, ${r.webgpuKernels.replaced.length} replaced` : '') +
-        (r.smiPeakMB ? `; nvidia-smi peak ${r.smiPeakMB} MB` : '') +
-        (r.precision ? `; ${JSON.stringify(r.precision)}` : '');
+    const facts = [
+      r.webgpuKernels && `kernels: ${r.webgpuKernels.set}, ${r.webgpuKernels.replaced.length} replaced`,
+      r.smiPeakMB && `nvidia-smi peak ${r.smiPeakMB} MB`,
+      r.precision && `matmul ${r.precision.matmul}, conv ${r.precision.conv}`,
+    ];
+    const note = r.error ?? r.skipped ?? facts.filter(Boolean).join('; ');
     out.push(
       `| ${r.model ?? '-'} | ${r.batchSize ?? '-'} | ${r.engine} | ${fmt(r.train)} | ${fmt(r.forward)} | ${fmt(memory, 0)} | ${note} |`,
     );
@@ -401,7 +401,7 @@ function report() {
   for (const r of rows.filter((x) => x.engine === 'epoch')) {
     out.push(
       '',
-      `End-to-end training (${r.model}, ${r.images} synthetic images at ${r.imageSize} px, batch ${r.batchSize}, loader included${r.synthSeconds ? `; data synth took ${fmt(r.synthSeconds)} s` : ''}):`,
+      `End-to-end training (${r.model}, ${r.images} synthetic images at ${r.imageSize} px, batch ${r.batchSize}, loader included${r.loader ? `: ${r.loader}` : ''}${r.synthSeconds ? `; data synth took ${fmt(r.synthSeconds)} s` : ''}):`,
     );
     if (r.error) out.push(`- ${r.error}`);
     for (const e of r.epochs ?? []) {
