@@ -137,8 +137,9 @@ function summarise(samples, from = 0, to = Number.POSITIVE_INFINITY) {
 }
 
 /**
- * Runs a command with a time limit, collecting stdout lines as they come (each with its arrival time) and the
- * tail of stderr. Resolves { code, lines, stderr, timedOut, seconds }; never rejects.
+ * Runs a command with a time limit, collecting its output lines as they come (each with its arrival time; stderr's
+ * too, where `alexnet train` writes its progress) and the tail of stderr. Resolves { code, lines, stderr, timedOut,
+ * seconds }; never rejects.
  */
 function run(command, args, { env = {}, seconds, onLine } = {}) {
   return new Promise((resolve) => {
@@ -146,24 +147,29 @@ function run(command, args, { env = {}, seconds, onLine } = {}) {
     const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     const lines = [];
     let stderr = '';
-    let rest = '';
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
       child.kill('SIGKILL');
     }, seconds * 1000);
-    child.stdout.on('data', (chunk) => {
-      const parts = (rest + chunk).split('\n');
-      rest = parts.pop();
-      for (const text of parts) {
-        const line = { t: Date.now(), text };
-        lines.push(line);
-        onLine?.(line);
-      }
-    });
+    const splitter = (stream) => {
+      let rest = '';
+      return (chunk) => {
+        const parts = (rest + chunk).split('\n');
+        rest = parts.pop();
+        for (const text of parts) {
+          const line = { t: Date.now(), text, stream };
+          lines.push(line);
+          onLine?.(line);
+        }
+      };
+    };
+    child.stdout.on('data', splitter('out'));
+    const errLines = splitter('err');
     child.stderr.on('data', (chunk) => {
       stderr = (stderr + chunk).slice(-4000);
       process.stderr.write(chunk);
+      errLines(chunk);
     });
     const finish = (code) => {
       clearTimeout(timer);
@@ -209,7 +215,7 @@ async function webgpuStage(kernels) {
       const sampler = new GpuSampler();
       const result = await run(process.execPath, args, { env: { ALEXNET_WEBGPU_KERNELS: kernels }, seconds });
       const gpu = summarise(sampler.stop());
-      const line = result.lines.filter((l) => l.text.startsWith('{')).pop();
+      const line = result.lines.filter((l) => l.stream === 'out' && l.text.startsWith('{')).pop();
       if (result.code !== 0 || !line) {
         record({ ...base, error: failure(result) });
         continue;
@@ -246,7 +252,7 @@ async function pytorchStage() {
     return;
   }
   const result = await run(values.python, args, { seconds: stageSeconds, env: { PYTHONUNBUFFERED: '1' } });
-  const lines = result.lines.filter((l) => l.text.startsWith('{'));
+  const lines = result.lines.filter((l) => l.stream === 'out' && l.text.startsWith('{'));
   for (const line of lines) {
     const r = JSON.parse(line.text);
     const engine = device === 'cuda' ? `pytorch-cuda-${r.tf32 ? 'tf32' : 'fp32'}` : 'pytorch-cpu';
@@ -302,7 +308,7 @@ async function epochStage() {
     const result = await run(process.execPath, args, {
       seconds,
       onLine: (line) => {
-        process.stdout.write(`  ${line.text}\n`);
+        if (line.stream === 'out') process.stdout.write(`  ${line.text}\n`);
         const m = /^epoch (\d+)\/\d+ \|.*\| ([\d.]+) s, ([\d.]+) img\/s$/.exec(line.text);
         if (m) epochs.push({ epoch: Number(m[1]), seconds: Number(m[2]), imagesPerSecond: Number(m[3]), end: line.t });
       },
@@ -330,7 +336,8 @@ async function epochStage() {
     if (device?.includes('software') && !values['allow-software']) {
       return record({ ...row, error: `the adapter is a software one (${device}): no GPU figure` });
     }
-    record({ ...row, epochs: measured, ...(result.code === 0 ? {} : { error: failure(result) }) });
+    const error = result.code !== 0 ? failure(result) : measured.length === 0 ? 'no epoch line in its output' : null;
+    record({ ...row, epochs: measured, ...(error ? { error } : {}) });
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

@@ -135,7 +135,7 @@ for name in "${order[@]}"; do
   case ",$stages," in *",$name,"*) ;; *) continue ;; esac
   if [ "$name" = epoch ]; then
     wait "$synth_pid"
-    log "data synth: exit $? ($(($(elapsed) - synth_start))s since its start): $(tail -1 "$work/synth.log")"
+    log "data synth (started at +${synth_start}s): exit $?: $(tail -1 "$work/synth.log")"
     bench+=(--epoch-data "$work/synth")
   fi
   # Each measurement gets its share of the stage; the stage's own clock stops early, before `timeout` has to.
