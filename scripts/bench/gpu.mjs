@@ -358,7 +358,8 @@ function report() {
   const find = (engine, model, batchSize) =>
     rows.find((r) => r.engine === engine && r.model === model && r.batchSize === batchSize && r.train !== undefined);
   const host = results.host;
-  const adapter = rows.find((r) => (r.engine.startsWith('webgpu') || r.engine === 'epoch') && r.device)?.device ?? 'no WebGPU figure';
+  const adapter =
+    rows.find((r) => (r.engine.startsWith('webgpu') || r.engine === 'epoch') && r.device)?.device ?? 'no WebGPU figure';
   const out = [
     `# AlexNet on one GPU: ${host.gpu ? `${host.gpu.name}, driver ${host.gpu.driver}` : 'no NVIDIA GPU (nvidia-smi absent)'}`,
     '',
