@@ -78,6 +78,20 @@ describe('alexnet', () => {
     ]);
   });
 
+  it('data synth writes images of the sides asked for', async () => {
+    const sized = join(tmp, 'sized');
+    const args = ['--out', sized, '--classes', '2', '--train-per-class', '3', '--val-per-class', '1'];
+    const written = await alexnet('data', 'synth', ...args, '--min-side', '200', '--max-side', '240');
+    expect(written.code, written.stderr).toBe(0);
+    const report = JSON.parse((await alexnet('data', 'check', join(sized, 'train'), '--json')).stdout);
+    expect(report.images).toBe(6);
+    expect(Math.min(report.sizes.minWidth, report.sizes.minHeight)).toBeGreaterThanOrEqual(200);
+    expect(Math.max(report.sizes.maxWidth, report.sizes.maxHeight)).toBeLessThanOrEqual(240);
+    const crossed = await alexnet('data', 'synth', ...args, '--min-side', '300', '--max-side', '240');
+    expect(crossed.code).toBe(2);
+    expect(crossed.stderr).toMatch(/(^|\n)alexnet: --min-side \(300\) is larger than --max-side \(240\)\n$/);
+  });
+
   it('trains one epoch, writes config, metrics, checkpoints and a report, then resumes to epoch 2', async () => {
     const first = await alexnet('train', '--data', data, ...small, '--epochs', '1', '--out', run);
     expect(first.stderr).toMatch(/Backend: wasm/);

@@ -30,7 +30,8 @@ export const BENCH_HELP = helpText({
     'Usage: alexnet bench [--model alexnet_v2] [--batch-size 32[,128]] [--steps 5] [--image-size 224] [--backend auto] [--json] [--profile]',
   description: `
 Forward and training images/s of a model on the chosen backend (random data, one SGD step per training step).
---json prints { backend, model, batchSize, forward: { imagesPerSecond }, train: { imagesPerSecond }, peakRssMB } per batch size.
+--json prints { backend, model, batchSize, forward: { imagesPerSecond }, train: { imagesPerSecond }, peakRssMB } per batch size;
+on webgpu also gpuPoolMB (TF.js's GPU buffer pool, the process's peak so far) and webgpuKernels (which kernel set ran).
 --profile adds one profiled training step: the time of each TF.js kernel, largest first.`,
   options: [BENCH_OPTIONS],
 });
@@ -51,6 +52,7 @@ export async function bench(argv: string[]): Promise<number> {
   });
   model.checkInput([1, side, side, 3]);
   const optimizer = new SGD(model, { lr: 1e-4, momentum: 0.9, weightDecay: 5e-4 });
+  const webgpuKernels = backend.name === 'webgpu' ? await webGpuKernelsInUse() : undefined;
   for (const batchSize of options.batchSize) {
     const { forward, train, kernels } = await measure(model, optimizer, {
       batchSize,
@@ -67,6 +69,8 @@ export async function bench(argv: string[]): Promise<number> {
       forward: { imagesPerSecond: forward },
       train: { imagesPerSecond: train },
       peakRssMB: process.resourceUsage().maxRSS / 1024,
+      ...gpuPool(),
+      ...(webgpuKernels ? { webgpuKernels } : {}),
       ...(kernels ? { kernels } : {}),
     };
     if (options.json) createOutput({}).json(result);
@@ -75,6 +79,22 @@ export async function bench(argv: string[]): Promise<number> {
   optimizer.dispose();
   model.dispose();
   return 0;
+}
+
+/**
+ * The GPU memory TF.js holds, in MB, on backends that report it (webgpu): its buffer pool. Freed buffers stay in the
+ * pool for reuse and are destroyed only with the backend, so the pool's size after a run is the peak of the process.
+ */
+function gpuPool(): { gpuPoolMB?: number } {
+  const bytes = (tf.memory() as { numBytesAllocatedInGPU?: number }).numBytesAllocatedInGPU;
+  return typeof bytes === 'number' ? { gpuPoolMB: bytes / 2 ** 20 } : {};
+}
+
+/** Which WebGPU kernels run: this project's (`alexnet`, with the kernel names it replaces) or TF.js's (`stock`). */
+async function webGpuKernelsInUse(): Promise<{ set: string; replaced: string[] }> {
+  const webgpu = await import('@alexnet/tfjs-backend-webgpu');
+  const set = webgpu.webGpuKernelSet();
+  return { set, replaced: set === 'alexnet' ? webgpu.listWebGpuKernels() : [] };
 }
 
 /** Images/s of `steps` forward passes and of `steps` training steps on random data, after one warm-up each. */
@@ -128,6 +148,7 @@ function printResult(
     batchSize: number;
     imageSize: number;
     peakRssMB: number;
+    gpuPoolMB?: number;
     forward: { imagesPerSecond: number };
     train: { imagesPerSecond: number };
   },
@@ -135,8 +156,9 @@ function printResult(
   kernels: KernelTimes | undefined,
 ): void {
   const side = result.imageSize;
+  const pool = result.gpuPoolMB === undefined ? '' : `, GPU pool ${result.gpuPoolMB.toFixed(0)} MB`;
   process.stdout.write(
-    `${result.model} on ${backend.name} (${backend.device}), batch ${result.batchSize}, ${side}x${side}: forward ${result.forward.imagesPerSecond.toFixed(2)} img/s, training ${result.train.imagesPerSecond.toFixed(2)} img/s, peak RSS ${result.peakRssMB.toFixed(0)} MB\n`,
+    `${result.model} on ${backend.name} (${backend.device}), batch ${result.batchSize}, ${side}x${side}: forward ${result.forward.imagesPerSecond.toFixed(2)} img/s, training ${result.train.imagesPerSecond.toFixed(2)} img/s, peak RSS ${result.peakRssMB.toFixed(0)} MB${pool}\n`,
   );
   if (!kernels) return;
   const total = kernels.reduce((sum, k) => sum + k.ms, 0);
