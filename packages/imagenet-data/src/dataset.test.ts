@@ -2,7 +2,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDataset, subset } from './dataset.js';
+import { openDataset, openSplits, subset } from './dataset.js';
 import { writeSyntheticDataset } from './synth.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'alexnet-data-'));
@@ -122,6 +122,94 @@ describe('openDataset', () => {
     expect(() => openDataset(join(csvRoot, 'val'))).toThrow(
       /gives no known class for 1 image\(s\).*ILSVRC2012_val_00000009\.JPEG/,
     );
+  });
+});
+
+describe('what openDataset reports', () => {
+  const quiet = { onWarning: () => {} };
+
+  it('warns of class folders without images, images in no class and folders the synset mapping lacks', () => {
+    const dir = join(tmp, 'odd-classes');
+    for (const f of ['n1/a.JPEG', 'n2/b.JPEG', 'n3/nested/c.JPEG', 'n9/d.JPEG', 'stray.JPEG']) touch(join(dir, f));
+    mkdirSync(join(dir, 'n4'));
+    writeFileSync(join(dir, 'LOC_synset_mapping.txt'), 'n1 one\nn2 two\nn3 three\nn4 four\n');
+    const warnings: string[] = [];
+    const dataset = openDataset(dir, { onWarning: (w) => warnings.push(w) });
+    expect(dataset.classes).toEqual(['n1', 'n2']);
+    expect(warnings).toEqual([
+      `${dir}: 1 class folder(s) not in ${join(dir, 'LOC_synset_mapping.txt')}, left out: n9`,
+      `${join(dir, 'n3')}: a class folder with no images (only in its subfolders, which are not read): left out of the classes`,
+      `${join(dir, 'n4')}: a class folder with no images: left out of the classes`,
+      `${dir}: 1 image(s) beside the class folders, in no class, are left out: stray.JPEG`,
+    ]);
+    expect(dataset.warnings).toEqual(warnings);
+    // With an explicit class list, an empty folder's class keeps its index, without samples.
+    const listed = openDataset(dir, { classes: ['n1', 'n2', 'n3', 'n4', 'n9'], onWarning: () => {} });
+    expect(listed.warnings?.find((w) => w.includes('n4'))).toMatch(/: class 3 has no samples$/);
+  });
+
+  it('reads LOC_val_solution.csv strictly: repeated rows and junk rows are warnings, a relabelled image an error', () => {
+    const dir = join(tmp, 'csv-rows');
+    for (const n of [1, 2, 3]) touch(join(dir, 'val', `ILSVRC2012_val_0000000${n}.JPEG`));
+    writeFileSync(join(dir, 'LOC_synset_mapping.txt'), 'n01 one\nn02 two\n');
+    const csv = join(dir, 'LOC_val_solution.csv');
+    writeFileSync(
+      csv,
+      [
+        'ImageId,PredictionString',
+        'ILSVRC2012_val_00000001,n01 1 2 3 4',
+        'ILSVRC2012_val_00000002,n02 1 2 3 4 n02 5 6 7 8',
+        'ILSVRC2012_val_00000001,n01 9 9 9 9',
+        'garbage without a comma',
+        ',n01 1 2 3 4',
+        'ILSVRC2012_val_00000003,',
+        'ILSVRC2012_val_00000003,n02 0 0 1 1',
+        '',
+      ].join('\n'),
+    );
+    const warnings: string[] = [];
+    const val = openDataset(join(dir, 'val'), { onWarning: (w) => warnings.push(w) });
+    expect(val.samples.map((s) => s.label)).toEqual([0, 1, 1]);
+    expect(warnings).toEqual([
+      `${csv}: 1 row(s) repeat an image with the same label, at line 4 (ILSVRC2012_val_00000001, as at line 2)`,
+      `${csv}: 3 row(s) without an image id and a class (ImageId,PredictionString), ignored: line 5, 6, 7`,
+    ]);
+    writeFileSync(
+      csv,
+      'ImageId,PredictionString\nILSVRC2012_val_00000001,n01 1\nILSVRC2012_val_00000002,n02 1\nILSVRC2012_val_00000003,n01 1\nILSVRC2012_val_00000001,n02 1\n',
+    );
+    expect(() => openDataset(join(dir, 'val'), quiet)).toThrow(
+      `${csv}:5: ILSVRC2012_val_00000001 is labelled n02 here but n01 at line 2: which is right?`,
+    );
+  });
+
+  it('opens every split of an ImageNet root: val with the classes of train, a flat test/ without labels', () => {
+    const dir = join(tmp, 'splits');
+    const synth = join(root);
+    for (const f of ['train/n1/a.JPEG', 'train/n2/b.JPEG', 'val/n2/c.JPEG', 'test/x.JPEG', 'test/y.JPEG']) {
+      touch(join(dir, f));
+    }
+    const splits = openSplits(dir, quiet);
+    expect(splits?.map((s) => s.name)).toEqual(['train', 'val', 'test']);
+    const [train, val, test] = (splits ?? []).map((s) => ('dataset' in s ? s.dataset : null));
+    expect(train?.classes).toEqual(['n1', 'n2']);
+    expect(val?.samples.map((s) => s.label)).toEqual([1]);
+    expect(test?.layout).toBe('flat-unlabelled');
+    expect(test?.samples.map((s) => s.label)).toEqual([-1, -1]);
+    // The synthetic set: a flat val/ labelled by its CSV.
+    expect(openSplits(synth, quiet)?.map((s) => ('dataset' in s ? [s.name, s.dataset.layout] : s.error))).toEqual([
+      ['train', 'class-folders'],
+      ['val', 'flat-loc-csv'],
+    ]);
+    // A split that cannot be opened gives its error; a folder that is no root gives null.
+    touch(join(dir, 'val', 'n7', 'd.JPEG'));
+    expect(openSplits(dir, quiet)?.[1]).toEqual({
+      name: 'val',
+      error: expect.objectContaining({
+        message: expect.stringMatching(/class folders missing from the class list: n7/),
+      }),
+    });
+    expect(openSplits(join(dir, 'train'), quiet)).toBeNull();
   });
 });
 

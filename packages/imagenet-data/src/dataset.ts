@@ -1,16 +1,20 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { RandomGenerator } from '@alexnet/layers';
-import { readDevkitSynsets } from './devkit.js';
+import { type FolderEntry, readFolder } from './folder.js';
+import { LOC_CSV, listed, type SynsetMapping, validationLabels } from './val-labels.js';
 
 /** One image and its class index. */
 export interface Sample {
   path: string;
+  /** The class index; -1 in a split without labels (`flat-unlabelled`). */
   label: number;
+  /** The path's bytes, where a name in it is not valid UTF-8: they open the file, which `path` only shows. */
+  file?: Uint8Array;
 }
 
 /** How the images of a split are laid out on disk. */
-export type Layout = 'class-folders' | 'flat-loc-csv' | 'flat-devkit';
+export type Layout = 'class-folders' | 'flat-loc-csv' | 'flat-devkit' | 'flat-unlabelled';
 
 /** A split of an image dataset: files with class indices, and the classes' ids and names. */
 export interface ImageDataset {
@@ -21,6 +25,11 @@ export interface ImageDataset {
   /** Readable class names in index order, when a synset mapping file gave them. */
   classNames: string[] | null;
   samples: Sample[];
+  /**
+   * What opening the split found but did not use, each naming the file or folder: class folders without images,
+   * images in no class, repeated or malformed label rows, dangling links where a class folder may have been.
+   */
+  warnings?: string[];
 }
 
 /** File extensions read by default (sharp decodes them all), compared case-insensitively. */
@@ -35,12 +44,16 @@ export interface OpenDatasetOptions {
   classes?: string[];
   /** Extensions to read (default {@link IMAGE_EXTENSIONS}). */
   extensions?: string[];
+  /**
+   * Read a flat folder without labels (ImageNet's test split): every label is -1 and the layout `flat-unlabelled`.
+   * Default false: a flat folder with nothing to label it is an error.
+   */
+  unlabelled?: boolean;
+  /** Called with each warning, which the dataset's `warnings` also hold (default: a process warning, `ALEXNET_DATASET`). */
+  onWarning?: (message: string) => void;
 }
 
 const SYNSET_FILES = ['LOC_synset_mapping.txt', 'synsets.txt', 'synset_words.txt'];
-const LOC_CSV = 'LOC_val_solution.csv';
-const DEVKIT_TRUTH = 'ILSVRC2012_validation_ground_truth.txt';
-const DEVKIT_DIR = 'ILSVRC2012_devkit_t12';
 
 /**
  * Opens one split of an image dataset, detecting its layout:
@@ -48,35 +61,95 @@ const DEVKIT_DIR = 'ILSVRC2012_devkit_t12';
  * - a flat ImageNet validation folder labelled by `LOC_val_solution.csv` (Kaggle layout; in the folder or its
  *   parent), whose first PredictionString token is the wnid, or by the devkit's
  *   `ILSVRC2012_validation_ground_truth.txt` and `meta.mat` (beside it, or in `ILSVRC2012_devkit_t12/data/`).
- * `dir` may also be an ImageNet root holding `train/`: then the train split is opened.
+ * `dir` may also be an ImageNet root holding `train/`: then the train split is opened ({@link openSplits} opens
+ * them all). Symbolic links to images and to class folders are followed, as torchvision's `ImageFolder` does; a
+ * dangling link, FIFO or other non-file with an image's name is kept as a sample, which the loader and
+ * {@link checkDataset} then report as a bad file with what it is. Names that are not valid UTF-8 are read as bytes.
  */
 export function openDataset(dir: string, options: OpenDatasetOptions = {}): ImageDataset {
   const root = resolve(dir);
   if (!existsSync(root)) throw new Error(`Dataset folder not found: ${root}`);
   if (!statSync(root).isDirectory()) throw new Error(`${root} is a file; expected a dataset folder`);
-  const extensions = (options.extensions ?? IMAGE_EXTENSIONS).map((e) => e.toLowerCase());
-  const entries = readdirSync(root, { withFileTypes: true });
-  const folders = entries
-    .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
-    .map((e) => e.name)
-    .sort();
-  const images = entries
-    .filter((e) => e.isFile() && extensions.includes(extname(e.name).toLowerCase()))
-    .map((e) => e.name);
+  const extensions = extensionsOf(options);
+  const listing = listSplit(root, extensions);
+  if (isImageNetRoot(listing, extensions)) return openDataset(join(root, 'train'), options);
+  const warnings: string[] = [];
+  const dataset =
+    listing.images.length > 0 && listing.folders.length === 0
+      ? openFlatFolder(root, listing.images, options, warnings)
+      : openClassFolders(root, listing, extensions, options, warnings);
+  const warn = options.onWarning ?? ((message: string) => process.emitWarning(message, { code: 'ALEXNET_DATASET' }));
+  for (const message of warnings) warn(message);
+  return { ...dataset, warnings };
+}
 
-  if (folders.includes('train') && images.length === 0 && !hasImages(join(root, 'train'), extensions, false)) {
-    return openDataset(join(root, 'train'), options);
+/** One split of an ImageNet root, by its folder name. */
+export interface DatasetSplit {
+  name: 'train' | 'val' | 'test';
+  dataset: ImageDataset;
+}
+
+/**
+ * Every split of an ImageNet root (a folder holding `train/` of class folders, with `val/` and `test/` beside it
+ * where they exist), each opened as {@link openDataset} opens it: `val/` and `test/` with train's classes, a flat
+ * `test/` without labels. Null when `dir` is not such a root. A split that cannot be opened gives its error in place
+ * of its dataset.
+ */
+export function openSplits(
+  dir: string,
+  options: OpenDatasetOptions = {},
+): Array<DatasetSplit | { name: DatasetSplit['name']; error: Error }> | null {
+  const root = resolve(dir);
+  if (!existsSync(root) || !statSync(root).isDirectory()) return null;
+  const extensions = extensionsOf(options);
+  const listing = listSplit(root, extensions);
+  if (!isImageNetRoot(listing, extensions)) return null;
+  const train = openDataset(join(root, 'train'), options);
+  const splits: Array<DatasetSplit | { name: DatasetSplit['name']; error: Error }> = [
+    { name: 'train', dataset: train },
+  ];
+  for (const name of ['val', 'test'] as const) {
+    const folder = listing.folders.find((f) => f.name === name);
+    if (!folder) continue;
+    try {
+      const classes = options.classes ?? train.classes;
+      splits.push({ name, dataset: openDataset(folder.path, { ...options, classes, unlabelled: name === 'test' }) });
+    } catch (error) {
+      splits.push({ name, error: error as Error });
+    }
   }
+  return splits;
+}
+
+/** A folder's class folder candidates (not hidden) and its images (or what has an image's name), sorted by name. */
+interface SplitListing {
+  folders: FolderEntry[];
+  images: FolderEntry[];
+}
+
+function listSplit(root: string, extensions: string[]): SplitListing {
+  const entries = readFolder(root).sort(byName);
+  const folders = entries.filter((e) => e.kind === 'directory' && !e.name.startsWith('.'));
+  const images = entries.filter((e) => e.kind !== 'directory' && isImageName(e.name, extensions));
+  return { folders, images };
+}
+
+/** A root holding `train/` whose own entries are class folders, and no images of its own. */
+function isImageNetRoot(listing: SplitListing, extensions: string[]): boolean {
+  const train = listing.folders.find((f) => f.name === 'train');
+  return train !== undefined && listing.images.length === 0 && listImages(train, extensions).length === 0;
+}
+
+function openClassFolders(
+  root: string,
+  listing: SplitListing,
+  extensions: string[],
+  options: OpenDatasetOptions,
+  warnings: string[],
+): Omit<ImageDataset, 'warnings'> {
   const mapping = readSynsetMapping(root);
-  if (images.length > 0 && folders.length === 0) {
-    return openFlatValidation(
-      root,
-      images.sort(),
-      options.classes ?? mapping?.ids ?? siblingTrainClasses(root),
-      mapping,
-    );
-  }
-  const classFolders = folders.filter((f) => hasImages(join(root, f), extensions, true));
+  const imagesOf = new Map(listing.folders.map((f) => [f.name, listImages(f, extensions)]));
+  const classFolders = listing.folders.map((f) => f.name).filter((name) => (imagesOf.get(name) ?? []).length > 0);
   if (classFolders.length === 0) {
     throw new Error(
       `${root} has no images: expected class folders (train/<class>/*.JPEG) or a flat validation folder with ${LOC_CSV}`,
@@ -87,35 +160,74 @@ export function openDataset(dir: string, options: OpenDatasetOptions = {}): Imag
   if (options.classes && unknown.length > 0) {
     throw new Error(`${root} has class folders missing from the class list: ${unknown.slice(0, 5).join(', ')}`);
   }
+  if (unknown.length > 0) {
+    warnings.push(`${root}: ${unknown.length} class folder(s) not in ${mapping?.source}, left out: ${listed(unknown)}`);
+  }
+  warnings.push(...classFolderWarnings(root, listing, imagesOf, classes, extensions));
   const samples: Sample[] = [];
   classes.forEach((id, label) => {
-    const folder = join(root, id);
-    if (!existsSync(folder)) return;
-    for (const file of listImages(folder, extensions)) samples.push({ path: join(folder, file), label });
+    for (const image of imagesOf.get(id) ?? []) samples.push(sampleOf(image, label));
   });
   return { root, layout: 'class-folders', classes, classNames: namesFor(classes, mapping), samples };
 }
 
-function openFlatValidation(
+/** Folders without images, images beside the class folders, dangling links where a class folder may have been. */
+function classFolderWarnings(
   root: string,
-  images: string[],
-  classes: string[] | null,
-  mapping: SynsetMapping | null,
-): ImageDataset {
-  const labels = validationLabels(root);
+  listing: SplitListing,
+  imagesOf: Map<string, FolderEntry[]>,
+  classes: string[],
+  extensions: string[],
+): string[] {
+  const warnings: string[] = [];
+  for (const folder of listing.folders) {
+    if ((imagesOf.get(folder.name) ?? []).length > 0) continue;
+    const deeper = readFolder(folder).some((e) => e.kind === 'directory' && listImages(e, extensions).length > 0);
+    const where = deeper ? ' (only in its subfolders, which are not read)' : '';
+    const outcome = classes.includes(folder.name)
+      ? `class ${classes.indexOf(folder.name)} has no samples`
+      : 'left out of the classes';
+    warnings.push(`${folder.path}: a class folder with no images${where}: ${outcome}`);
+  }
+  if (listing.images.length > 0) {
+    warnings.push(
+      `${root}: ${listing.images.length} image(s) beside the class folders, in no class, are left out: ${listed(listing.images.map((i) => i.name))}`,
+    );
+  }
+  for (const entry of readFolder(root)) {
+    if (entry.kind === 'dangling' && !isImageName(entry.name, extensions)) {
+      warnings.push(`${entry.path}: a dangling symbolic link (a class folder that is gone?), ignored`);
+    }
+  }
+  return warnings;
+}
+
+function openFlatFolder(
+  root: string,
+  images: FolderEntry[],
+  options: OpenDatasetOptions,
+  warnings: string[],
+): Omit<ImageDataset, 'warnings'> {
+  const mapping = readSynsetMapping(root);
+  if (options.unlabelled) {
+    const classes = options.classes ?? mapping?.ids ?? siblingTrainClasses(root) ?? [];
+    const samples = images.map((image) => sampleOf(image, -1));
+    return { root, layout: 'flat-unlabelled', classes, classNames: namesFor(classes, mapping), samples };
+  }
+  const labels = validationLabels(root, warnings);
   const names = mapping ?? labels.synsets ?? null;
-  const order = classes ?? labels.synsets?.ids ?? null;
+  const order = options.classes ?? mapping?.ids ?? siblingTrainClasses(root) ?? labels.synsets?.ids ?? null;
   if (!order) {
     throw new Error(`Cannot order the classes of ${root}: add ${SYNSET_FILES[0]} or a train/ folder beside it`);
   }
   const index = new Map(order.map((id, i) => [id, i]));
   const samples: Sample[] = [];
   const unlabelled: string[] = [];
-  for (const file of images) {
-    const wnid = labels.wnidOf.get(basename(file, extname(file)));
+  for (const image of images) {
+    const wnid = labels.wnidOf.get(basename(image.name, extname(image.name)));
     const label = wnid === undefined ? undefined : index.get(wnid);
-    if (label === undefined) unlabelled.push(file);
-    else samples.push({ path: join(root, file), label });
+    if (label === undefined) unlabelled.push(image.name);
+    else samples.push(sampleOf(image, label));
   }
   if (unlabelled.length > 0) {
     throw new Error(
@@ -123,66 +235,6 @@ function openFlatValidation(
     );
   }
   return { root, layout: labels.layout, classes: order, classNames: namesFor(order, names), samples };
-}
-
-/** Where a flat validation folder's labels come from: image id (file name without extension) -> wnid. */
-interface ValidationLabels {
-  source: string;
-  layout: Layout;
-  wnidOf: Map<string, string>;
-  /** The devkit's 1000 classes in wnid order, with their names, when the labels came from the devkit. */
-  synsets?: SynsetMapping;
-}
-
-/**
- * `LOC_val_solution.csv` (Kaggle's layout; its first PredictionString token is the wnid) in the folder or its parent,
- * else the devkit's `ILSVRC2012_validation_ground_truth.txt` (line n: the ILSVRC id of ILSVRC2012_val_0000000n)
- * with the id -> wnid table of the `meta.mat` beside it, in the folder, its parent, or an extracted
- * `ILSVRC2012_devkit_t12/data/` there.
- */
-function validationLabels(root: string): ValidationLabels {
-  const csv = [join(root, LOC_CSV), join(dirname(root), LOC_CSV)].find(existsSync);
-  if (csv) {
-    const wnidOf = new Map<string, string>();
-    for (const line of readFileSync(csv, 'utf8').split(/\r?\n/).slice(1)) {
-      if (!line.trim()) continue;
-      const [imageId, prediction = ''] = line.split(',');
-      wnidOf.set(imageId.trim(), prediction.trim().split(/\s+/)[0]);
-    }
-    return { source: csv, layout: 'flat-loc-csv', wnidOf };
-  }
-  const devkitFolders = [root, dirname(root)].flatMap((f) => [f, join(f, DEVKIT_DIR, 'data')]);
-  const truth = devkitFolders.map((f) => join(f, DEVKIT_TRUTH)).find(existsSync);
-  if (!truth) {
-    throw new Error(
-      `${root} holds images but no class folders, and neither ${LOC_CSV} nor the devkit's ${DEVKIT_TRUTH} beside it to label them`,
-    );
-  }
-  const meta = join(dirname(truth), 'meta.mat');
-  if (!existsSync(meta)) {
-    throw new Error(
-      `${truth} labels images by ILSVRC id, which needs the devkit's meta.mat beside it (${meta}) to map ids to wnids`,
-    );
-  }
-  const synsets = readDevkitSynsets(meta);
-  const wnidById = new Map(synsets.map((s) => [s.id, s.wnid]));
-  const wnidOf = new Map<string, string>();
-  readFileSync(truth, 'utf8')
-    .split(/\r?\n/)
-    .filter((line) => line.trim())
-    .forEach((line, i) => {
-      const wnid = wnidById.get(Number(line));
-      if (!wnid) throw new Error(`${truth}:${i + 1}: ILSVRC id "${line.trim()}" is not in ${meta}`);
-      wnidOf.set(`ILSVRC2012_val_${String(i + 1).padStart(8, '0')}`, wnid);
-    });
-  const leaves = synsets.filter((s) => s.numChildren === 0).sort((a, b) => (a.wnid < b.wnid ? -1 : 1));
-  const names = new Map(leaves.map((s) => [s.wnid, s.words]));
-  return { source: truth, layout: 'flat-devkit', wnidOf, synsets: { ids: leaves.map((s) => s.wnid), names } };
-}
-
-interface SynsetMapping {
-  ids: string[];
-  names: Map<string, string>;
 }
 
 /** `LOC_synset_mapping.txt` / `synsets.txt` lines `<wnid> <names>`, in the folder or its parent. */
@@ -199,7 +251,7 @@ function readSynsetMapping(root: string): SynsetMapping | null {
         ids.push(match[1]);
         if (match[2]) names.set(match[1], match[2]);
       }
-      return { ids, names };
+      return { ids, names, source: path };
     }
   }
   return null;
@@ -213,26 +265,33 @@ function namesFor(classes: string[], mapping: SynsetMapping | null): string[] | 
 function siblingTrainClasses(root: string): string[] | null {
   const train = join(dirname(root), 'train');
   if (!existsSync(train)) return null;
-  return readdirSync(train, { withFileTypes: true })
-    .filter((e) => e.isDirectory())
+  return readFolder(train)
+    .filter((e) => e.kind === 'directory')
     .map((e) => e.name)
     .sort();
 }
 
-function listImages(folder: string, extensions: string[]): string[] {
-  return readdirSync(folder, { withFileTypes: true })
-    .filter((e) => e.isFile() && extensions.includes(extname(e.name).toLowerCase()))
-    .map((e) => e.name)
-    .sort();
+function extensionsOf(options: OpenDatasetOptions): string[] {
+  return (options.extensions ?? IMAGE_EXTENSIONS).map((e) => e.toLowerCase());
 }
 
-function hasImages(folder: string, extensions: string[], deep: boolean): boolean {
-  if (!existsSync(folder)) return false;
-  for (const entry of readdirSync(folder, { withFileTypes: true })) {
-    if (entry.isFile() && extensions.includes(extname(entry.name).toLowerCase())) return true;
-    if (deep && entry.isDirectory() && hasImages(join(folder, entry.name), extensions, false)) return true;
-  }
-  return false;
+function isImageName(name: string, extensions: string[]): boolean {
+  return extensions.includes(extname(name).toLowerCase());
+}
+
+/** A folder's images (links followed; anything else with an image's name too, to be reported), sorted by name. */
+function listImages(folder: FolderEntry, extensions: string[]): FolderEntry[] {
+  return readFolder(folder)
+    .filter((e) => e.kind !== 'directory' && isImageName(e.name, extensions))
+    .sort(byName);
+}
+
+function byName(a: FolderEntry, b: FolderEntry): number {
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}
+
+function sampleOf(entry: FolderEntry, label: number): Sample {
+  return entry.file ? { path: entry.path, label, file: entry.file } : { path: entry.path, label };
 }
 
 /** Options of {@link subset}. */

@@ -1,11 +1,25 @@
-import sharp from 'sharp';
+import sharp, { type OutputInfo } from 'sharp';
+import { BadImageError } from './bad-image.js';
+import { describeBadImage } from './diagnose.js';
 import type { JpegHeader } from './jpeg-header.js';
 import { jpegAddon } from './jpeg-native.js';
+import { MAX_IMAGE_PIXELS, pixelLimitProblem, sharpPixelLimit } from './pixel-limit.js';
 import type { RgbImage } from './pixels.js';
 
-// worker-pool.ts (not part of the decode stage) takes this type from here; once its import names load-image.ts,
-// this line goes.
-export type { DecodedImage } from './pixels.js';
+/** What a decode is told: the file's name for errors, and the most pixels it may declare. */
+export interface DecodeOptions {
+  name: string;
+  maxImagePixels: number;
+}
+
+/**
+ * Refuses, from its header alone, a JPEG declaring more than `maxImagePixels` (other formats are refused by libvips
+ * from theirs, in {@link decodeWithLibvips}): a {@link BadImageError}.
+ */
+export function refuseDecompressionBomb(header: JpegHeader | null, options: DecodeOptions): void {
+  const problem = header && pixelLimitProblem(header.width, header.height, options.maxImagePixels);
+  if (problem) throw new BadImageError(options.name, `JPEG ${problem}`);
+}
 
 /**
  * A plain JPEG (no rotation, RGB or grey: what `header`, from readJpegHeader, says) decoded by libjpeg directly (the
@@ -41,15 +55,28 @@ function keptBuffer(bytes: number): Uint8Array {
   return decodeBuffer;
 }
 
-/** Any image file to 8-bit RGB in display orientation, with libvips (CMYK and greyscale converted, alpha dropped). */
-export async function decodeWithLibvips(input: Buffer): Promise<RgbImage> {
-  const { data, info } = await sharp(input, { failOn: 'truncated' })
-    .autoOrient()
-    .toColourspace('srgb')
-    .removeAlpha()
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  if (info.channels !== 3) throw new Error(`decoded to ${info.channels} channels instead of 3`);
+/**
+ * Any image file to 8-bit RGB in display orientation, with libvips (CMYK and greyscale converted, alpha dropped).
+ * An image declaring more than `maxImagePixels` is refused from its header. Throws a {@link BadImageError} whose
+ * reason is worked out from the bytes (`describeBadImage`), never libvips' message, which may be another thread's.
+ */
+export async function decodeWithLibvips(
+  input: Buffer,
+  options: DecodeOptions = { name: 'image', maxImagePixels: MAX_IMAGE_PIXELS },
+): Promise<RgbImage> {
+  let decoded: { data: Buffer; info: OutputInfo };
+  try {
+    decoded = await sharp(input, { failOn: 'truncated', limitInputPixels: sharpPixelLimit(options.maxImagePixels) })
+      .autoOrient()
+      .toColourspace('srgb')
+      .removeAlpha()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+  } catch {
+    throw new BadImageError(options.name, await describeBadImage(input, options.maxImagePixels));
+  }
+  const { data, info } = decoded;
+  if (info.channels !== 3) throw new BadImageError(options.name, `decoded to ${info.channels} channels instead of 3`);
   return {
     data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
     width: info.width,

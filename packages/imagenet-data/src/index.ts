@@ -11,22 +11,27 @@
  * @packageDocumentation
  * @module @alexnet/imagenet-data
  */
-export { checkDataset, type DatasetReport } from './check.js';
+export { BadImageError } from './bad-image.js';
+export { type CheckDatasetOptions, checkDataset, type DatasetReport } from './check.js';
 export {
+  type DatasetSplit,
   IMAGE_EXTENSIONS,
   type ImageDataset,
   type Layout,
   type OpenDatasetOptions,
   openDataset,
+  openSplits,
   type Sample,
   type SubsetOptions,
   subset,
 } from './dataset.js';
 export { type DevkitSynset, readDevkitSynsets } from './devkit.js';
 export { jpegDecoder } from './jpeg-native.js';
-export { type DecodedImage, loadImage } from './load-image.js';
-export { type BadFile, ImageLoader, type LoadedBatch, type LoaderOptions } from './loader.js';
+export { type DecodedImage, type LoadImageOptions, loadImage } from './load-image.js';
+export { type BadFile, ImageLoader, type LoadedBatch, type LoaderOptions, maxUsefulWorkers } from './loader.js';
+export { MAX_IMAGE_PIXELS } from './pixel-limit.js';
 export { type EvalPreprocessing, type EvalTransformsOptions, evalTransforms } from './preprocessing.js';
+export type { ImageFile } from './read-file.js';
 export { SYNTHETIC_SHAPES, type SyntheticDataset, type SyntheticOptions, writeSyntheticDataset } from './synth.js';
 export {
   CenterCrop,

@@ -9,14 +9,28 @@ export interface JpegHeader {
 /**
  * Reads a JPEG's header bytes (up to the frame header) without decoding anything. Returns null for anything that is
  * not a plain JPEG this reader understands (a PNG named .JPEG, an empty or truncated file); the caller then asks
- * libvips.
+ * libvips. Never throws, whatever the bytes ({@link jpegHeaderProblem} says why a header was not read).
  */
 export function readJpegHeader(bytes: Uint8Array): JpegHeader | null {
-  if (bytes.length < 4 || bytes[0] !== 0xff || bytes[1] !== 0xd8) return null;
+  const scanned = scanJpegHeader(bytes);
+  return typeof scanned === 'string' ? null : scanned;
+}
+
+/** Why {@link readJpegHeader} found no header in `bytes`, in words about the file, or null when it found one. */
+export function jpegHeaderProblem(bytes: Uint8Array): string | null {
+  const scanned = scanJpegHeader(bytes);
+  return typeof scanned === 'string' ? scanned : null;
+}
+
+/** The header, or why there is none. */
+function scanJpegHeader(bytes: Uint8Array): JpegHeader | string {
+  if (bytes.length < 4 || bytes[0] !== 0xff || bytes[1] !== 0xd8) return 'not a JPEG (no start-of-image marker)';
   let orientation = 1;
   let offset = 2;
   while (offset + 4 <= bytes.length) {
-    if (bytes[offset] !== 0xff) return null;
+    if (bytes[offset] !== 0xff) {
+      return `corrupt JPEG header: byte ${offset} is 0x${hex(bytes[offset])} where a marker should start`;
+    }
     const marker = bytes[offset + 1];
     if (marker === 0xff) {
       offset += 1; // fill byte
@@ -28,20 +42,29 @@ export function readJpegHeader(bytes: Uint8Array): JpegHeader | null {
     }
     const length = (bytes[offset + 2] << 8) | bytes[offset + 3];
     const body = offset + 4;
-    if (length < 2 || body + length - 2 > bytes.length) return null;
+    if (length < 2) return `corrupt JPEG header: marker 0x${hex(marker)} at byte ${offset} has a length of ${length}`;
+    if (body + length - 2 > bytes.length) {
+      return `truncated JPEG: the file ends (${bytes.length} bytes) inside marker 0x${hex(marker)} at byte ${offset}`;
+    }
     if (marker === 0xe1) orientation = exifOrientation(bytes, body, length - 2) ?? orientation;
     // Start of frame: baseline, extended, progressive, lossless (not DHT 0xc4, JPG 0xc8, DAC 0xcc).
     if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
-      if (length < 8) return null;
+      if (length < 8) return `corrupt JPEG header: the frame header at byte ${offset} is ${length} bytes long`;
       const height = (bytes[body + 1] << 8) | bytes[body + 2];
       const width = (bytes[body + 3] << 8) | bytes[body + 4];
-      if (width === 0 || height === 0) return null;
+      if (width === 0 || height === 0) return `corrupt JPEG header: the frame is ${width}x${height}`;
       return { width, height, components: bytes[body + 5], orientation };
     }
-    if (marker === 0xda || marker === 0xd9) return null; // scan or end before any frame header
+    if (marker === 0xda || marker === 0xd9) {
+      return `corrupt JPEG header: ${marker === 0xda ? 'image data' : 'the end of the image'} before any frame header`;
+    }
     offset = body + length - 2;
   }
-  return null;
+  return `truncated JPEG: the file ends (${bytes.length} bytes) before the frame header`;
+}
+
+function hex(byte: number): string {
+  return byte.toString(16).padStart(2, '0');
 }
 
 /** The Orientation tag (0x0112) of IFD0 in an APP1 Exif segment, or null. */

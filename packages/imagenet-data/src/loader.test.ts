@@ -148,13 +148,14 @@ describe('bad files', () => {
     expect([rotated.height, rotated.width]).toEqual([40, 30]);
   });
 
-  it("'skip' reports each bad file once with its reason and fills the batch from the next samples", async () => {
+  it("'substitute' reports each bad file once with its reason and fills the batch from the next samples", async () => {
     for (const workers of [0, 2]) {
       const reported: BadFile[] = [];
       const loader = new ImageLoader(openDataset(defects), {
         batchSize: 11,
         transforms: [Resize(20), CenterCrop(16)],
         workers,
+        badFiles: 'substitute',
         onBadFile: (f) => reported.push(f),
       });
       const [batch] = await collect(loader, 1);

@@ -1,8 +1,10 @@
 import { availableParallelism } from 'node:os';
 import { RandomGenerator } from '@alexnet/layers';
 import * as tf from '@tensorflow/tfjs-core';
+import { BadImageError } from './bad-image.js';
 import { type ImageDataset, shuffleInPlace } from './dataset.js';
 import { type DecodedImage, loadImage } from './load-image.js';
+import { checkPixelLimit, MAX_IMAGE_PIXELS } from './pixel-limit.js';
 import type { Transform } from './transforms.js';
 import { WorkerPool } from './worker-pool.js';
 
@@ -25,26 +27,64 @@ export interface LoaderOptions {
   /**
    * Worker threads decoding images (default: the number of cores; 0 decodes on the main thread). Each reads its
    * files synchronously, as torchvision's workers do: on slow storage (network, spinning disks) give more workers
-   * than cores so that some decode while others wait for the disk.
+   * than cores so that some decode while others wait for the disk. At most {@link maxUsefulWorkers} start (4 a
+   * core, and one a sample in flight); asking for more gives a warning once.
    */
   workers?: number;
   /** Batches prepared ahead of the one being consumed (default 2): memory stays bounded by it. */
   prefetch?: number;
   /**
-   * What to do with a file that cannot be decoded (empty, truncated, not an image): `'skip'` (default) reports it
-   * and uses the next sample of the epoch in its place; `'error'` stops with an error naming the file.
+   * What to do with a file that cannot be used (missing, not a regular file, empty, truncated, not an image, over
+   * `maxImagePixels`): `'skip'` (default) reports it and leaves it out, so its batch is one image short (as a
+   * collate function that drops failed samples; a batch of only bad files is not yielded) and `skipped` counts it;
+   * `'substitute'` uses the next good sample of the epoch in its place, keeping batches full, and `substituted`
+   * counts it (for training; evaluation would count that image twice); `'error'` stops with an error naming the file.
    */
-  badFiles?: 'skip' | 'error';
+  badFiles?: 'skip' | 'substitute' | 'error';
   /** Called once per bad file (default: a warning on stderr). */
   onBadFile?: (file: BadFile) => void;
+  /**
+   * The most pixels an image may declare (default {@link MAX_IMAGE_PIXELS}, Pillow's decompression-bomb limit;
+   * `Infinity` for none): a larger one is a bad file, refused from its header.
+   */
+  maxImagePixels?: number;
+  /** Called with warnings about the options, such as a capped worker count (default: a process warning, once). */
+  onWarning?: (message: string) => void;
 }
 
-/** A batch: NHWC float32 images (`crops` per sample, consecutive), int32 labels, and the files they came from. */
+/**
+ * A batch: NHWC float32 images (`crops` per sample, consecutive), int32 labels, and the files they came from; with
+ * how many of its samples were bad files, left out or replaced.
+ */
 export interface LoadedBatch {
   images: tf.Tensor4D;
   labels: tf.Tensor1D;
   paths: string[];
   crops: number;
+  /**
+   * Bad files left out with `badFiles: 'skip'`: this batch's, and those of batches before it that held nothing
+   * else. An epoch whose last batches hold only bad files ends with a batch of no images that carries their count.
+   */
+  skipped: number;
+  /** Bad files replaced by other samples with `badFiles: 'substitute'`. */
+  substituted: number;
+}
+
+/**
+ * The most worker threads a loader starts: 4 a core (more than cores pays only while some wait on slow storage)
+ * and no more than the samples in flight (`batchSize` times the `prefetch` batches ahead and the one being loaded).
+ */
+export function maxUsefulWorkers(batchSize: number, prefetch: number, cores = availableParallelism()): number {
+  return Math.max(1, Math.min(4 * cores, batchSize * (prefetch + 1)));
+}
+
+/** Warnings given once a process (two loaders of a run asking for the same give one). */
+const warned = new Set<string>();
+
+function warnOnce(message: string): void {
+  if (warned.has(message)) return;
+  warned.add(message);
+  process.emitWarning(message, { code: 'ALEXNET_LOADER' });
 }
 
 /**
@@ -55,7 +95,9 @@ export interface LoadedBatch {
  */
 export class ImageLoader {
   readonly dataset: ImageDataset;
-  readonly options: Required<Omit<LoaderOptions, 'onBadFile'>> & Pick<LoaderOptions, 'onBadFile'>;
+  /** The options in force: defaults filled in, `workers` as started (capped by {@link maxUsefulWorkers}). */
+  readonly options: Required<Omit<LoaderOptions, 'onBadFile' | 'onWarning'>> &
+    Pick<LoaderOptions, 'onBadFile' | 'onWarning'>;
   /** Every bad file met so far, once each. */
   readonly badFiles: BadFile[] = [];
   private readonly reported = new Set<string>();
@@ -71,6 +113,7 @@ export class ImageLoader {
       throw new RangeError(`batchSize must be a positive integer, got ${options.batchSize}`);
     }
     this.dataset = dataset;
+    const given = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
     this.options = {
       shuffle: true,
       seed: 0,
@@ -78,8 +121,29 @@ export class ImageLoader {
       workers: availableParallelism(),
       prefetch: 2,
       badFiles: 'skip',
-      ...options,
+      maxImagePixels: MAX_IMAGE_PIXELS,
+      ...(given as LoaderOptions),
     };
+    const { workers, prefetch, batchSize, badFiles } = this.options;
+    for (const [name, value] of [
+      ['workers', workers],
+      ['prefetch', prefetch],
+    ] as const) {
+      if (!(Number.isInteger(value) && value >= 0))
+        throw new RangeError(`${name} must be an integer >= 0, got ${value}`);
+    }
+    if (!['skip', 'substitute', 'error'].includes(badFiles)) {
+      throw new RangeError(`badFiles must be 'skip', 'substitute' or 'error', got ${String(badFiles)}`);
+    }
+    checkPixelLimit(this.options.maxImagePixels);
+    const cap = maxUsefulWorkers(batchSize, prefetch);
+    if (workers > cap) {
+      this.options.workers = cap;
+      const cores = availableParallelism();
+      (options.onWarning ?? warnOnce)(
+        `workers: ${workers} asked for, ${cap} started (at most 4 a core on ${cores} cores, and one a sample in flight: ${batchSize * (prefetch + 1)})`,
+      );
+    }
   }
 
   /** Batches in one epoch. */
@@ -109,17 +173,25 @@ export class ImageLoader {
         next += 1;
       }
     };
+    // Bad files of batches that held nothing else, carried to the next batch yielded.
+    let carried = 0;
+    let last: LoadedBatchData | null = null;
     try {
       launch();
       while (inFlight.length > 0) {
         const data = await (inFlight.shift() as Promise<LoadedBatchData>);
         launch();
-        yield {
-          images: tf.tensor4d(data.images, [data.paths.length * data.crops, data.height, data.width, 3]),
-          labels: tf.tensor1d(data.labels, 'int32'),
-          paths: data.paths,
-          crops: data.crops,
-        };
+        carried += data.skipped;
+        if (data.paths.length === 0) continue;
+        last = data;
+        yield toBatch(data, carried);
+        carried = 0;
+      }
+      if (carried > 0) {
+        if (!last) {
+          throw new Error(`None of the ${this.dataset.samples.length} images of ${this.dataset.root} can be read`);
+        }
+        yield toBatch({ ...last, images: new Float32Array(0), labels: [], paths: [], substituted: 0 }, carried);
       }
       completed = true;
     } finally {
@@ -153,27 +225,44 @@ export class ImageLoader {
           ? new Float32Array(shared, 0, positions.length * expected)
           : new Float32Array(positions.length * expected);
     const slot = (i: number) => target?.subarray(i * (expected as number), (i + 1) * (expected as number));
-    const decoded = await Promise.all(
+    const results = await Promise.all(
       positions.map((position, i) => this.loadSample(position, order, epoch, pool, slot(i))),
     );
+    const decoded = results.flatMap((result, index) => (result ? [{ ...result, index }] : []));
+    const skipped = results.length - decoded.length;
+    const substituted = decoded.filter((d) => d.substituted).length;
+    if (decoded.length === 0) {
+      if (shared) this.spareBuffers.push(shared);
+      return {
+        images: new Float32Array(0),
+        labels: [],
+        paths: [],
+        height: 0,
+        width: 0,
+        crops: 1,
+        skipped,
+        substituted,
+      };
+    }
     const { height, width, crops } = decoded[0].image;
     const size = crops * height * width * 3;
     this.imageLength = size;
-    const fits = target !== null && target.length === decoded.length * size;
+    const fits = skipped === 0 && target !== null && target.length === decoded.length * size;
     const images = !fits ? new Float32Array(decoded.length * size) : shared ? target.slice() : target;
-    for (const [i, { image, path }] of decoded.entries()) {
+    for (const [k, { image, path, index }] of decoded.entries()) {
       if (image.height !== height || image.width !== width || image.crops !== crops) {
         throw new Error(
           `${path} came out ${image.height}x${image.width} but the batch is ${height}x${width}: end the transforms with a crop of fixed size`,
         );
       }
-      const inSlot = fits && image.data.buffer === target.buffer && image.data.byteOffset === i * size * 4;
-      if (!inSlot) images.set(image.data, i * size);
+      const inSlot = fits && image.data.buffer === target.buffer && image.data.byteOffset === index * size * 4;
+      if (!inSlot) images.set(image.data, k * size);
     }
     // Only now, with every job of the batch done, can the buffer take another batch (after a failure, jobs may
     // still be writing into it: it is left to the garbage collector).
     if (shared) this.spareBuffers.push(shared);
-    return { images, labels: decoded.map((d) => d.label), paths: decoded.map((d) => d.path), height, width, crops };
+    const labels = decoded.map((d) => d.label);
+    return { images, labels, paths: decoded.map((d) => d.path), height, width, crops, skipped, substituted };
   }
 
   /** A shared buffer of at least `bytes` for the workers to write a batch into: a spare one, or a new one. */
@@ -183,33 +272,35 @@ export class ImageLoader {
     return new SharedArrayBuffer(bytes);
   }
 
-  /** The sample at `position` of the epoch, or with 'skip', the next good one after it. */
+  /**
+   * The sample at `position` of the epoch; for a bad file, null with 'skip', the next good sample after it with
+   * 'substitute'.
+   */
   private async loadSample(
     position: number,
     order: number[],
     epoch: number,
     pool: WorkerPool | null,
     into?: Float32Array,
-  ): Promise<{ image: DecodedImage; label: number; path: string }> {
+  ): Promise<{ image: DecodedImage; label: number; path: string; substituted: boolean } | null> {
     const n = order.length;
-    for (let attempt = 0; attempt < Math.min(n, 64); attempt++) {
+    const { badFiles, transforms, maxImagePixels } = this.options;
+    const attempts = badFiles === 'substitute' ? Math.min(n, 64) : 1;
+    for (let attempt = 0; attempt < attempts; attempt++) {
       const sample = this.dataset.samples[order[(position + attempt) % n]];
-      const job = {
-        path: sample.path,
-        transforms: this.options.transforms,
-        seed: mix(this.options.seed, epoch, position, attempt),
-        into,
-      };
+      const seed = mix(this.options.seed, epoch, position, attempt);
+      const job = { path: sample.path, file: sample.file, transforms, seed, maxImagePixels, into };
       try {
-        const image = pool ? await pool.run(job) : await loadImage(job.path, job.transforms, job.seed, { into });
-        return { image, label: sample.label, path: sample.path };
+        const image = pool ? await pool.run(job) : await loadImage(sample, transforms, seed, { into, maxImagePixels });
+        return { image, label: sample.label, path: sample.path, substituted: attempt > 0 };
       } catch (error) {
-        const reason = (error as Error).message.split('\n')[0];
+        const reason = error instanceof BadImageError ? error.reason : (error as Error).message.split('\n')[0];
         if (/worker pool (is|was) closed/.test(reason)) throw error;
-        if (this.options.badFiles === 'error') throw new Error(`Cannot read ${sample.path}: ${reason}`);
+        if (badFiles === 'error') throw new Error(`Cannot read ${sample.path}: ${reason}`);
         this.report({ path: sample.path, reason });
       }
     }
+    if (badFiles === 'skip') return null;
     throw new Error(
       `No readable image among 64 samples from position ${position} of epoch ${epoch} in ${this.dataset.root}`,
     );
@@ -231,6 +322,19 @@ interface LoadedBatchData {
   height: number;
   width: number;
   crops: number;
+  skipped: number;
+  substituted: number;
+}
+
+function toBatch(data: LoadedBatchData, skipped: number): LoadedBatch {
+  return {
+    images: tf.tensor4d(data.images, [data.paths.length * data.crops, data.height, data.width, 3]),
+    labels: tf.tensor1d(data.labels, 'int32'),
+    paths: data.paths,
+    crops: data.crops,
+    skipped,
+    substituted: data.substituted,
+  };
 }
 
 /** A 32-bit seed from several integers (murmur3's finaliser over a running hash). */

@@ -1,17 +1,23 @@
 import { Worker } from 'node:worker_threads';
-import type { DecodedImage } from './decode.js';
+import { BadImageError } from './bad-image.js';
+import type { DecodedImage } from './load-image.js';
 import type { Transform } from './transforms.js';
 
 interface Job {
   path: string;
+  /** The path's bytes, where it is not valid UTF-8. */
+  file?: Uint8Array;
   transforms: readonly Transform[];
   seed: number;
+  maxImagePixels: number;
   /** A batch slot to write the pixels into, when they fit it exactly (the worker then sends no pixels back). */
   into?: Float32Array;
 }
 
 /** A worker's answer: the image (without `data` when it went into the job's slot) or an error. */
-type WorkerReply = { id: number; error?: string } & Omit<DecodedImage, 'data'> & { data?: Float32Array };
+type WorkerReply = { id: number; error?: string; reason?: string } & Omit<DecodedImage, 'data'> & {
+    data?: Float32Array;
+  };
 
 interface Task extends Job {
   id: number;
@@ -99,7 +105,8 @@ export class WorkerPool {
       this.setBusy(worker, +1);
       const { into } = task;
       const slot = into && { buffer: into.buffer, offset: into.byteOffset, length: into.length };
-      worker.postMessage({ id: task.id, path: task.path, transforms: task.transforms, seed: task.seed, slot });
+      const { id, path, file, transforms, seed, maxImagePixels } = task;
+      worker.postMessage({ id, path, file, transforms, seed, maxImagePixels, slot });
     }
   }
 
@@ -109,7 +116,8 @@ export class WorkerPool {
     this.setBusy(worker, -1);
     this.idle.push(worker);
     if (task) {
-      if (message.error !== undefined) task.reject(new Error(message.error));
+      if (message.reason !== undefined) task.reject(new BadImageError(task.path, message.reason));
+      else if (message.error !== undefined) task.reject(new Error(message.error));
       else {
         const data = message.data ?? (task.into as Float32Array);
         task.resolve({ data, height: message.height, width: message.width, crops: message.crops });

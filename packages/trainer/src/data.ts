@@ -4,6 +4,10 @@ import type * as tf from '@tensorflow/tfjs-core';
 export interface Batch {
   images: tf.Tensor;
   labels: tf.Tensor;
+  /** Samples of this batch left out because their files were bad (a loader's `skipped`): counted, not scored. */
+  skipped?: number;
+  /** Samples of this batch whose bad files were replaced by other samples (a loader's `substituted`). */
+  substituted?: number;
 }
 
 /**

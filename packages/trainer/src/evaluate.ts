@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { batchesFor, type DataSource } from './data.js';
 import { softmaxCrossEntropy } from './losses.js';
-import { averageCrops, ClassificationMetrics, type ClassificationResult } from './metrics.js';
+import { addBadFileCounts, averageCrops, ClassificationMetrics, type ClassificationResult } from './metrics.js';
 
 /** A model the trainer can run: a forward function and a training-mode switch. */
 export interface RunnableModel {
@@ -29,8 +29,9 @@ export interface EvaluateOptions {
 }
 
 /**
- * Runs `model` in eval mode over `data` and returns loss, top-1 and top-5 counted over images. Restores the
- * model's training mode afterwards. Each batch is disposed once used.
+ * Runs `model` in eval mode over `data` and returns loss, top-1 and top-5 counted over the images scored (a batch's
+ * `skipped` bad files are not: the result's `skipped` says how many). Restores the model's training mode
+ * afterwards. Each batch is disposed once used.
  */
 export async function evaluate(
   model: RunnableModel,
@@ -42,9 +43,13 @@ export async function evaluate(
   const wasTraining = (model as { training?: boolean }).training ?? true;
   model.eval();
   const metrics = new ClassificationMetrics();
+  const badFiles: Pick<ClassificationResult, 'skipped' | 'substituted'> = {};
   try {
     for await (const batch of batchesFor(data, options.epoch ?? 0)) {
       try {
+        addBadFileCounts(badFiles, batch);
+        // A loader's last batch may hold no images, only the count of bad files left out.
+        if (batch.labels.shape[0] === 0) continue;
         tf.tidy(() => {
           const logits = model.forward(batch.images);
           if (crops === 1) {
@@ -64,7 +69,7 @@ export async function evaluate(
         tf.dispose([batch.images, batch.labels]);
       }
     }
-    return await metrics.result();
+    return { ...(await metrics.result()), ...badFiles };
   } finally {
     metrics.reset();
     model.train(wasTraining);

@@ -230,4 +230,48 @@ describe('evaluate', () => {
     expect(cropped.loss).toBeCloseTo(plain.loss, 5);
     model.dispose();
   });
+
+  it("scores only the images a loader's batches hold and says how many bad files were left out", async () => {
+    const { model } = setup(8);
+    const plain = await evaluate(model, valData);
+    expect(plain.skipped).toBeUndefined(); // data that says nothing of bad files gets no count
+    // The same images, as a loader with 'skip' gives them: each batch saying what it left out, and a last batch of
+    // no images carrying the count of a trailing batch of bad files.
+    const skipping = function* () {
+      for (const batch of valData(0)) yield { ...batch, skipped: 1, substituted: 0 };
+      yield { images: tf.zeros([0, 8, 8, 1]), labels: tf.tensor1d([], 'int32'), skipped: 2, substituted: 0 };
+    };
+    const before = tf.memory().numTensors;
+    const skipped = await evaluate(model, skipping());
+    expect(tf.memory().numTensors).toBe(before);
+    expect(skipped).toEqual({ ...plain, skipped: 3 + 2, substituted: 0 });
+    model.dispose();
+  });
+});
+
+describe('bad-file counts in training', () => {
+  it("an epoch's record says how many samples were left out or replaced; an empty batch trains nothing", async () => {
+    const { model, rng, optimizer } = setup(9);
+    const scheduler = new StepLR(optimizer, { stepSize: 1 });
+    const source = toySource(16, 8, 5);
+    const trainData = function* (epoch: number) {
+      for (const batch of source(epoch)) yield { ...batch, skipped: 0, substituted: 2 };
+      yield { images: tf.zeros([0, 8, 8, 1]), labels: tf.tensor1d([], 'int32'), skipped: 1, substituted: 0 };
+    };
+    const steps: number[] = [];
+    const result = await fit({
+      model,
+      optimizer,
+      scheduler,
+      trainData,
+      epochs: 1,
+      generators: [rng],
+      logFile: null,
+      onStepEnd: (e) => steps.push(e.step),
+    });
+    expect(result.history[0].train).toMatchObject({ count: 16, skipped: 1, substituted: 4 });
+    expect(steps).toEqual([1, 2]);
+    optimizer.dispose();
+    model.dispose();
+  });
 });

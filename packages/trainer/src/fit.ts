@@ -93,9 +93,9 @@ async function measureEpoch(
   epoch: number,
   lr: number,
   started: number,
-  { metrics }: EpochProgress,
+  { metrics, badFiles }: EpochProgress,
 ): Promise<EpochRecord> {
-  const train = await metrics.result();
+  const train = { ...(await metrics.result()), ...badFiles };
   metrics.reset();
   assertFiniteLoss(train.loss, { epoch, step: run.step, lastPath: settings.lastPath, lastEpoch: run.epoch });
   const val = options.valData

@@ -10,6 +10,19 @@ export interface ClassificationResult {
   top5: number;
   /** Images counted. */
   count: number;
+  /** Samples left out because their files were bad (when the data says: an `ImageLoader` does). */
+  skipped?: number;
+  /** Samples whose bad files were replaced by other images, which `count` includes (when the data says). */
+  substituted?: number;
+}
+
+/** Adds a batch's `skipped` and `substituted` counts to a running total (fields the data never gave stay absent). */
+export function addBadFileCounts(
+  total: Pick<ClassificationResult, 'skipped' | 'substituted'>,
+  batch: { skipped?: number; substituted?: number },
+): void {
+  if (batch.skipped !== undefined) total.skipped = (total.skipped ?? 0) + batch.skipped;
+  if (batch.substituted !== undefined) total.substituted = (total.substituted ?? 0) + batch.substituted;
 }
 
 /**

@@ -1,8 +1,9 @@
+import * as tf from '@tensorflow/tfjs-core';
 import type { RunState } from './checkpointing.js';
 import { batchesFor } from './data.js';
 import type { FitOptions, FitSettings } from './fit-options.js';
 import type { RunLog } from './logging.js';
-import { ClassificationMetrics } from './metrics.js';
+import { addBadFileCounts, ClassificationMetrics, type ClassificationResult } from './metrics.js';
 import { assertFiniteLoss, type TrainStep } from './train-step.js';
 
 /** What an epoch of training reads and updates. */
@@ -21,6 +22,8 @@ export interface EpochContext {
 export interface EpochProgress {
   metrics: ClassificationMetrics;
   batches: number;
+  /** The bad files the batches said they left out or replaced. */
+  badFiles: Pick<ClassificationResult, 'skipped' | 'substituted'>;
 }
 
 /**
@@ -35,9 +38,16 @@ export async function trainEpoch(context: EpochContext, epoch: number, started: 
   options.model.train(true);
   let batches = 0;
   let images = 0;
+  const badFiles: EpochProgress['badFiles'] = {};
   try {
     for await (const batch of batchesFor(options.trainData, epoch)) {
       const n = batch.labels.shape[0] as number;
+      addBadFileCounts(badFiles, batch);
+      if (n === 0) {
+        // Only the count of bad files left out: nothing to train on.
+        tf.dispose([batch.images, batch.labels]);
+        continue;
+      }
       const { loss: lossValue, stepped } = trainStep.run(batch.images, batch.labels, metrics);
       if (stepped) run.step += 1;
       batches += 1;
@@ -67,5 +77,5 @@ export async function trainEpoch(context: EpochContext, epoch: number, started: 
   } finally {
     trainStep.discard();
   }
-  return { metrics, batches };
+  return { metrics, batches, badFiles };
 }

@@ -46,6 +46,14 @@ export const EVAL_HELP = helpText({
   options: [EVAL_OPTIONS],
 });
 
+/** "12 images", and the bad files left out or replaced when there were any: "12 images, 1 bad file skipped". */
+function scored(result: { count: number; skipped?: number; substituted?: number }): string {
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  const skipped = result.skipped ? `, ${plural(result.skipped, 'bad file')} skipped` : '';
+  const substituted = result.substituted ? `, ${plural(result.substituted, 'bad file')} replaced` : '';
+  return `${plural(result.count, 'image')}${skipped}${substituted}`;
+}
+
 /** `alexnet eval`: top-1, top-5 and loss of a model over a dataset, centre crop or ten crops. */
 export async function evalCommand(argv: string[]): Promise<number> {
   const parsed = parseOptions('eval', argv, EVAL_OPTIONS);
@@ -66,7 +74,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
     batchSize: options.batchSize,
     transforms: transformsFor({ use: 'eval', preprocessing: model.preprocessing, size, tenCrop: options.tenCrop }),
     shuffle: false,
-    workers: options.workers,
+    workers: options.workers ?? 0,
     onBadFile: (f) => out.info(`skipping ${f.path}: ${f.reason}`),
   });
   try {
@@ -77,7 +85,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
     if (options.json) out.json({ model: model.name, data: dataset.root, backend, ...result });
     else
       process.stdout.write(
-        `${model.name} on ${dataset.root}: top-1 ${pct(result.top1)}, top-5 ${pct(result.top5)}, loss ${result.loss.toFixed(4)} (${result.count} images)\n`,
+        `${model.name} on ${dataset.root}: top-1 ${pct(result.top1)}, top-5 ${pct(result.top5)}, loss ${result.loss.toFixed(4)} (${scored(result)})\n`,
       );
   } finally {
     await loader.close();
