@@ -145,13 +145,18 @@ describe('extractStateDict', () => {
     expect(extractStateDict(stateDict)['a.weight'].data[0]).toBe(1);
   });
 
-  it('gives a clean error naming the file for pickles nested a million deep, never a stack overflow', () => {
-    // {'model': {'model': ... {}}} 200,000 levels deep (2.4 MB), and a dict keyed by a tuple nested as deep.
-    const depth = 200_000;
-    const key = [0x58, 5, 0, 0, 0, ...new TextEncoder().encode('model')]; // BINUNICODE 'model'
+  it('gives a clean error naming the file for pickles nested far deeper than any stack, never a stack overflow', () => {
+    // {'model': {'model': ... {}}} 50,000 levels deep (600 KB; a recursive reader overflows near 10,000), and a
+    // dict keyed by a list nested as deep. Buffers are filled in place: spreads of this size are slow on a busy CI.
+    const depth = 50_000;
+    const key = Uint8Array.of(0x58, 5, 0, 0, 0, ...new TextEncoder().encode('model')); // BINUNICODE 'model'
     const dicts = new Uint8Array(2 + depth * (1 + key.length) + 1 + depth + 1);
     dicts.set([0x80, 2]);
-    for (let i = 0; i < depth; i++) dicts.set([0x7d, ...key], 2 + i * (1 + key.length)); // EMPTY_DICT, key
+    for (let i = 0; i < depth; i++) {
+      const at = 2 + i * (1 + key.length);
+      dicts[at] = 0x7d; // EMPTY_DICT
+      dicts.set(key, at + 1);
+    }
     dicts[2 + depth * (1 + key.length)] = 0x7d;
     dicts.fill(0x73, 3 + depth * (1 + key.length), -1); // SETITEM
     dicts[dicts.length - 1] = 0x2e; // STOP
@@ -159,17 +164,14 @@ describe('extractStateDict', () => {
     expect(() => extractStateDict(readPyTorch(deep, 'deep.pth'), 'deep.pth')).toThrow(
       /^deep\.pth nests its entries \(state_dict \/ model .*\) over 16 levels deep without a state dict/,
     );
-    // EMPTY_DICT, `depth` EMPTY_LISTs each appended to the one before, BINUNICODE 'a', SETITEM, STOP.
-    const tupleKey = new Uint8Array([
-      0x80,
-      2,
-      0x7d,
-      ...new Array(depth).fill(0x5d),
-      ...new Array(depth - 1).fill(0x61),
-    ]);
-    const keyed = writeStoredZip([
-      ['archive/data.pkl', Uint8Array.from([...tupleKey, 0x58, 1, 0, 0, 0, 0x61, 0x73, 0x2e])],
-    ]);
+    // PROTO 2, EMPTY_DICT, `depth` EMPTY_LISTs each appended to the one before, BINUNICODE 'a', SETITEM, STOP.
+    const tail = Uint8Array.of(0x58, 1, 0, 0, 0, 0x61, 0x73, 0x2e);
+    const keyedPickle = new Uint8Array(3 + depth + (depth - 1) + tail.length);
+    keyedPickle.set([0x80, 2, 0x7d]);
+    keyedPickle.fill(0x5d, 3, 3 + depth); // EMPTY_LIST
+    keyedPickle.fill(0x61, 3 + depth, 3 + 2 * depth - 1); // APPEND
+    keyedPickle.set(tail, 3 + 2 * depth - 1);
+    const keyed = writeStoredZip([['archive/data.pkl', keyedPickle]]);
     expect(() => extractStateDict(readPyTorch(keyed, 'keyed.pth'), 'keyed.pth')).toThrow(
       /^keyed\.pth holds no state dict \(tensors by name\); top-level keys: \(a tuple of 1\)$/,
     );
@@ -177,7 +179,7 @@ describe('extractStateDict', () => {
     const t: RawTensor = { dtype: 'float32', shape: [1], data: Float32Array.of(1) };
     const twice = new Map([['model', new Map([['state_dict', new Map([['a', t]])]])]]);
     expect(Object.keys(extractStateDict(twice))).toEqual(['a']);
-  });
+  }, 30_000);
 
   it('names the top-level keys when there is no state dict', () => {
     expect(() => extractStateDict(new Map([['epoch', 1]]), 'ckpt.pth')).toThrow(
