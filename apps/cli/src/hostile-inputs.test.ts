@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeSafetensors } from '@alexnet/torch-io';
@@ -51,6 +51,9 @@ describe('alexnet, given odd flags and settings', () => {
       [['train', '--lr', ''], /--lr must be a number of at least 0, got ""/],
       [['train', '--seed', '1.5'], /--seed must be an integer, got "1\.5"/],
       [['data', 'synth', '--classes', '-2'], /--classes must be an integer of at least 2, got "-2"/],
+      [['train', '--dropout', '1'], /--dropout must be a number of at least 0 and below 1, got "1"/],
+      [['train', '--dropout', '1.5'], /--dropout must be a number of at least 0 and below 1, got "1\.5"/],
+      [['train', '--label-smoothing', '2'], /--label-smoothing must be a number of at least 0 and at most 1, got "2"/],
     ];
     for (const [args, message] of cases) {
       const result = await alexnet(...args);
@@ -67,6 +70,7 @@ describe('alexnet, given odd flags and settings', () => {
       ['lr: .nan', /"lr" must be a number of at least 0, got \.nan/],
       ['momentum: -.inf', /"momentum" must be a number of at least 0, got -\.inf/],
       ['seed: 1.5', /"seed" must be an integer, got 1\.5/],
+      ['dropout: 1', /"dropout" must be a number of at least 0 and below 1, got 1/],
       ['scheduler: bogus', /"scheduler" must be one of plateau, step, paper, got "bogus"/],
       ['recipe: x', /"recipe" must be one of reference, paper, torchvision, got "x"/],
       ['data: 123', /"data" must be a string, got 123/],
@@ -129,7 +133,68 @@ describe('alexnet train --out', () => {
     expect(epochs.map((e: { epoch: number }) => e.epoch)).toEqual([1]);
     expect(JSON.parse(readFileSync(join(run, 'config.json'), 'utf8')).lr).toBe(0.5);
     expect(readFileSync(join(run, 'notes.txt'), 'utf8')).toBe('mine');
+
+    // Resuming it with --out naming another folder is refused, not ignored; nothing is written there.
+    const elsewhere = join(tmp, 'elsewhere');
+    const misdirected = await alexnet('train', '--resume', run, '--out', elsewhere, '--epochs', '2');
+    expect(misdirected.code).toBe(2);
+    expect(misdirected.stderr).toMatch(
+      oneLine(/--out .*elsewhere: a resumed run continues in its checkpoint's folder .*run \(leave --out out, or point it there\)/),
+    );
+    expect(existsSync(elsewhere)).toBe(false);
   });
+});
+
+describe('alexnet train, given bad files', () => {
+  it('replaces a bad training image, leaves a bad validation image out, and counts both on the epoch line', async () => {
+    const root = join(tmp, 'bad-data');
+    const made = await alexnet(
+      'data',
+      'synth',
+      '--out',
+      root,
+      '--classes',
+      '2',
+      '--train-per-class',
+      '2',
+      '--val-per-class',
+      '2',
+    );
+    expect(made.code, made.stderr).toBe(0);
+    const trainImage = join(
+      root,
+      'train',
+      readdirSync(join(root, 'train'))[0],
+      readdirSync(join(root, 'train', readdirSync(join(root, 'train'))[0]))[0],
+    );
+    const valImage = join(root, 'val', readdirSync(join(root, 'val')).sort()[0]);
+    for (const path of [trainImage, valImage]) writeFileSync(path, readFileSync(path).subarray(0, 40)); // truncated
+    const result = await alexnet(
+      'train',
+      ...['--data', root, '--model', 'alexnet_v2', '--image-size', '64', '--adaptive-pool', '--epochs', '1'],
+      ...[
+        '--batch-size',
+        '4',
+        '--workers',
+        '1',
+        '--no-validate-first',
+        '--backend',
+        'wasm',
+        '--out',
+        join(tmp, 'bad-run'),
+      ],
+    );
+    expect(result.code, result.stderr).toBe(0);
+    const output = result.stdout + result.stderr;
+    expect(output).toContain(`replacing the bad file ${trainImage}: `);
+    expect(output).toContain(`skipping the bad file ${valImage}: `);
+    expect(output).toMatch(
+      /epoch 1\/1 \| train loss [\d.]+ top-1 [\d.]+%, 1 bad file replaced \| val loss [\d.]+ top-1 [\d.]+% top-5 [\d.]+%, 1 bad file skipped \|/,
+    );
+    // Validation scored the three images it could read, each once.
+    expect(output).toMatch(/Validation top-1 [\d.]+%, top-5 [\d.]+% \(3 images\)/);
+    expect(output).toMatch(/Loader: 1 worker threads/);
+  }, 120_000);
 });
 
 describe('alexnet, given odd weight files', () => {

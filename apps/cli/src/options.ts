@@ -36,6 +36,10 @@ interface NumberOption extends OptionBase {
   value?: string;
   default?: number | null;
   min?: number;
+  /** The largest value allowed. */
+  max?: number;
+  /** A bound the value must stay under (dropout's p < 1). */
+  below?: number;
 }
 /** A comma-separated list of integers: `--batch-size 32,128`. */
 interface NumbersOption extends OptionBase {
@@ -250,6 +254,8 @@ export function valueProblem(def: OptionDef, value: unknown): string | null {
       return numberProblem(typeof value === 'number' ? value : Number.NaN, {
         integer: def.type === 'integer',
         min: def.min,
+        max: def.max,
+        below: def.below,
       });
     case 'integers': {
       const item = { integer: true, min: def.min };
@@ -275,15 +281,24 @@ export function withDefaults<T extends OptionTable>(table: T, given: GivenSettin
 }
 
 /** What is wrong with a number for an option (`an integer of at least 1`), or null when nothing is. */
-export function numberProblem(n: number, options: { integer?: boolean; min?: number }): string | null {
+export function numberProblem(
+  n: number,
+  options: { integer?: boolean; min?: number; max?: number; below?: number },
+): string | null {
   if (
     Number.isFinite(n) &&
     (!options.integer || Number.isInteger(n)) &&
-    (options.min === undefined || n >= options.min)
+    (options.min === undefined || n >= options.min) &&
+    (options.max === undefined || n <= options.max) &&
+    (options.below === undefined || n < options.below)
   ) {
     return null;
   }
   const kind = options.integer ? 'an integer' : 'a number';
-  const bound = options.min !== undefined ? ` of at least ${options.min}` : '';
-  return `${kind}${bound}`;
+  const bounds = [
+    options.min !== undefined ? `at least ${options.min}` : null,
+    options.max !== undefined ? `at most ${options.max}` : null,
+    options.below !== undefined ? `below ${options.below}` : null,
+  ].filter((bound) => bound !== null);
+  return bounds.length > 0 ? `${kind} of ${bounds.join(' and ')}` : kind;
 }

@@ -50,11 +50,12 @@ export function createOutput(options: { quiet?: boolean; json?: boolean; stream?
     epoch(record, epochs) {
       if (silent) return;
       clearBar();
+      // Bad files met are counted on the line of the pass that met them (training replaces them; validation skips).
       const val = record.val
-        ? ` | val loss ${record.val.loss.toFixed(4)} top-1 ${pct(record.val.top1)} top-5 ${pct(record.val.top5)}`
+        ? ` | val loss ${record.val.loss.toFixed(4)} top-1 ${pct(record.val.top1)} top-5 ${pct(record.val.top5)}${badFileCounts(record.val)}`
         : '';
       stream.write(
-        `epoch ${record.epoch}/${epochs} | train loss ${record.train.loss.toFixed(4)} top-1 ${pct(record.train.top1)}${val} | lr ${record.lr.toPrecision(3)} | ${record.seconds.toFixed(1)} s, ${record.imagesPerSecond.toFixed(1)} img/s\n`,
+        `epoch ${record.epoch}/${epochs} | train loss ${record.train.loss.toFixed(4)} top-1 ${pct(record.train.top1)}${badFileCounts(record.train)}${val} | lr ${record.lr.toPrecision(3)} | ${record.seconds.toFixed(1)} s, ${record.imagesPerSecond.toFixed(1)} img/s\n`,
       );
     },
     json(value) {
@@ -64,6 +65,22 @@ export function createOutput(options: { quiet?: boolean; json?: boolean; stream?
       clearBar();
     },
   };
+}
+
+/** "12 images", and the bad files left out or replaced when there were any: "12 images, 1 bad file skipped". */
+export function scored(result: { count: number; skipped?: number; substituted?: number }): string {
+  return `${plural(result.count, 'image')}${badFileCounts(result)}`;
+}
+
+/** ", 1 bad file skipped" / ", 2 bad files replaced" when a pass met bad files; "" when it met none. */
+function badFileCounts(result: { skipped?: number; substituted?: number }): string {
+  const skipped = result.skipped ? `, ${plural(result.skipped, 'bad file')} skipped` : '';
+  const substituted = result.substituted ? `, ${plural(result.substituted, 'bad file')} replaced` : '';
+  return `${skipped}${substituted}`;
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
 export function pct(x: number): string {

@@ -12,7 +12,7 @@ import {
   QUIET_OPTION,
   withDefaults,
 } from '../options.js';
-import { createOutput, pct } from '../output.js';
+import { createOutput, pct, scored } from '../output.js';
 import { transformsFor } from '../transforms.js';
 
 const EVAL_OPTIONS = {
@@ -45,14 +45,6 @@ export const EVAL_HELP = helpText({
   description: 'Top-1, top-5 and loss over a dataset, counted over images.',
   options: [EVAL_OPTIONS],
 });
-
-/** "12 images", and the bad files left out or replaced when there were any: "12 images, 1 bad file skipped". */
-function scored(result: { count: number; skipped?: number; substituted?: number }): string {
-  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
-  const skipped = result.skipped ? `, ${plural(result.skipped, 'bad file')} skipped` : '';
-  const substituted = result.substituted ? `, ${plural(result.substituted, 'bad file')} replaced` : '';
-  return `${plural(result.count, 'image')}${skipped}${substituted}`;
-}
 
 /** `alexnet eval`: top-1, top-5 and loss of a model over a dataset, centre crop or ten crops. */
 export async function evalCommand(argv: string[]): Promise<number> {

@@ -32,7 +32,10 @@ export async function train(argv: string[]): Promise<number> {
   const { config: configFile, quiet, json, overwrite, ...flags } = given;
   const out = createOutput({ quiet, json });
   const { config, resumeFrom } = await runSettings(flags, configFile);
-  const folder = chooseRunFolder(config, resumeFrom, overwrite ?? false);
+  const folder = chooseRunFolder(config, resumeFrom, {
+    overwrite: overwrite ?? false,
+    outFlag: flags.out ?? undefined,
+  });
   const backend = await selectBackend(config.backend, { adapter: config.adapter });
   out.info(`Backend: ${backend.name} (${backend.device})`);
 

@@ -47,7 +47,6 @@ export async function openTrainingData(config: TrainConfig, info: (line: string)
     `Data: ${trainSet.samples.length} training images in ${trainSet.classes.length} classes from ${trainDir}` +
       (valSet ? `; ${valSet.samples.length} validation images from ${valDir}` : '; no validation set'),
   );
-  info(`Loader: ${config.workers} worker threads, JPEGs decoded with ${jpegDecoder()}`);
   return { trainDir, valDir, trainSet, valSet };
 }
 
@@ -62,21 +61,27 @@ export function trainingLoaders(
   info: (line: string) => void,
 ): { trainLoader: ImageLoader; valLoader: ImageLoader | null } {
   const size = config.imageSize;
-  const badFile = (f: { path: string; reason: string }) => info(`skipping ${f.path}: ${f.reason}`);
+  const badFile = (action: string) => (f: { path: string; reason: string }) => info(`${action} ${f.path}: ${f.reason}`);
   const trainLoader = new ImageLoader(data.trainSet, {
     batchSize: config.batchSize,
     transforms: transformsFor({ use: 'train', augmentation: RECIPES[config.recipe].augmentation, size }),
     seed: config.seed,
     workers: config.workers,
-    onBadFile: badFile,
+    // Training replaces a bad file by another image (the batch keeps its size); validation leaves it out, so its
+    // top-1 is over the images it scored. The epoch line counts both.
+    badFiles: 'substitute',
+    onBadFile: badFile('replacing the bad file'),
   });
+  // The workers started (the loader caps what was asked for, and says so).
+  info(`Loader: ${trainLoader.options.workers} worker threads, JPEGs decoded with ${jpegDecoder()}`);
   const valLoader = data.valSet
     ? new ImageLoader(data.valSet, {
         batchSize: config.batchSize,
         transforms: transformsFor({ use: 'validate', preprocessing, size, tenCrop: config.tenCrop }),
         shuffle: false,
         workers: config.workers,
-        onBadFile: badFile,
+        badFiles: 'skip',
+        onBadFile: badFile('skipping the bad file'),
       })
     : null;
   return { trainLoader, valLoader };

@@ -82,8 +82,8 @@ export const TRAIN_OPTIONS = {
     nullable: true,
     help: 'output units and their loss',
   },
-  dropout: { type: 'number', value: '<p>', min: 0, default: 0.5, help: 'dropout probability' },
-  labelSmoothing: { type: 'number', value: '<x>', min: 0, default: 0, help: 'softmax: label smoothing' },
+  dropout: { type: 'number', value: '<p>', min: 0, below: 1, default: 0.5, help: 'dropout probability' },
+  labelSmoothing: { type: 'number', value: '<x>', min: 0, max: 1, default: 0, help: 'softmax: label smoothing' },
   workers: {
     type: 'integer',
     min: 0,

@@ -33,17 +33,28 @@ export interface RunFolder {
 /**
  * The run folder (the resumed checkpoint's, --out, or `runs/<model>-<time>`), checked before any data is read: a
  * new run refuses a folder that holds a run (its `config.json`, checkpoints or metrics), which it would overwrite
- * and append to, unless `overwrite` says to replace that run.
+ * and append to, unless `overwrite` says to replace that run. A resumed run continues in its checkpoint's folder:
+ * an `--out` flag (`outFlag`) naming another folder is refused rather than ignored.
  */
-export function chooseRunFolder(config: TrainConfig, resumeFrom: string | null, overwrite: boolean): RunFolder {
+export function chooseRunFolder(
+  config: TrainConfig,
+  resumeFrom: string | null,
+  options: { overwrite: boolean; outFlag?: string },
+): RunFolder {
   if (resumeFrom) {
-    if (overwrite) throw new UsageError('--overwrite starts a new run: it does not go with --resume');
-    return { path: resolve(resumeFrom, '..'), replaces: [] };
+    if (options.overwrite) throw new UsageError('--overwrite starts a new run: it does not go with --resume');
+    const path = resolve(resumeFrom, '..');
+    if (options.outFlag !== undefined && resolve(options.outFlag) !== path) {
+      throw new UsageError(
+        `--out ${resolve(options.outFlag)}: a resumed run continues in its checkpoint's folder ${path} (leave --out out, or point it there)`,
+      );
+    }
+    return { path, replaces: [] };
   }
   const path = resolve(config.out ?? join('runs', `${config.model}-${timestamp()}`));
   if (existsSync(path) && !statSync(path).isDirectory()) throw new UsageError(`--out ${path} is a file, not a folder`);
   const earlier = [...runFiles(path), ...COMMAND_FILES.filter((name) => existsSync(join(path, name)))].sort();
-  if (earlier.length > 0 && !overwrite) {
+  if (earlier.length > 0 && !options.overwrite) {
     throw new UsageError(
       `--out ${path} already holds a run (${earlier.join(', ')}): pass --resume ${path} to continue it, or --overwrite to replace it`,
     );
