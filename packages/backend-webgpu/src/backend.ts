@@ -33,6 +33,24 @@ class DeviceOwningBackend extends WebGPUBackend {
     device.lost.then((info) => {
       if (!this.released) this.lostReason = `${info.reason}: ${info.message}`;
     });
+    // A shader or binding that fails validation leaves its output as it was (zeros, usually) and TF.js never asks:
+    // the error is kept and the next read fails with it instead of returning wrong numbers.
+    device.addEventListener('uncapturederror', (event) => {
+      this.gpuError ??= (event as GPUUncapturedErrorEvent).error.message;
+    });
+  }
+
+  /** The first validation or out-of-memory error the device reported, until a read reports it. */
+  private gpuError: string | undefined;
+
+  override async read(dataId: object): Promise<tf.BackendValues> {
+    const values = await super.read(dataId);
+    if (this.gpuError !== undefined) {
+      const error = this.gpuError;
+      this.gpuError = undefined;
+      throw new Error(`@alexnet/tfjs-backend-webgpu: the GPU reported an error, so results are not valid: ${error}`);
+    }
+    return values;
   }
 
   /**

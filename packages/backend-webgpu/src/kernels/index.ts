@@ -1,4 +1,6 @@
 import type { KernelConfig } from '@tensorflow/tfjs-core';
+import { reluGradConfig } from './relu-grad.js';
+import { fusedSgdUpdateConfig } from './sgd.js';
 
 /**
  * This package's WebGPU kernels, one `KernelConfig` a file in this folder, each named by tfjs-core's constants (or
@@ -6,4 +8,4 @@ import type { KernelConfig } from '@tensorflow/tfjs-core';
  * a stock `@tensorflow/tfjs-backend-webgpu` kernel that a per-kernel profile of a training step found slow, or adds one
  * TF.js lacks. `install.ts` registers them over the stock ones (and puts the stock ones back).
  */
-export const webGpuKernelConfigs: KernelConfig[] = [];
+export const webGpuKernelConfigs: KernelConfig[] = [fusedSgdUpdateConfig, reluGradConfig];
