@@ -1,6 +1,7 @@
 import { registerThreadedWasm } from '@alexnet/tfjs-extensions/node';
 import * as tf from '@tensorflow/tfjs-core';
 import { UsageError } from './errors.js';
+import { linuxGpuDeviceNodes } from './gpu-devices.js';
 
 /** Backends `--backend` accepts. `auto` takes the fastest that is installed and works. */
 export const BACKENDS = ['auto', 'tensorflow-gpu', 'webgpu', 'tensorflow', 'native', 'wasm', 'cpu'] as const;
@@ -115,6 +116,8 @@ let webGpuSet = false;
  * (only an adapter requested) unless it is one.
  */
 async function webGpu(choice: BackendChoice, adapter: string | undefined): Promise<BackendInfo | null> {
+  // No GPU device on a Linux machine: no adapter to find, and Dawn's search would only print driver warnings.
+  if (choice === 'auto' && adapter === undefined && linuxGpuDeviceNodes()?.length === 0) return null;
   const webgpu = await import('@alexnet/tfjs-backend-webgpu');
   const options = adapter === undefined ? {} : { adapter };
   if (choice === 'auto') {

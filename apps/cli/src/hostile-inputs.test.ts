@@ -139,7 +139,9 @@ describe('alexnet train --out', () => {
     const misdirected = await alexnet('train', '--resume', run, '--out', elsewhere, '--epochs', '2');
     expect(misdirected.code).toBe(2);
     expect(misdirected.stderr).toMatch(
-      oneLine(/--out .*elsewhere: a resumed run continues in its checkpoint's folder .*run \(leave --out out, or point it there\)/),
+      oneLine(
+        /--out .*elsewhere: a resumed run continues in its checkpoint's folder .*run \(leave --out out, or point it there\)/,
+      ),
     );
     expect(existsSync(elsewhere)).toBe(false);
   });
