@@ -36,6 +36,8 @@ interface NumberOption extends OptionBase {
   value?: string;
   default?: number | null;
   min?: number;
+  /** A bound the value must stay over (a width multiplier > 0). */
+  above?: number;
   /** The largest value allowed. */
   max?: number;
   /** A bound the value must stay under (dropout's p < 1). */
@@ -254,6 +256,7 @@ export function valueProblem(def: OptionDef, value: unknown): string | null {
       return numberProblem(typeof value === 'number' ? value : Number.NaN, {
         integer: def.type === 'integer',
         min: def.min,
+        above: def.above,
         max: def.max,
         below: def.below,
       });
@@ -283,12 +286,13 @@ export function withDefaults<T extends OptionTable>(table: T, given: GivenSettin
 /** What is wrong with a number for an option (`an integer of at least 1`), or null when nothing is. */
 export function numberProblem(
   n: number,
-  options: { integer?: boolean; min?: number; max?: number; below?: number },
+  options: { integer?: boolean; min?: number; above?: number; max?: number; below?: number },
 ): string | null {
   if (
     Number.isFinite(n) &&
     (!options.integer || Number.isInteger(n)) &&
     (options.min === undefined || n >= options.min) &&
+    (options.above === undefined || n > options.above) &&
     (options.max === undefined || n <= options.max) &&
     (options.below === undefined || n < options.below)
   ) {
@@ -297,6 +301,7 @@ export function numberProblem(
   const kind = options.integer ? 'an integer' : 'a number';
   const bounds = [
     options.min !== undefined ? `at least ${options.min}` : null,
+    options.above !== undefined ? `above ${options.above}` : null,
     options.max !== undefined ? `at most ${options.max}` : null,
     options.below !== undefined ? `below ${options.below}` : null,
   ].filter((bound) => bound !== null);

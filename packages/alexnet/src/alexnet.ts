@@ -60,6 +60,12 @@ export interface AlexNetOptions {
    * accept any input side from 63 instead of 223 to 254.
    */
   adaptivePool?: number | null;
+  /**
+   * Width multiplier: every convolution's output channels and every hidden layer's units are the architecture's times
+   * this, rounded (at least 1); default 1. Below 1 for quick experiments and tests (0.25: a quarter of the channels,
+   * about a tenth of the multiply-adds), as timm's and Keras' width multipliers.
+   */
+  width?: number;
 }
 
 /** The options a model was built with, every default filled in: what weight files record. */
@@ -71,6 +77,8 @@ export interface ResolvedAlexNetOptions {
   head: 'softmax' | 'sigmoid';
   seed: number | null;
   adaptivePool: number | null;
+  /** The width multiplier (1: the architecture's channels). */
+  width: number;
 }
 
 /** The input sides a model accepts: `max` is null when any size from `min` up works. */
@@ -126,14 +134,16 @@ export class AlexNet extends Module {
     const init = (bias: number): InitScheme =>
       this.options.init === 'paper' ? paperInit(bias) : this.options.init === 'kaiming' ? kaimingInit() : pytorchInit();
 
+    const scaled = (n: number) => Math.max(1, Math.round(n * this.options.width));
     let channels = 3;
     const featureLayers: Module[] = [];
     for (const stage of architecture.convs) {
-      const lrn = stage.lrn ? lrnParameters(this.options.lrn, stage.out) : undefined;
+      const out = scaled(stage.out);
+      const lrn = stage.lrn ? lrnParameters(this.options.lrn, out) : undefined;
       featureLayers.push(
         ...convUnit({
           inChannels: channels,
-          out: stage.out,
+          out,
           kernel: stage.kernel,
           stride: stage.stride,
           padding: stage.padding,
@@ -143,7 +153,7 @@ export class AlexNet extends Module {
           rng,
         }),
       );
-      channels = stage.out;
+      channels = out;
     }
     this.features = this.registerModule('features', new Sequential(featureLayers));
     const pool = this.options.adaptivePool;
@@ -153,7 +163,8 @@ export class AlexNet extends Module {
     const finalSide = pool ?? 6;
     let features = channels * finalSide * finalSide;
     const classifierLayers: Module[] = [];
-    for (const units of architecture.hidden) {
+    for (const hidden of architecture.hidden) {
+      const units = scaled(hidden);
       classifierLayers.push(
         ...denseUnit({
           inFeatures: features,
@@ -261,6 +272,10 @@ export function resolveAlexNetOptions(
   const head = options.head ?? architecture.defaults.head;
   if (head !== 'softmax' && head !== 'sigmoid')
     throw new Error(`head must be 'softmax' or 'sigmoid', got ${JSON.stringify(head)}`);
+  const width = options.width ?? 1;
+  if (!(typeof width === 'number' && width > 0 && width <= 16)) {
+    throw new RangeError(`width must be a number above 0 and at most 16, got ${options.width}`);
+  }
   return {
     numClasses,
     dropout,
@@ -269,6 +284,7 @@ export function resolveAlexNetOptions(
     head,
     seed: options.seed ?? null,
     adaptivePool: options.adaptivePool === undefined ? architecture.adaptivePool : options.adaptivePool,
+    width,
   };
 }
 

@@ -130,6 +130,45 @@ describe('options', () => {
     model.dispose();
   });
 
+  it('scales every layer by the width multiplier, records it, and refuses widths that make no model', async () => {
+    const quarter = createModel('alexnet_v2', { width: 0.25, numClasses: 10, seed: 1 });
+    const shapes = quarter.namedParameters().map(([name, v]) => `${name} ${v.shape}`);
+    // V2's 64, 192, 384, 384, 256 channels and 4096 hidden units, a quarter each (NHWC filters, [in, out] dense).
+    expect(shapes).toEqual([
+      'features.0.weight 11,11,3,16',
+      'features.0.bias 16',
+      'features.4.weight 5,5,16,48',
+      'features.4.bias 48',
+      'features.8.weight 3,3,48,96',
+      'features.8.bias 96',
+      'features.10.weight 3,3,96,96',
+      'features.10.bias 96',
+      'features.12.weight 3,3,96,64',
+      'features.12.bias 64',
+      'classifier.1.weight 2304,1024',
+      'classifier.1.bias 1024',
+      'classifier.4.weight 1024,1024',
+      'classifier.4.bias 1024',
+      'classifier.6.weight 1024,10',
+      'classifier.6.bias 10',
+    ]);
+    const path = join(tmp, 'quarter.safetensors');
+    await saveWeights(quarter, path);
+    expect((await readWeights(path)).metadata.options).toMatchObject({ width: 0.25 });
+    const copy = await loadModel(path);
+    expect(copy.options.width).toBe(0.25);
+    expect(copy.numParameters()).toBe(quarter.numParameters());
+    // Rounded, never below one channel.
+    const thin = createModel('alexnet_v2', { width: 0.001, numClasses: 2 });
+    expect(thin.namedParameters()[0][1].shape).toEqual([11, 11, 3, 1]);
+    for (const width of [0, -1, Number.NaN, 17, '2' as unknown as number]) {
+      expect(() => createModel('alexnet_v2', { width }), String(width)).toThrow(
+        /width must be a number above 0 and at most 16, got /,
+      );
+    }
+    tf.dispose([quarter, copy, thin]);
+  });
+
   it('gives the same weights for the same seed', () => {
     const a = createModel('alexnet_tiny_test', { seed: 9, init: 'pytorch' });
     const b = createModel('alexnet_tiny_test', { seed: 9, init: 'pytorch' });

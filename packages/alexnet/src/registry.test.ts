@@ -81,6 +81,7 @@ describe('the builder registry', () => {
       head: 'softmax',
       seed: null,
       adaptivePool: 6,
+      width: 1,
     });
     expect(builder.preprocessing).toEqual(IMAGENET_PREPROCESSING);
     expect(getArchitecture('alexnet_torchvision').name).toBe('alexnet_torchvision');

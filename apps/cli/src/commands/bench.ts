@@ -19,6 +19,14 @@ const BENCH_OPTIONS = {
   steps: { type: 'integer', min: 1, default: 5, help: 'timed steps, after one warm-up step' },
   imageSize: { type: 'integer', min: 1, default: 224, help: 'input side' },
   adaptivePool: { type: 'boolean', default: false, help: 'pool features to 6x6 (V1 / V2 then accept small inputs)' },
+  width: {
+    type: 'number',
+    value: '<x>',
+    above: 0,
+    max: 16,
+    default: 1,
+    help: "width multiplier of every layer's channels",
+  },
   profile: { type: 'boolean', default: false, help: 'add one profiled training step: the time of each TF.js kernel' },
   backend: BACKEND_OPTION,
   adapter: ADAPTER_OPTION,
@@ -49,6 +57,7 @@ export async function bench(argv: string[]): Promise<number> {
     seed: 0,
     init: 'pytorch',
     adaptivePool: options.adaptivePool ? 6 : undefined,
+    width: options.width,
   });
   model.checkInput([1, side, side, 3]);
   const optimizer = new SGD(model, { lr: 1e-4, momentum: 0.9, weightDecay: 5e-4 });

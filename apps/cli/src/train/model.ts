@@ -21,6 +21,7 @@ export async function trainingModel(
     head: config.head ?? undefined,
     seed: config.seed,
     adaptivePool: config.adaptivePool ? 6 : undefined,
+    width: config.width,
     classNames: trainSet.classNames ?? trainSet.classes,
     classIds: trainSet.classes,
   });

@@ -38,6 +38,7 @@ async function train(backend: string, options: SGDOptions, steps: number, share 
   const params = Object.fromEntries(Object.entries(SHAPES).map(([name, shape]) => [name, ownedVariable(next, shape)]));
   const optimizer = new SGD(params, options);
   const before: Record<string, Float32Array> = {};
+  const history: Array<[string, number, Float32Array]> = [];
   for (let step = 0; step < steps; step++) {
     // A snapshot shares each parameter's storage, so the kernel may not write it in place.
     const snapshots = share ? Object.values(params).map((p) => tf.clone(p)) : [];
@@ -45,6 +46,8 @@ async function train(backend: string, options: SGDOptions, steps: number, share 
       Object.entries(SHAPES).map(([name, shape]) => [name, tf.tensor(values(next, size(shape)), shape)]),
     );
     optimizer.step(grads);
+    // Read after every step: a read keeps a CPU copy, which an update in place must not leave stale.
+    for (const [name, p] of Object.entries(params)) history.push([name, step, (await p.data()) as Float32Array]);
     if (share && step === steps - 1)
       for (const [i, name] of Object.keys(params).entries()) before[name] = (await snapshots[i].data()) as Float32Array;
     tf.dispose([...Object.values(grads), ...snapshots]);
@@ -58,7 +61,7 @@ async function train(backend: string, options: SGDOptions, steps: number, share 
   tf.dispose(Object.values(state.state).map((s) => s.momentumBuffer));
   optimizer.dispose();
   tf.dispose(Object.values(params));
-  return { weights, buffers, before };
+  return { weights, buffers, before, history };
 }
 
 describe.skipIf(NO_GPU)('the fused SGD update on webgpu', () => {
@@ -76,6 +79,8 @@ describe.skipIf(NO_GPU)('the fused SGD update on webgpu', () => {
         if (options.momentum) expectClose(gpu.buffers[name], cpu.buffers[name], 1e-6, `${label}: ${name}'s buffer`);
       }
       expect(Object.keys(gpu.buffers).length).toBe(options.momentum ? 3 : 0);
+      for (const [i, [name, step, values]] of gpu.history.entries())
+        expectClose(values, cpu.history[i][2], 1e-6, `${label}: ${name} after step ${step + 1}`);
     });
   }
 

@@ -63,6 +63,12 @@ function check(
   }
 }
 
+/** Drops the CPU copy of a tensor written in place (`tensorMap` is public in TF.js 4.22's `WebGPUBackend` type). */
+function forgetDownloadedValues(backend: WebGPUBackend, t: TensorInfo): void {
+  const data = backend.tensorMap.get(t.dataId);
+  if (data) data.values = null as unknown as typeof data.values;
+}
+
 /**
  * PyTorch's SGD step for one parameter in two dispatches (the buffer, then the parameter) that update both in
  * place where each is the only tensor on its GPU buffer; TF.js's element-wise ops take seven kernels and as many
@@ -122,7 +128,12 @@ function fusedSgd({ inputs, backend: anyBackend, attrs: anyAttrs }: Parameters<K
   });
   const paramInputs = [grad, ...(newBuffer ? [newBuffer] : []), ...(inPlace ? [] : [param])];
   const newParam = backend.runWebGPUProgram(program, paramInputs, 'float32', uniformData, inPlace ? param : undefined);
-  if (inPlace) return [];
+  if (inPlace) {
+    // TF.js keeps the values a read downloaded and answers the next read from them: they are stale now.
+    forgetDownloadedValues(backend, param);
+    if (buffer) forgetDownloadedValues(backend, buffer);
+    return [];
+  }
   return newBuffer ? [newParam, newBuffer] : [newParam];
 }
 
