@@ -1,4 +1,5 @@
 import type { KernelConfig } from '@tensorflow/tfjs-core';
+import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter.js';
 
 /**
  * This package's WebGPU kernels, one `KernelConfig` a file in this folder, each named by tfjs-core's constants (or
@@ -6,4 +7,4 @@ import type { KernelConfig } from '@tensorflow/tfjs-core';
  * a stock `@tensorflow/tfjs-backend-webgpu` kernel that a per-kernel profile of a training step found slow, or adds one
  * TF.js lacks. `install.ts` registers them over the stock ones (and puts the stock ones back).
  */
-export const webGpuKernelConfigs: KernelConfig[] = [];
+export const webGpuKernelConfigs: KernelConfig[] = [conv2DBackpropFilterConfig];
