@@ -16,7 +16,7 @@ import { MAX_SLICES, MIN_K_PER_SLICE, TARGET_WORKGROUPS, TILE_K } from './conv2d
 import { webGpuKernelSet } from './install.js';
 
 type Shape4 = [number, number, number, number];
-type Pad = 'same' | 'valid' | [[0, 0], [number, number], [number, number], [0, 0]];
+type Pad = 'same' | 'valid' | number | [[0, 0], [number, number], [number, number], [0, 0]];
 
 interface Case {
   x: Shape4;
@@ -40,6 +40,7 @@ const FIXED: Case[] = [
   { x: [1, 9, 9, 17], filter: [3, 3, 17, 70], strides: 1, pad: 'same' },
   { x: [3, 13, 13, 5], filter: [1, 1, 5, 130], strides: 2, pad: 'valid' },
   { x: [1, 17, 13, 3], filter: [5, 3, 3, 5], strides: [2, 1], pad: explicit(0, 2, 1, 0) },
+  { x: [2, 13, 17, 5], filter: [3, 5, 5, 3], strides: 2, pad: 1 },
 ];
 
 /** Seeded random shapes: every stride, kernel, padding, batch size and odd size of the brief among them. */
@@ -170,7 +171,11 @@ describe.skipIf(NO_GPU)('Conv2DBackpropFilter on webgpu against the cpu backend'
     const w = values(next, size(c.filter));
     const dw = await onCpuAndGpu(() => {
       const input = tf.tensor4d(x, c.x);
-      const loss = (filter: tf.Tensor4D) => tf.conv2d(input, filter, c.strides, c.pad).square().sum();
+      const loss = (filter: tf.Tensor) =>
+        tf
+          .conv2d(input, filter as tf.Tensor4D, c.strides, c.pad)
+          .square()
+          .sum();
       return tf.grad(loss)(tf.tensor4d(w, c.filter));
     });
     expectClose(dw.gpu, dw.cpu, GRADIENT, 'tf.grad of conv2d');
