@@ -16,8 +16,9 @@
 import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
 import { MAIN_FLAT, MAIN_XYZ } from './webgpu-internals.js';
 
-/** Rows (`M`) and columns (`N`) of `C` a workgroup computes. */
+/** Rows (`M`) of `C` a workgroup computes. */
 export const TILE_M = 64;
+/** Columns (`N`) of `C` a workgroup computes. */
 export const TILE_N = 64;
 /** Terms of `K` staged through workgroup memory per step. */
 export const TILE_K = 16;
@@ -43,8 +44,9 @@ export interface SplitKPlan {
   n: number;
   /** `batch*OH*OW`. */
   k: number;
-  /** Workgroups along `M` and along `N`. */
+  /** Workgroups along `M` (the dispatch's y). */
   tilesM: number;
+  /** Workgroups along `N` (the dispatch's x). */
   tilesN: number;
   /** Slices of `K` (the dispatch's z); 1 means no scratch buffer and no second pass. */
   slices: number;
