@@ -1,4 +1,5 @@
 import { type WebGPUProgram, webgpu_util } from '@tensorflow/tfjs-backend-webgpu';
+import { MAIN_FLAT } from './webgpu-internals.js';
 
 /** What an element-wise program needs: its name for the pipeline cache, its inputs and the body of its loop. */
 export interface ElementWiseSpec {
@@ -26,7 +27,7 @@ const WORKGROUP_SIZE = 256;
 /**
  * An element-wise WebGPU program in the shape TF.js 4.22's `runWebGPUProgram` compiles (its public
  * `WebGPUProgram` type): the wrapper declares `result`, the inputs, the uniforms (with `size`) and the entry point,
- * which calls `main` with the flat index. Writing the loop on flat arrays, not TF.js's per-coordinate getters, keeps
+ * which calls `main` with the flat index (`webgpu-internals.ts` says what else it assumes). Writing the loop on flat arrays, not TF.js's per-coordinate getters, keeps
  * each kernel one pass over memory.
  */
 export function elementWiseProgram(spec: ElementWiseSpec): WebGPUProgram {
@@ -42,7 +43,7 @@ export function elementWiseProgram(spec: ElementWiseSpec): WebGPUProgram {
     size: true,
     ...(spec.uniforms ? { uniforms: spec.uniforms } : {}),
     getUserCode: () => `
-      fn main(index : i32) {
+      ${MAIN_FLAT} {
         if (index < uniforms.size) {
           ${spec.body}
         }

@@ -1,4 +1,5 @@
 import type { KernelConfig } from '@tensorflow/tfjs-core';
+import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter.js';
 import { reluGradConfig } from './relu-grad.js';
 import { fusedSgdUpdateConfig } from './sgd.js';
 
@@ -8,4 +9,4 @@ import { fusedSgdUpdateConfig } from './sgd.js';
  * a stock `@tensorflow/tfjs-backend-webgpu` kernel that a per-kernel profile of a training step found slow, or adds one
  * TF.js lacks. `install.ts` registers them over the stock ones (and puts the stock ones back).
  */
-export const webGpuKernelConfigs: KernelConfig[] = [fusedSgdUpdateConfig, reluGradConfig];
+export const webGpuKernelConfigs: KernelConfig[] = [conv2DBackpropFilterConfig, fusedSgdUpdateConfig, reluGradConfig];

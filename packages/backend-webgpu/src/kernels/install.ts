@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { webGpuKernelConfigs } from './index.js';
+import { replacedStockKernels as replaced } from './stock.js';
 
 /**
  * Set to `stock` to keep TF.js's own WebGPU kernels (for comparisons, or to rule this package's kernels out when
@@ -12,8 +13,6 @@ export type WebGpuKernelSet = 'alexnet' | 'stock';
 
 const BACKEND = 'webgpu';
 
-/** The stock kernels replaced, by name (`null`: TF.js had none of that name), kept to put them back. */
-const replaced = new Map<string, tf.KernelConfig | null>();
 let installed = false;
 
 function install(): void {

@@ -2,6 +2,7 @@ import { FUSED_SGD_UPDATE, type FusedSgdAttrs } from '@alexnet/tfjs-extensions';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { elementWiseProgram } from './element-wise-program.js';
+import { forgetDownloadedValues } from './webgpu-internals.js';
 
 const UNIFORMS = 'lr : f32, momentum : f32, dampening : f32, weightDecay : f32,';
 
@@ -61,12 +62,6 @@ function check(
       );
     }
   }
-}
-
-/** Drops the CPU copy of a tensor written in place (`tensorMap` is public in TF.js 4.22's `WebGPUBackend` type). */
-function forgetDownloadedValues(backend: WebGPUBackend, t: TensorInfo): void {
-  const data = backend.tensorMap.get(t.dataId);
-  if (data) data.values = null as unknown as typeof data.values;
 }
 
 /**
