@@ -7,7 +7,7 @@ import { IMAGENET_CLASS_NAMES } from './classes.js';
 import { IMAGENET_PREPROCESSING, type Preprocessing } from './preprocessing.js';
 import { getModelBuilder, listModels } from './registry.js';
 
-/** Where a weight file comes from. Nothing here downloads it (yet): pass the file to `loadPretrained`. */
+/** Where a weight file comes from: `downloadWeights` / `createPretrainedModel` fetch and cache it from `url`. */
 export interface WeightsFileSource {
   /** Where the publisher serves the file, or null when it is not online. */
   url: string | null;
