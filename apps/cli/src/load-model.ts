@@ -43,13 +43,17 @@ export async function modelFrom(options: {
   return modelFromWeights(file, { ...options.extra, model: options.model, seed: 0 }, path);
 }
 
+/** The extensions of weight files: a value with one is a path, not a name of the weights table. */
+const WEIGHT_FILE = /\.(pth|pt|safetensors|bin|ckpt)$/i;
+
 /**
  * The entry of the weights table `value` names: a tag (`alexnet_torchvision.IMAGENET1K_V1`), or a weights name
  * (`IMAGENET1K_V1`) of `model` or of the one model that has weights of that name; null when `value` names none
  * (it is then taken for a path). A tag of a registered model with an unknown name is an error listing the known.
  */
 export function tableEntry(value: string, model?: string): PretrainedWeights | null {
-  const tag = /^([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)$/.exec(value);
+  // A weight file's name (alexnet_v1.pth) looks like a tag too; it stays a path, and a missing one says so.
+  const tag = WEIGHT_FILE.test(value) ? null : /^([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)$/.exec(value);
   if (tag && listModels().includes(tag[1])) {
     let entry: PretrainedWeights;
     try {

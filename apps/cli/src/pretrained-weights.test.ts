@@ -100,6 +100,7 @@ describe('--weights <name of the weights table>', () => {
     expect(tableEntry('IMAGENET1K_V1', 'alexnet_v1')).toBeNull(); // then taken for a path
     expect(tableEntry('run/best.safetensors')).toBeNull();
     expect(tableEntry('checkpoint.pth')).toBeNull();
+    expect(tableEntry('alexnet_v1.pth')).toBeNull(); // a file name of a model's name, not a tag
     expect(() => tableEntry('alexnet_torchvision.IMAGENET1K_V9')).toThrow(
       /--weights alexnet_torchvision\.IMAGENET1K_V9: Unknown weights .*no weights named "IMAGENET1K_V9"/,
     );

@@ -33,6 +33,7 @@ export interface DownloadOptions {
 
 /** A file of the weights table, checked, with where it came from and where it is kept. */
 export interface DownloadedWeights {
+  /** The entry of the table the file belongs to. */
   weights: PretrainedWeights;
   /** The file's bytes (its SHA-256 matches the table's). */
   bytes: Uint8Array;
