@@ -177,6 +177,11 @@ function entry(init: PretrainedWeightsInit): PretrainedWeights {
   if (!new RegExp(`^[0-9a-f]${digits}$`).test(init.sha256.hex)) {
     throw problem('sha256.hex', `must be ${init.sha256.complete ? '64' : '8 to 63'} lower-case hex digits`);
   }
+  // The cache stores the file under this name: a path in it would write outside the cache folder.
+  const fileName = init.source.fileName;
+  if (!/^[A-Za-z0-9_.+-]+$/.test(fileName) || /^\.+$/.test(fileName)) {
+    throw problem('source.fileName', `must be a plain file name (letters, digits, _ . + -), got "${fileName}"`);
+  }
   if (!Number.isInteger(init.numParameters) || init.numParameters < 1) {
     throw problem('numParameters', 'must be a positive integer');
   }

@@ -79,8 +79,15 @@ async function downloadTo(path: string, url: string, request: CacheRequest): Pro
       onProgress: request.onProgress,
       async write(chunk) {
         hash.update(chunk);
-        for (let done = 0; done < chunk.byteLength; ) {
-          done += (await file.write(chunk, done, chunk.byteLength - done)).bytesWritten;
+        try {
+          for (let done = 0; done < chunk.byteLength; ) {
+            done += (await file.write(chunk, done, chunk.byteLength - done)).bytesWritten;
+          }
+        } catch (error) {
+          // A full disk, most likely: say which download and where, not only ENOSPC.
+          throw new Error(`Cannot write the download of ${url} to ${temporary}: ${(error as Error).message}`, {
+            cause: error,
+          });
         }
       },
     });
