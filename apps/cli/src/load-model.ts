@@ -4,16 +4,23 @@ import {
   type AlexNet,
   type AlexNetOptions,
   createModel,
+  downloadWeights,
+  getWeights,
+  listModels,
+  listWeights,
   modelFromWeights,
   nonFiniteTensors,
+  type PretrainedWeights,
   readWeights,
   type WeightsFile,
 } from '@alexnet/models';
+import { downloadProgress } from './download-progress.js';
 import { UsageError } from './errors.js';
 
 /**
  * A model for eval / predict / convert: from a weights file (read once; its metadata names the model, or `model`
- * does, as a PyTorch file needs), or by name with fresh weights. Non-finite weights are warned of; `finiteFor` (the
+ * does, as a PyTorch file needs), from a name of the weights table (`IMAGENET1K_V1`, downloaded once into the cache;
+ * `offline` uses the cache only), or by name with fresh weights. Non-finite weights are warned of; `finiteFor` (the
  * task: `predict`) makes them an error, as every output they reach would be NaN.
  */
 export async function modelFrom(options: {
@@ -21,8 +28,12 @@ export async function modelFrom(options: {
   weights?: string;
   extra?: AlexNetOptions;
   finiteFor?: string;
+  offline?: boolean;
+  quiet?: boolean;
 }): Promise<AlexNet> {
   if (!options.weights) return createModel(options.model ?? 'alexnet_v2', { seed: 0, ...options.extra });
+  const known = existsSync(options.weights) ? null : tableEntry(options.weights, options.model);
+  if (known) return pretrainedModel(known, options);
   const path = weightsPath(options.weights);
   const file = await readWeights(path);
   checkFinite(file, path, options.finiteFor);
@@ -32,9 +43,78 @@ export async function modelFrom(options: {
   return modelFromWeights(file, { ...options.extra, model: options.model, seed: 0 }, path);
 }
 
+/** The extensions of weight files: a value with one is a path, not a name of the weights table. */
+const WEIGHT_FILE = /\.(pth|pt|safetensors|bin|ckpt)$/i;
+
+/**
+ * The entry of the weights table `value` names: a tag (`alexnet_torchvision.IMAGENET1K_V1`), or a weights name
+ * (`IMAGENET1K_V1`) of `model` or of the one model that has weights of that name; null when `value` names none
+ * (it is then taken for a path). A tag of a registered model with an unknown name is an error listing the known.
+ */
+export function tableEntry(value: string, model?: string): PretrainedWeights | null {
+  // A weight file's name (alexnet_v1.pth) looks like a tag too; it stays a path, and a missing one says so.
+  const tag = WEIGHT_FILE.test(value) ? null : /^([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)$/.exec(value);
+  if (tag && listModels().includes(tag[1])) {
+    let entry: PretrainedWeights;
+    try {
+      entry = getWeights(value);
+    } catch (error) {
+      throw new UsageError(`--weights ${value}: ${(error as Error).message}`);
+    }
+    if (model && model !== entry.model) {
+      throw new UsageError(`--weights ${value} are weights of ${entry.model}, not of --model ${model}`);
+    }
+    return entry;
+  }
+  if (!/^[A-Za-z0-9_-]+$/.test(value)) return null;
+  const named = listWeights().filter((w) => w.name === value && (!model || w.model === model));
+  if (named.length > 1) {
+    throw new UsageError(
+      `--weights ${value} names weights of several models (${named.map((w) => w.tag).join(', ')}): give the tag, or --model`,
+    );
+  }
+  return named[0] ?? null;
+}
+
+/** A model with weights of the table: downloaded into the cache (progress on stderr) or found there, then loaded. */
+async function pretrainedModel(
+  entry: PretrainedWeights,
+  options: { extra?: AlexNetOptions; finiteFor?: string; offline?: boolean; quiet?: boolean },
+): Promise<AlexNet> {
+  const progress = downloadProgress(entry.source.fileName, { quiet: options.quiet });
+  let downloaded: Awaited<ReturnType<typeof downloadWeights>>;
+  try {
+    // Without --offline, ALEXNET_OFFLINE still decides.
+    downloaded = await downloadWeights(entry, {
+      offline: options.offline ? true : undefined,
+      onProgress: progress.onProgress,
+    });
+  } catch (error) {
+    progress.fail();
+    throw error;
+  }
+  progress.finish(downloaded);
+  const file = await readWeights(downloaded.bytes);
+  checkFinite(file, entry.tag, options.finiteFor);
+  const model = modelFromWeights(
+    file,
+    { ...(entry.modelOptions as AlexNetOptions), ...options.extra, model: entry.model, seed: 0 },
+    downloaded.location ?? entry.tag,
+  );
+  if (entry.classNames.length === model.options.numClasses) model.classNames = [...entry.classNames];
+  return model;
+}
+
 /** A run folder means its best (else last) checkpoint; anything else is a file that must exist. */
 export function weightsPath(path: string): string {
-  if (!existsSync(path)) throw new UsageError(`Weight file not found: ${path}`);
+  if (!existsSync(path)) {
+    const names = listWeights().map((w) => w.tag);
+    const hint =
+      /^[A-Za-z0-9_.-]+$/.test(path) && !/\.(pth|pt|safetensors)$/.test(path)
+        ? ` (nor a name of the weights table: ${names.join(', ')})`
+        : '';
+    throw new UsageError(`Weight file not found: ${path}${hint}`);
+  }
   if (statSync(path).isDirectory()) {
     for (const name of ['best.safetensors', 'last.safetensors'])
       if (existsSync(join(path, name))) return join(path, name);

@@ -113,6 +113,13 @@ export const ADAPTER_OPTION = {
   defaultText: 'the first high-performance one',
 } as const satisfies OptionDef;
 
+/** `--offline`, beside `--weights`: weights of the table from the cache only (the variable serves scripts). */
+export const OFFLINE_OPTION = {
+  type: 'boolean',
+  default: false,
+  help: 'weights of the table from the cache only, never the network (or ALEXNET_OFFLINE=1)',
+} as const satisfies OptionDef;
+
 export const JSON_OPTION = { type: 'boolean', help: 'print the result as JSON on stdout' } as const satisfies OptionDef;
 export const QUIET_OPTION = {
   type: 'boolean',

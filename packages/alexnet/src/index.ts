@@ -5,8 +5,8 @@
  * import { createModel, loadWeights } from '@alexnet/models';
  * const model = createModel('alexnet_v1', { lrn: 'reference' });
  * await loadWeights(model, 'checkpoint.pth');
- * // or a file of the weights table, checked against its SHA-256:
- * // await loadPretrained('alexnet_torchvision.IMAGENET1K_V1', 'alexnet-owt-7be5be79.pth');
+ * // or weights of the table, downloaded once into a cache and checked against their SHA-256:
+ * // const model = await createPretrainedModel('alexnet_torchvision', { weights: 'IMAGENET1K_V1' });
  * model.eval();
  * const logits = model.forward(x); // x: float32 NHWC [n, 224, 224, 3]
  * ```
@@ -44,12 +44,21 @@ export {
   type WeightsSha256,
 } from './pretrained.js';
 export {
+  type DownloadedWeights,
+  type DownloadOptions,
+  downloadWeights,
+  WEIGHTS_ENV,
+  weightsCachePath,
+  weightsUrl,
+} from './pretrained-download.js';
+export {
   type LoadPretrainedOptions,
   type LocalWeightsSource,
   loadPretrained,
   sha256Hex,
   verifyWeights,
 } from './pretrained-files.js';
+export { createPretrainedModel, type PretrainedModelOptions } from './pretrained-model.js';
 export {
   alexnetTorchvision,
   alexnetV1,

@@ -1,6 +1,7 @@
 /**
  * A local file of a known entry of the weights table: checked against the entry's SHA-256, then loaded into a new
- * model. Nothing here downloads: fetch the entry's `source.url` yourself (a download cache comes later).
+ * model. Nothing here downloads: `downloadWeights` and `createPretrainedModel` (in `pretrained-download.ts` and
+ * `pretrained-model.ts`) fetch and cache the table's files.
  */
 import type { Module } from '@alexnet/layers';
 import { files } from '#platform';
@@ -27,6 +28,16 @@ export async function verifyWeights(
 ): Promise<string> {
   const entry = typeof weights === 'string' ? getWeights(weights) : weights;
   const actual = await sha256Hex(bytes);
+  checkDigest(entry, actual, name);
+  return actual;
+}
+
+/**
+ * Throws when `actual` (a file's 64-digit SHA-256) is not the digest of `entry`'s file, or does not start with its
+ * known prefix; the error names `name` (a path or URL) and both digests. Shared by {@link verifyWeights} and the
+ * download cache, which hashes as it downloads.
+ */
+export function checkDigest(entry: PretrainedWeights, actual: string, name: string): void {
   const expected = entry.sha256.hex;
   const matches = entry.sha256.complete ? actual === expected : actual.startsWith(expected);
   if (!matches) {
@@ -35,7 +46,6 @@ export async function verifyWeights(
       `${name} is not ${entry.source.fileName} of ${entry.tag}: its SHA-256 is ${actual}, the table says ${known}`,
     );
   }
-  return actual;
 }
 
 /** Options of {@link loadPretrained}. */

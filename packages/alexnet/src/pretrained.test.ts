@@ -119,6 +119,11 @@ describe('the weights table', () => {
     expect(() =>
       registerWeights({ ...init, name: 'SHORT', sha256: { hex: '7be5be79', complete: true, source: 'x' } }),
     ).toThrow(/alexnet_torchvision.SHORT: sha256.hex must be 64 lower-case hex digits/);
+    expect(() =>
+      registerWeights({ ...init, name: 'ESCAPES', source: { ...init.source, fileName: '../../.bashrc' } }),
+    ).toThrow(
+      'Weights alexnet_torchvision.ESCAPES: source.fileName must be a plain file name (letters, digits, _ . + -), got "../../.bashrc"',
+    );
   });
 });
 

@@ -7,7 +7,7 @@ import { IMAGENET_CLASS_NAMES } from './classes.js';
 import { IMAGENET_PREPROCESSING, type Preprocessing } from './preprocessing.js';
 import { getModelBuilder, listModels } from './registry.js';
 
-/** Where a weight file comes from. Nothing here downloads it (yet): pass the file to `loadPretrained`. */
+/** Where a weight file comes from: `downloadWeights` / `createPretrainedModel` fetch and cache it from `url`. */
 export interface WeightsFileSource {
   /** Where the publisher serves the file, or null when it is not online. */
   url: string | null;
@@ -176,6 +176,11 @@ function entry(init: PretrainedWeightsInit): PretrainedWeights {
   const digits = init.sha256.complete ? '{64}' : '{8,63}';
   if (!new RegExp(`^[0-9a-f]${digits}$`).test(init.sha256.hex)) {
     throw problem('sha256.hex', `must be ${init.sha256.complete ? '64' : '8 to 63'} lower-case hex digits`);
+  }
+  // The cache stores the file under this name: a path in it would write outside the cache folder.
+  const fileName = init.source.fileName;
+  if (!/^[A-Za-z0-9_.+-]+$/.test(fileName) || /^\.+$/.test(fileName)) {
+    throw problem('source.fileName', `must be a plain file name (letters, digits, _ . + -), got "${fileName}"`);
   }
   if (!Number.isInteger(init.numParameters) || init.numParameters < 1) {
     throw problem('numParameters', 'must be a positive integer');

@@ -50,8 +50,9 @@ export function getArchitecture(name: string): AlexNetArchitecture {
 
 /**
  * Builds the AlexNet registered under `name` with fresh weights, like `timm.create_model`:
- * `createModel('alexnet_v1', { lrn: 'reference' })`. Load weights with {@link loadWeights}. For a model of any
- * other kind use {@link buildModel}, which returns a plain {@link Module}.
+ * `createModel('alexnet_v1', { lrn: 'reference' })`. Load weights with {@link loadWeights}; for weights of the
+ * table (downloaded and cached) use `await createPretrainedModel(name, { weights: 'IMAGENET1K_V1' })`. For a model
+ * of any other kind use {@link buildModel}, which returns a plain {@link Module}.
  */
 export function createModel(name: string, options: AlexNetOptions = {}): AlexNet {
   const builder = getModelBuilder(name);

@@ -7,6 +7,7 @@ import {
   ADAPTER_OPTION,
   BACKEND_OPTION,
   JSON_OPTION,
+  OFFLINE_OPTION,
   type OptionTable,
   parseOptions,
   QUIET_OPTION,
@@ -24,9 +25,10 @@ const EVAL_OPTIONS = {
   },
   weights: {
     type: 'string',
-    value: '<path>',
-    help: '.safetensors, PyTorch .pth (needs --model), or a run folder (its best checkpoint)',
+    value: '<path|name>',
+    help: '.safetensors, PyTorch .pth (needs --model), a run folder (its best checkpoint), or weights of the table (IMAGENET1K_V1)',
   },
+  offline: OFFLINE_OPTION,
   model: { type: 'string', value: '<name>', help: 'the architecture, when the weights do not say' },
   imageSize: { type: 'integer', min: 1, help: 'crop side', defaultText: "the model's crop, 224" },
   batchSize: { type: 'integer', min: 1, default: 64, help: 'images a batch' },
@@ -41,7 +43,7 @@ const EVAL_OPTIONS = {
 } as const satisfies OptionTable;
 
 export const EVAL_HELP = helpText({
-  usage: 'Usage: alexnet eval --data <dir> [--weights <file|run dir>] [--model <name>] [options]',
+  usage: 'Usage: alexnet eval --data <dir> [--weights <file|run dir|name>] [--model <name>] [options]',
   description: 'Top-1, top-5 and loss over a dataset, counted over images.',
   options: [EVAL_OPTIONS],
 });
@@ -59,6 +61,8 @@ export async function evalCommand(argv: string[]): Promise<number> {
     weights: options.weights,
     extra: options.adaptivePool ? { adaptivePool: 6 } : {},
     finiteFor: 'evaluate',
+    offline: options.offline,
+    quiet: options.quiet,
   });
   const size = options.imageSize ?? model.preprocessing.crop;
   const dataset = openDataset(options.data, model.classIds ? { classes: model.classIds } : {});

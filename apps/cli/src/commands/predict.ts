@@ -9,6 +9,7 @@ import {
   ADAPTER_OPTION,
   BACKEND_OPTION,
   JSON_OPTION,
+  OFFLINE_OPTION,
   type OptionTable,
   parseOptions,
   withDefaults,
@@ -17,7 +18,12 @@ import { createOutput } from '../output.js';
 import { transformsFor } from '../transforms.js';
 
 const PREDICT_OPTIONS = {
-  weights: { type: 'string', value: '<file>', help: '.safetensors, PyTorch .pth (needs --model), or a run folder' },
+  weights: {
+    type: 'string',
+    value: '<file|name>',
+    help: '.safetensors, PyTorch .pth (needs --model), a run folder, or weights of the table (IMAGENET1K_V1)',
+  },
+  offline: OFFLINE_OPTION,
   model: { type: 'string', value: '<name>', help: 'the architecture, when the weights do not say' },
   topK: { type: 'integer', value: '<k>', min: 1, default: 5, help: 'classes to show an image' },
   adaptivePool: { type: 'boolean', default: false, help: 'pool features to 6x6 (V1 / V2 then accept small inputs)' },
@@ -27,7 +33,7 @@ const PREDICT_OPTIONS = {
 } as const satisfies OptionTable;
 
 export const PREDICT_HELP = helpText({
-  usage: 'Usage: alexnet predict <images...> [--weights <file>] [--model <name>] [--top-k 5] [--json]',
+  usage: 'Usage: alexnet predict <images...> [--weights <file|name>] [--model <name>] [--top-k 5] [--json]',
   description: 'The most probable classes of each image, with readable names and probabilities.',
   options: [PREDICT_OPTIONS],
 });
@@ -45,6 +51,7 @@ export async function predict(argv: string[]): Promise<number> {
     weights: options.weights,
     extra: options.adaptivePool ? { adaptivePool: 6 } : {},
     finiteFor: 'predict',
+    offline: options.offline,
   });
   if (!options.weights)
     process.stderr.write('alexnet: no --weights given: the predictions come from untrained weights\n');

@@ -1,4 +1,6 @@
-import type { FileAccess } from './types.js';
+import type { Environment, FileAccess } from './types.js';
+
+export { weightsCache } from './browser-weights-cache.js';
 
 const unavailable = (path: string | URL): never => {
   throw new Error(
@@ -10,3 +12,6 @@ export const files: FileAccess = {
   readFile: async (path) => unavailable(path),
   writeFile: async (path) => unavailable(path),
 };
+
+/** Browsers have no environment variables: options alone set the cache's behaviour. */
+export const environment: Environment = () => undefined;

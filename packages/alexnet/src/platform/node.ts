@@ -1,6 +1,8 @@
 import { readFile as read } from 'node:fs/promises';
 import { writeAtomically } from '@alexnet/torch-io/node';
-import type { FileAccess } from './types.js';
+import type { Environment, FileAccess } from './types.js';
+
+export { weightsCache } from './node-weights-cache.js';
 
 export const files: FileAccess = {
   async readFile(path) {
@@ -9,3 +11,6 @@ export const files: FileAccess = {
   },
   writeFile: writeAtomically,
 };
+
+/** Empty variables count as unset, as shells and CI systems often export them empty. */
+export const environment: Environment = (name) => process.env[name] || undefined;
