@@ -166,7 +166,7 @@ describe('options', () => {
         /width must be a number above 0 and at most 16, got /,
       );
     }
-    tf.dispose([quarter, copy, thin]);
+    for (const model of [quarter, copy, thin]) model.dispose();
   });
 
   it('gives the same weights for the same seed', () => {
