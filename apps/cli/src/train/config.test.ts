@@ -32,6 +32,7 @@ describe('train settings', () => {
         lrStep: 30,
         imageSize: 224,
         adaptivePool: false,
+        width: 1,
         lrn: null,
         init: 'pytorch',
         head: 'softmax',
