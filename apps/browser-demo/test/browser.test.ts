@@ -1,0 +1,263 @@
+/**
+ * `@alexnet/models` in a real browser: the pages are bundled by Vite (no Node.js built-in may reach the bundle),
+ * served on 127.0.0.1 and driven in Debian's headless Chromium through playwright-core. The parity page runs
+ * PyTorch's small torchvision checkpoint on WebGPU (the browser's SwiftShader adapter here), WebGL and the CPU
+ * backend and each is compared with PyTorch's logits; the classifier page is given a weight file and an image
+ * through its file inputs and must show the top-5 classes computed here in Node.js on the same input.
+ */
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import '@tensorflow/tfjs-backend-cpu';
+import {
+  ALEXNET_TORCHVISION,
+  AlexNet,
+  IMAGENET_CLASS_NAMES,
+  IMAGENET_PREPROCESSING,
+  saveWeights,
+  topK,
+} from '@alexnet/models';
+import { CHROMIUM, expectClose } from '@alexnet/test-utils';
+import { readSafetensors } from '@alexnet/torch-io';
+import * as tf from '@tensorflow/tfjs-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { build } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { noNodeBuiltins } from '../no-node-builtins.js';
+import { encodePng } from './png.js';
+import { serve } from './server.js';
+
+const root = dirname(dirname(fileURLToPath(import.meta.url)));
+const fixtures = join(root, '..', '..', 'packages', 'alexnet', 'fixtures');
+const work = mkdtempSync(join(tmpdir(), 'alexnet-browser-'));
+const outDir = join(work, 'dist');
+const files = join(work, 'files');
+mkdirSync(files);
+
+/** The flags Chromium needs here: no sandbox (CI runs as root), WebGPU on its SwiftShader adapter, WebGL on ANGLE's. */
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--enable-unsafe-webgpu',
+  '--use-angle=swiftshader',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+];
+
+let buildOutput: string[] = [];
+beforeAll(async () => {
+  tf.env().set('IS_TEST', true); // no "install tfjs-node" banner
+  await tf.setBackend('cpu');
+  const result = await build({
+    root,
+    configFile: join(root, 'vite.config.ts'),
+    logLevel: 'warn',
+    build: { outDir, emptyOutDir: true },
+  });
+  const outputs = (Array.isArray(result) ? result : [result]) as { output: { fileName: string }[] }[];
+  buildOutput = outputs.flatMap((r) => r.output.map((o) => o.fileName));
+});
+
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+describe('the Vite bundle', () => {
+  it('builds both pages from the published entry points, with no Node.js built-in in it', () => {
+    expect(buildOutput).toContain('index.html');
+    expect(buildOutput).toContain('parity.html');
+    const scripts = readdirSync(join(outDir, 'assets')).filter((f) => f.endsWith('.js'));
+    expect(scripts.length).toBeGreaterThan(0);
+    for (const script of scripts) {
+      const code = readFileSync(join(outDir, 'assets', script), 'utf8');
+      expect(code, script).not.toMatch(/\bfrom\s*["']node:|import\s*\(\s*["']node:|require\s*\(\s*["']node:/);
+      expect(code, script).not.toContain('__vite-browser-external');
+    }
+  });
+
+  it('refuses an entry that imports a Node.js built-in (the guard the page build runs with)', async () => {
+    const dir = join(work, 'bad');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'entry.js'), "import { readFileSync } from 'node:fs';\nconsole.log(readFileSync);\n");
+    await expect(
+      build({
+        root: dir,
+        configFile: false,
+        logLevel: 'silent',
+        plugins: [noNodeBuiltins()],
+        build: { outDir: join(dir, 'out'), rolldownOptions: { input: join(dir, 'entry.js') } },
+      }),
+    ).rejects.toThrow(/Node\.js built-ins would end up in the browser bundle: 'node:fs' imported by .*entry\.js/);
+  });
+});
+
+if (!CHROMIUM) console.warn('Chromium is not installed (/usr/bin/chromium): the headless-browser tests are skipped');
+
+describe.skipIf(!CHROMIUM)('in headless Chromium', () => {
+  let browser: Browser;
+  let server: Awaited<ReturnType<typeof serve>>;
+  let offers: { webgpu: boolean; webgl: boolean };
+
+  beforeAll(async () => {
+    server = await serve({ '/': outDir, '/fixtures/': fixtures, '/files/': files });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    const page = await browser.newPage();
+    await page.goto(`${server.url}/parity.html?weights=none`);
+    offers = await page.evaluate(async () => ({
+      webgpu: Boolean(await navigator.gpu?.requestAdapter()),
+      webgl: Boolean(document.createElement('canvas').getContext('webgl2')),
+    }));
+    await page.close();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  /** A new page whose console errors and uncaught exceptions are kept, to print when a test fails. */
+  async function open(path: string): Promise<{ page: Page; log: string[] }> {
+    const page = await browser.newPage();
+    const log: string[] = [];
+    page.on('console', (m) => log.push(`${m.type()}: ${m.text()}`));
+    page.on('pageerror', (e) => log.push(`uncaught: ${e.message}`));
+    await page.goto(`${server.url}${path}`);
+    return { page, log };
+  }
+
+  it("runs PyTorch's torchvision checkpoint (.pth) on every backend the browser offers, at PyTorch's logits (1e-4)", async () => {
+    const expected = readSafetensors(readFileSync(join(fixtures, 'torchvision.expected.safetensors'))).tensors.logits;
+    const { page, log } = await open(
+      '/parity.html?weights=/fixtures/torchvision.pth&input=/fixtures/input224.safetensors',
+    );
+    await page.waitForFunction(() => window.parityResult, null, { timeout: 60_000 });
+    const result = await page.evaluate(() => window.parityResult);
+    await page.close();
+    if (!result || 'error' in result) throw new Error(`parity page: ${result?.error}\n${log.join('\n')}`);
+    const ran = result.runs.filter((r) => r.logits).map((r) => r.backend);
+    for (const run of result.runs) {
+      console.info(`browser parity, ${run.backend}: ${run.error ?? `${run.device}, ${run.ms?.toFixed(0)} ms`}`);
+    }
+    // Every backend the browser offers must run: WebGPU where it has an adapter, WebGL where it has WebGL2.
+    expect(ran).toEqual(
+      (['webgpu', 'webgl', 'cpu'] as const).filter((b) => b === 'cpu' || offers[b as 'webgpu' | 'webgl']),
+    );
+    for (const run of result.runs) {
+      if (!run.logits) continue;
+      expect(run.shape, run.backend).toEqual(expected.shape);
+      expectClose(run.logits, expected.data, 1e-4, `${run.backend} logits`);
+    }
+  });
+
+  describe('the classifier page', () => {
+    // A torchvision-layout checkpoint at small widths with ImageNet's 1000 classes, written here as a .pth.
+    const architecture = {
+      ...ALEXNET_TORCHVISION,
+      convs: ALEXNET_TORCHVISION.convs.map((stage, i) => ({ ...stage, out: [8, 16, 24, 16, 16][i] })),
+      hidden: [48, 48],
+    };
+    // An image whose shorter side is already the resize side (256 x 300): the browser does not resample it, so
+    // its crop (left 16, top 38) and normalisation must equal those computed here exactly.
+    const width = 256;
+    const height = 300;
+    const rgb = new Uint8Array(width * height * 3);
+    let state = 12345;
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        for (let c = 0; c < 3; c++) {
+          state = (state * 1103515245 + 12345) % 2 ** 31;
+          const smooth = 128 + 100 * Math.sin((x * (c + 1)) / 23 + y / (17 + 5 * c));
+          rgb[(y * width + x) * 3 + c] = Math.max(0, Math.min(255, Math.round(smooth + ((state >> 16) % 41) - 20)));
+        }
+      }
+    }
+    let expected: { index: number; label: string; probability: number }[];
+
+    beforeAll(async () => {
+      const model = new AlexNet(architecture, { numClasses: 1000, lrn: 'none', seed: 7 });
+      await saveWeights(model, join(files, 'small1000.pth'));
+      writeFileSync(join(files, 'image.png'), encodePng(width, height, rgb));
+      // torchvision's Resize(256) leaves the image as it is; CenterCrop(224) starts at round(16), round(38).
+      const { crop, mean, std } = IMAGENET_PREPROCESSING;
+      const input = new Float32Array(crop * crop * 3);
+      for (let y = 0; y < crop; y++) {
+        for (let x = 0; x < crop; x++) {
+          for (let c = 0; c < 3; c++) {
+            const value = rgb[((y + 38) * width + x + 16) * 3 + c];
+            input[(y * crop + x) * 3 + c] = (value / 255 - mean[c]) / std[c];
+          }
+        }
+      }
+      model.eval();
+      const logits = model.forward(tf.tensor4d(input, [1, crop, crop, 3]));
+      // The five best must be told apart well beyond float32 rounding, or the order could differ by backend.
+      const sorted = Array.from(logits.dataSync()).sort((a, b) => b - a);
+      const spread = sorted[0] - sorted[999];
+      for (let i = 0; i < 5; i++) expect(sorted[i] - sorted[i + 1], `gap ${i}`).toBeGreaterThan(1e-4 * spread);
+      [expected] = await topK(logits, 5, { names: IMAGENET_CLASS_NAMES });
+      logits.dispose();
+      model.dispose();
+    });
+
+    async function classify(path: string) {
+      const { page, log } = await open(path);
+      await page.setInputFiles('#weights', join(files, 'small1000.pth'));
+      await page.setInputFiles('#image', join(files, 'image.png'));
+      try {
+        await page.waitForSelector('#status[data-state="done"], #status[data-state="error"]', { timeout: 60_000 });
+      } catch (error) {
+        throw new Error(`${(error as Error).message}\n${log.join('\n')}`);
+      }
+      const shown = await page.evaluate(() => ({
+        error: document.getElementById('error')?.textContent,
+        backend: document.getElementById('backend')?.dataset.backend,
+        ms: Number(document.getElementById('time')?.dataset.ms),
+        preprocessing: document.getElementById('preprocessing')?.textContent,
+        top5: Array.from(document.querySelectorAll<HTMLElement>('#top5 tr'), (row) => ({
+          index: Number(row.dataset.index),
+          label: row.querySelector('.label')?.textContent,
+          probability: Number(row.dataset.probability),
+        })),
+      }));
+      await page.close();
+      expect(shown.error, log.join('\n')).toBe('');
+      return shown;
+    }
+
+    it('shows the top-5 ImageNet classes computed in Node.js, the backend, the time and the preprocessing', async () => {
+      const shown = await classify('/index.html');
+      console.info(`classifier page: ${shown.backend}, ${shown.ms.toFixed(1)} ms`);
+      expect(shown.backend).toBe(offers.webgpu ? 'webgpu' : offers.webgl ? 'webgl' : 'cpu');
+      expect(shown.ms).toBeGreaterThan(0);
+      expect(shown.top5.map((p) => p.index)).toEqual(expected.map((p) => p.index));
+      expect(shown.top5.map((p) => p.label)).toEqual(expected.map((p) => IMAGENET_CLASS_NAMES[p.index]));
+      expectClose(
+        shown.top5.map((p) => p.probability),
+        expected.map((p) => p.probability),
+        1e-4,
+        'top-5 probabilities',
+      );
+      expect(shown.preprocessing).toBe(
+        [
+          'transforms.Compose([',
+          '    transforms.Resize(256, interpolation=InterpolationMode.BILINEAR),',
+          '    transforms.CenterCrop(224),',
+          '    transforms.ToTensor(),',
+          '    transforms.Normalize(mean=[0.485, 0.456, 0.406], std=[0.229, 0.224, 0.225]),',
+          '])',
+        ].join('\n'),
+      );
+    });
+
+    it('shows the same on the CPU backend (?backend=cpu)', async () => {
+      const shown = await classify('/index.html?backend=cpu');
+      expect(shown.backend).toBe('cpu');
+      expect(shown.top5.map((p) => p.index)).toEqual(expected.map((p) => p.index));
+      expectClose(
+        shown.top5.map((p) => p.probability),
+        expected.map((p) => p.probability),
+        1e-4,
+        'top-5 probabilities',
+      );
+    });
+  });
+});
