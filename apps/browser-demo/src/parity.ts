@@ -44,6 +44,7 @@ async function run(): Promise<BackendRun[]> {
   const backends = (query.get('backends')?.split(',') ?? BACKENDS) as BackendName[];
   const runs: BackendRun[] = [];
   for (const backend of backends) {
+    console.info(`parity: ${backend}`);
     let device: string;
     try {
       device = (await useBackend(backend)).device;

@@ -98,10 +98,11 @@ describe.skipIf(!CHROMIUM)('in headless Chromium', () => {
   let offers: { webgpu: boolean; webgl: boolean };
 
   beforeAll(async () => {
-    server = await serve({ '/': outDir, '/fixtures/': fixtures, '/files/': files });
+    // Under /demo/, as the docs site serves it: the pages' URLs are relative.
+    server = await serve({ '/demo/': outDir, '/fixtures/': fixtures, '/files/': files });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     const page = await browser.newPage();
-    await page.goto(`${server.url}/parity.html?weights=none`);
+    await page.goto(`${server.url}/demo/parity.html?weights=none`);
     offers = await page.evaluate(async () => ({
       webgpu: Boolean(await navigator.gpu?.requestAdapter()),
       webgl: Boolean(document.createElement('canvas').getContext('webgl2')),
@@ -127,9 +128,16 @@ describe.skipIf(!CHROMIUM)('in headless Chromium', () => {
   it("runs PyTorch's torchvision checkpoint (.pth) on every backend the browser offers, at PyTorch's logits (1e-4)", async () => {
     const expected = readSafetensors(readFileSync(join(fixtures, 'torchvision.expected.safetensors'))).tensors.logits;
     const { page, log } = await open(
-      '/parity.html?weights=/fixtures/torchvision.pth&input=/fixtures/input224.safetensors',
+      '/demo/parity.html?weights=/fixtures/torchvision.pth&input=/fixtures/input224.safetensors',
     );
-    await page.waitForFunction(() => window.parityResult, null, { timeout: 60_000 });
+    try {
+      await page.waitForFunction(() => window.parityResult, null, { timeout: 60_000 });
+    } catch (error) {
+      const text = await page
+        .textContent('#result', { timeout: 5_000 })
+        .catch(() => '(no #result element: not the parity page?)');
+      throw new Error(`${(error as Error).message}; the page says: ${text}\n${log.join('\n')}`);
+    }
     const result = await page.evaluate(() => window.parityResult);
     await page.close();
     if (!result || 'error' in result) throw new Error(`parity page: ${result?.error}\n${log.join('\n')}`);
@@ -224,7 +232,7 @@ describe.skipIf(!CHROMIUM)('in headless Chromium', () => {
     }
 
     it('shows the top-5 ImageNet classes computed in Node.js, the backend, the time and the preprocessing', async () => {
-      const shown = await classify('/index.html');
+      const shown = await classify('/demo/index.html');
       console.info(`classifier page: ${shown.backend}, ${shown.ms.toFixed(1)} ms`);
       expect(shown.backend).toBe(offers.webgpu ? 'webgpu' : offers.webgl ? 'webgl' : 'cpu');
       expect(shown.ms).toBeGreaterThan(0);
@@ -249,7 +257,7 @@ describe.skipIf(!CHROMIUM)('in headless Chromium', () => {
     });
 
     it('shows the same on the CPU backend (?backend=cpu)', async () => {
-      const shown = await classify('/index.html?backend=cpu');
+      const shown = await classify('/demo/index.html?backend=cpu');
       expect(shown.backend).toBe('cpu');
       expect(shown.top5.map((p) => p.index)).toEqual(expected.map((p) => p.index));
       expectClose(
