@@ -101,13 +101,16 @@ function showCrop(data: Float32Array, side: number): void {
   canvas.hidden = false;
 }
 
+/** One thing at a time: a new weight file must not dispose the model while an image runs through it. */
+let queue: Promise<void> = Promise.resolve();
+function next(step: () => Promise<void>): void {
+  errorLine.textContent = '';
+  queue = queue.then(step).catch(fail);
+}
+
 backend.catch(fail);
 weightsInput.addEventListener('change', () => {
-  errorLine.textContent = '';
   const file = weightsInput.files?.[0];
-  if (file) loadModel(file).then(classify).catch(fail);
+  if (file) next(() => loadModel(file).then(classify));
 });
-imageInput.addEventListener('change', () => {
-  errorLine.textContent = '';
-  classify().catch(fail);
-});
+imageInput.addEventListener('change', () => next(classify));

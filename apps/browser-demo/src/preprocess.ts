@@ -1,9 +1,9 @@
 /**
  * An image to the model's input in the page, as torchvision's eval preset does it: Resize(resize) of the shorter
  * side, CenterCrop(crop), ToTensor (RGB on [0, 1]), Normalize(mean, std). The resize is the browser's canvas
- * resampling, not Pillow's antialiased bilinear filter, so a resized image differs from torchvision's by a few
- * levels per pixel (top-5 classes rarely change); an image whose shorter side already has the resize side is not
- * resampled, and then every value equals torchvision's.
+ * resampling, not Pillow's antialiased bilinear filter, so a resized image differs from torchvision's by about a
+ * level of 255 on average and a few at most (the browser test measures it); an image whose shorter side already
+ * has the resize side is not resampled, and then every value equals torchvision's.
  */
 import type { Preprocessing } from '@alexnet/models';
 
@@ -57,9 +57,10 @@ export function preprocess(
   canvas.height = resized.height;
   const context = canvas.getContext('2d', { willReadFrequently: true });
   if (!context) throw new Error('this browser gives no 2D canvas');
-  context.imageSmoothingEnabled = true;
-  context.imageSmoothingQuality = p.interpolation === 'nearest' ? 'low' : 'high';
-  if (p.interpolation === 'nearest') context.imageSmoothingEnabled = false;
+  // 'high' is the closer to Pillow's antialiased filters when shrinking (Chromium: 0.8 levels on average against
+  // 1.4 for 'low'); nearest is no smoothing at all.
+  context.imageSmoothingEnabled = p.interpolation !== 'nearest';
+  context.imageSmoothingQuality = 'high';
   context.drawImage(image, 0, 0, resized.width, resized.height);
   const { left, top } = cropOffset(resized.width, resized.height, p.crop);
   const pixels = context.getImageData(left, top, p.crop, p.crop).data;

@@ -3,13 +3,15 @@
  * served on 127.0.0.1 and driven in Debian's headless Chromium through playwright-core. The parity page runs
  * PyTorch's small torchvision checkpoint on WebGPU (the browser's SwiftShader adapter here), WebGL and the CPU
  * backend and each is compared with PyTorch's logits; the classifier page is given a weight file and an image
- * through its file inputs and must show the top-5 classes computed here in Node.js on the same input.
+ * through its file inputs and must show the top-5 classes computed here in Node.js on the same input, and the crop
+ * torchvision (Pillow) makes: exactly where nothing is resampled, to a few levels where the canvas resizes.
  */
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import '@tensorflow/tfjs-backend-cpu';
+import { evalTransforms, loadImage } from '@alexnet/imagenet-data';
 import {
   ALEXNET_TORCHVISION,
   AlexNet,
@@ -44,6 +46,35 @@ const CHROMIUM_ARGS = [
   '--disable-component-update',
   '--no-first-run',
 ];
+
+/** A test image: waves in each channel plus seeded noise of +-`noise` levels, as RGB bytes. */
+function testImage(width: number, height: number, noise: number): Uint8Array {
+  const rgb = new Uint8Array(width * height * 3);
+  let state = 12345;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      for (let c = 0; c < 3; c++) {
+        state = (state * 1103515245 + 12345) % 2 ** 31;
+        const smooth = 128 + 100 * Math.sin((x * (c + 1)) / 23 + y / (17 + 5 * c));
+        const jitter = ((state >> 16) % (2 * noise + 1)) - noise;
+        rgb[(y * width + x) * 3 + c] = Math.max(0, Math.min(255, Math.round(smooth + jitter)));
+      }
+    }
+  }
+  return rgb;
+}
+
+/** RGB of RGBA pixels. */
+function rgbOf(rgba: number[]): number[] {
+  return rgba.filter((_, i) => i % 4 !== 3);
+}
+
+/**
+ * How far the canvas's resize may be from Pillow's, in levels of 255 (mean and largest over the crop). Chromium 156
+ * gives 0.76 and 5 on the test photo; a crop one pixel off (rounding 58.5 up) gives 10.4 and 32.
+ */
+const MEAN_LEVELS = 2;
+const MAX_LEVELS = 16;
 
 let buildOutput: string[] = [];
 beforeAll(async () => {
@@ -167,23 +198,18 @@ describe.skipIf(!CHROMIUM)('in headless Chromium', () => {
     // its crop (left 16, top 38) and normalisation must equal those computed here exactly.
     const width = 256;
     const height = 300;
-    const rgb = new Uint8Array(width * height * 3);
-    let state = 12345;
-    for (let y = 0; y < height; y++) {
-      for (let x = 0; x < width; x++) {
-        for (let c = 0; c < 3; c++) {
-          state = (state * 1103515245 + 12345) % 2 ** 31;
-          const smooth = 128 + 100 * Math.sin((x * (c + 1)) / 23 + y / (17 + 5 * c));
-          rgb[(y * width + x) * 3 + c] = Math.max(0, Math.min(255, Math.round(smooth + ((state >> 16) % 41) - 20)));
-        }
-      }
-    }
+    const rgb = testImage(width, height, 20);
+    // One the page must resize: 640 x 480 becomes 341 x 256 (torchvision truncates), cropped at left 58 (Python
+    // rounds 58.5 to even) and top 16.
+    const photo = { width: 640, height: 480 };
+    const photoRgb = testImage(photo.width, photo.height, 6);
     let expected: { index: number; label: string; probability: number }[];
 
     beforeAll(async () => {
       const model = new AlexNet(architecture, { numClasses: 1000, lrn: 'none', seed: 7 });
       await saveWeights(model, join(files, 'small1000.pth'));
       writeFileSync(join(files, 'image.png'), encodePng(width, height, rgb));
+      writeFileSync(join(files, 'photo.png'), encodePng(photo.width, photo.height, photoRgb));
       // torchvision's Resize(256) leaves the image as it is; CenterCrop(224) starts at round(16), round(38).
       const { crop, mean, std } = IMAGENET_PREPROCESSING;
       const input = new Float32Array(crop * crop * 3);
@@ -206,10 +232,10 @@ describe.skipIf(!CHROMIUM)('in headless Chromium', () => {
       model.dispose();
     });
 
-    async function classify(path: string) {
+    async function classify(path: string, image = 'image.png') {
       const { page, log } = await open(path);
       await page.setInputFiles('#weights', join(files, 'small1000.pth'));
-      await page.setInputFiles('#image', join(files, 'image.png'));
+      await page.setInputFiles('#image', join(files, image));
       try {
         await page.waitForSelector('#status[data-state="done"], #status[data-state="error"]', { timeout: 60_000 });
       } catch (error) {
@@ -225,6 +251,11 @@ describe.skipIf(!CHROMIUM)('in headless Chromium', () => {
           label: row.querySelector('.label')?.textContent,
           probability: Number(row.dataset.probability),
         })),
+        // The crop the model saw, as the page shows it (its normalisation undone): RGBA.
+        crop: Array.from(
+          (document.getElementById('crop') as HTMLCanvasElement).getContext('2d')?.getImageData(0, 0, 224, 224).data ??
+            [],
+        ),
       }));
       await page.close();
       expect(shown.error, log.join('\n')).toBe('');
@@ -254,6 +285,35 @@ describe.skipIf(!CHROMIUM)('in headless Chromium', () => {
           '])',
         ].join('\n'),
       );
+    });
+
+    it('shows the crop torchvision makes, value for value, when there is nothing to resample', async () => {
+      const shown = await classify('/demo/index.html?backend=cpu');
+      const expectedCrop = new Uint8Array(224 * 224 * 3);
+      for (let y = 0; y < 224; y++) {
+        for (let x = 0; x < 224; x++) {
+          for (let c = 0; c < 3; c++) expectedCrop[(y * 224 + x) * 3 + c] = rgb[((y + 38) * width + x + 16) * 3 + c];
+        }
+      }
+      expect(rgbOf(shown.crop)).toEqual(Array.from(expectedCrop));
+    });
+
+    it("resamples on the canvas: the crop of a resized image is within a few levels of Pillow's", async () => {
+      const shown = await classify('/demo/index.html?backend=cpu', 'photo.png');
+      // Pillow's antialiased bilinear resize, bit for bit (@alexnet/imagenet-data), then the same crop.
+      const pillow = await loadImage(readFileSync(join(files, 'photo.png')), evalTransforms(IMAGENET_PREPROCESSING), 0);
+      const { mean, std } = IMAGENET_PREPROCESSING;
+      const levels = Array.from(pillow.data, (v, i) => 255 * (v * std[i % 3] + mean[i % 3]));
+      const page = rgbOf(shown.crop);
+      const differences = page.map((v, i) => Math.abs(v - levels[i]));
+      const meanDifference = differences.reduce((a, b) => a + b, 0) / differences.length;
+      const maxDifference = differences.reduce((a, b) => Math.max(a, b), 0);
+      console.info(
+        `canvas vs Pillow resize: mean ${meanDifference.toFixed(2)}, max ${maxDifference.toFixed(0)} levels of 255`,
+      );
+      expect(meanDifference).toBeLessThan(MEAN_LEVELS);
+      expect(maxDifference).toBeLessThan(MAX_LEVELS);
+      expect(shown.top5).toHaveLength(5);
     });
 
     it('shows the same on the CPU backend (?backend=cpu)', async () => {
