@@ -20,15 +20,13 @@ import {
   saveWeights,
   topK,
 } from '@alexnet/models';
-import { CHROMIUM, expectClose } from '@alexnet/test-utils';
+import { CHROMIUM, CHROMIUM_ARGS, encodePng, expectClose, serveFolders, waveImage } from '@alexnet/test-utils';
 import { readSafetensors } from '@alexnet/torch-io';
 import * as tf from '@tensorflow/tfjs-core';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { noNodeBuiltins } from '../no-node-builtins.js';
-import { encodePng } from './png.js';
-import { serve } from './server.js';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const fixtures = join(root, '..', '..', 'packages', 'alexnet', 'fixtures');
@@ -36,33 +34,6 @@ const work = mkdtempSync(join(tmpdir(), 'alexnet-browser-'));
 const outDir = join(work, 'dist');
 const files = join(work, 'files');
 mkdirSync(files);
-
-/** The flags Chromium needs here: no sandbox (CI runs as root), WebGPU on its SwiftShader adapter, WebGL on ANGLE's. */
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--enable-unsafe-webgpu',
-  '--use-angle=swiftshader',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--no-first-run',
-];
-
-/** A test image: waves in each channel plus seeded noise of +-`noise` levels, as RGB bytes. */
-function testImage(width: number, height: number, noise: number): Uint8Array {
-  const rgb = new Uint8Array(width * height * 3);
-  let state = 12345;
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      for (let c = 0; c < 3; c++) {
-        state = (state * 1103515245 + 12345) % 2 ** 31;
-        const smooth = 128 + 100 * Math.sin((x * (c + 1)) / 23 + y / (17 + 5 * c));
-        const jitter = ((state >> 16) % (2 * noise + 1)) - noise;
-        rgb[(y * width + x) * 3 + c] = Math.max(0, Math.min(255, Math.round(smooth + jitter)));
-      }
-    }
-  }
-  return rgb;
-}
 
 /** RGB of RGBA pixels. */
 function rgbOf(rgba: number[]): number[] {
@@ -125,13 +96,13 @@ if (!CHROMIUM) console.warn('Chromium is not installed (/usr/bin/chromium): the 
 
 describe.skipIf(!CHROMIUM)('in headless Chromium', () => {
   let browser: Browser;
-  let server: Awaited<ReturnType<typeof serve>>;
+  let server: Awaited<ReturnType<typeof serveFolders>>;
   let offers: { webgpu: boolean; webgl: boolean };
 
   beforeAll(async () => {
     // Under /demo/, as the docs site serves it: the pages' URLs are relative.
-    server = await serve({ '/demo/': outDir, '/fixtures/': fixtures, '/files/': files });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    server = await serveFolders({ '/demo/': outDir, '/fixtures/': fixtures, '/files/': files });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS] });
     const page = await browser.newPage();
     await page.goto(`${server.url}/demo/parity.html?weights=none`);
     offers = await page.evaluate(async () => ({
@@ -198,11 +169,11 @@ describe.skipIf(!CHROMIUM)('in headless Chromium', () => {
     // its crop (left 16, top 38) and normalisation must equal those computed here exactly.
     const width = 256;
     const height = 300;
-    const rgb = testImage(width, height, 20);
+    const rgb = waveImage(width, height, 20);
     // One the page must resize: 640 x 480 becomes 341 x 256 (torchvision truncates), cropped at left 58 (Python
     // rounds 58.5 to even) and top 16.
     const photo = { width: 640, height: 480 };
-    const photoRgb = testImage(photo.width, photo.height, 6);
+    const photoRgb = waveImage(photo.width, photo.height, 6);
     let expected: { index: number; label: string; probability: number }[];
 
     beforeAll(async () => {

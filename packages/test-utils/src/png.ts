@@ -1,6 +1,6 @@
 import { crc32, deflateSync } from 'node:zlib';
 
-/** An 8-bit RGB PNG (no colour profile, no gamma: the browser decodes the values as they are). */
+/** An 8-bit RGB PNG of `rgb` (row-major RGB bytes; no colour profile, no gamma: browsers decode the values as they are). */
 export function encodePng(width: number, height: number, rgb: Uint8Array): Uint8Array {
   const chunk = (type: string, data: Uint8Array) => {
     const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
@@ -25,4 +25,21 @@ export function encodePng(width: number, height: number, rgb: Uint8Array): Uint8
     chunk('IDAT', deflateSync(rows)),
     chunk('IEND', new Uint8Array(0)),
   ]);
+}
+
+/** A test image: waves in each channel plus seeded noise of +-`noise` levels, as row-major RGB bytes. */
+export function waveImage(width: number, height: number, noise: number): Uint8Array {
+  const rgb = new Uint8Array(width * height * 3);
+  let state = 12345;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      for (let c = 0; c < 3; c++) {
+        state = (state * 1103515245 + 12345) % 2 ** 31;
+        const smooth = 128 + 100 * Math.sin((x * (c + 1)) / 23 + y / (17 + 5 * c));
+        const jitter = ((state >> 16) % (2 * noise + 1)) - noise;
+        rgb[(y * width + x) * 3 + c] = Math.max(0, Math.min(255, Math.round(smooth + jitter)));
+      }
+    }
+  }
+  return rgb;
 }

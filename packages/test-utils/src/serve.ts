@@ -15,7 +15,9 @@ const TYPES: Record<string, string> = {
  * Serves folders on 127.0.0.1 (a secure context, so the page gets WebGPU): `mounts` maps a URL prefix (`/`,
  * `/fixtures/`) to a folder. Only files inside the folders are served.
  */
-export async function serve(mounts: Record<string, string>): Promise<{ url: string; close: () => Promise<void> }> {
+export async function serveFolders(
+  mounts: Record<string, string>,
+): Promise<{ url: string; close: () => Promise<void> }> {
   const prefixes = Object.keys(mounts).sort((a, b) => b.length - a.length);
   const server: Server = createServer((request, response) => {
     const path = decodeURIComponent(new URL(request.url ?? '/', 'http://localhost').pathname);
