@@ -4,8 +4,9 @@
 //   docs/cli.md      the CLI reference, from the built `alexnet` command's own --help
 //   docs/models/*.md one page a model: layer table from summary(), parameters, multiply-adds, a diagram, and the
 //                    model's entries of the weights table (metrics with their source)
+//   docs/public/demo/ the live page of browser.md: @alexnet/browser-demo's Vite build (turbo builds it first)
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import '@tensorflow/tfjs-backend-cpu';
@@ -111,7 +112,14 @@ writeFileSync(
   join(docs, 'models', 'index.md'),
   `${[...index, '', ...weightsIndex, 'See [how the three differ](../architectures).', ''].join('\n')}`,
 );
-console.log('docs: generated api/, cli.md and models/');
+// The live page (browser.md embeds it), built by Vite in @alexnet/browser-demo.
+const demo = join(repo, 'apps', 'browser-demo', 'dist');
+if (!existsSync(join(demo, 'index.html'))) {
+  throw new Error(`${demo} has no index.html: build @alexnet/browser-demo first (turbo does, before docs:build)`);
+}
+rmSync(join(docs, 'public', 'demo'), { recursive: true, force: true });
+cpSync(demo, join(docs, 'public', 'demo'), { recursive: true });
+console.log('docs: generated api/, cli.md, models/ and public/demo/');
 
 /** The `## Weights` section of a model page: its entries of the weights table, metrics with their source. */
 function weightsSection(name) {

@@ -30,6 +30,7 @@ describe('the docs site', () => {
       'imagenet.html',
       'recipes.html',
       'weights.html',
+      'browser.html',
       'performance.html',
       'architectures.html',
       'cli.html',
@@ -38,6 +39,7 @@ describe('the docs site', () => {
       'models/alexnet_v2.html',
       'models/alexnet_torchvision.html',
       'api/index.html',
+      'demo/index.html',
     ]) {
       expect(names, page).toContain(page);
     }
@@ -74,6 +76,18 @@ describe('the docs site', () => {
       }
     }
     expect(broken).toEqual([]);
+  });
+
+  it("embeds the live page (@alexnet/browser-demo's build) with the scripts it loads", () => {
+    const page = readFileSync(join(dist, 'browser.html'), 'utf8');
+    const frames = [...page.matchAll(/<iframe[^>]* src="([^"]+)"/g)].map(([, src]) => src);
+    expect(frames).toEqual(['./demo/index.html']);
+    const demo = readFileSync(join(dist, 'demo', 'index.html'), 'utf8');
+    const scripts = [...demo.matchAll(/<script[^>]* src="([^"]+)"/g)].map(([, src]) => src);
+    expect(scripts.length).toBeGreaterThan(0);
+    for (const src of scripts) expect(existsSync(join(dist, 'demo', src)), src).toBe(true);
+    expect(demo).toContain('id="weights"');
+    expect(demo).toContain('id="image"');
   });
 
   it.each(['quickstart', 'weights', 'train'])('example %s.mjs, included in the pages, runs', (name) => {
@@ -115,6 +129,7 @@ describe('the docs site', () => {
         const checks: Array<[string, RegExp]> = [
           ['/', /AlexNet, done properly/],
           ['/models/alexnet_v2.html', /<h1[^>]*>alexnet_v2/],
+          ['/browser.html', /<h1[^>]*>In the browser/],
           ['/api/', /<h1[^>]*>/],
         ];
         for (const [page, heading] of checks) {

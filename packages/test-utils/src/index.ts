@@ -1,4 +1,7 @@
-/** Helpers shared by the packages' tests: fixture files, layout conversion, tolerance checks. Never published. */
+/**
+ * Helpers shared by the packages' tests: fixture files, layout conversion, tolerance checks, test images, a loopback
+ * file server, headless Chromium. Never published.
+ */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -96,3 +99,19 @@ export function headlessChromium(args: string[], timeoutMs = 60_000): Promise<{ 
     });
   });
 }
+
+export { encodePng, waveImage } from './png.js';
+export { serveFolders } from './serve.js';
+
+/**
+ * The flags playwright-core's `chromium.launch` needs for Debian's Chromium here: no sandbox (CI runs as root),
+ * WebGPU on its SwiftShader fallback adapter, WebGL on ANGLE's SwiftShader, no background networking.
+ */
+export const CHROMIUM_ARGS: readonly string[] = [
+  '--no-sandbox',
+  '--enable-unsafe-webgpu',
+  '--use-angle=swiftshader',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+];

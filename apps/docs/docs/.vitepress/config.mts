@@ -25,6 +25,7 @@ export default defineConfig({
           { text: 'Preparing ImageNet', link: '/imagenet' },
           { text: 'Training recipes', link: '/recipes' },
           { text: 'Weights from PyTorch', link: '/weights' },
+          { text: 'In the browser', link: '/browser' },
           { text: 'Performance', link: '/performance' },
         ],
       },
