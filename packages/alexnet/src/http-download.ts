@@ -11,7 +11,12 @@ export interface DownloadSink {
   write(chunk: Uint8Array): void | Promise<void>;
   /** `(received, total)`: once at 0 when the response starts, then after each chunk. */
   onProgress?: (received: number, total: number | null) => void;
+  /** Milliseconds without a byte (before the response, or between chunks) after which the download gives up. */
+  idleTimeoutMs?: number;
 }
+
+/** A minute without a byte: a stalled server or network, not a slow one, which still sends something. */
+export const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
 
 /**
  * Downloads `url` into `sink` and resolves to the number of bytes received. Throws naming the URL on a failed
@@ -19,12 +24,50 @@ export interface DownloadSink {
  * the caller then throws away what it wrote.
  */
 export async function download(url: string, sink: DownloadSink): Promise<number> {
+  const idle = sink.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+  if (!(typeof idle === 'number' && idle > 0 && Number.isFinite(idle))) {
+    throw new RangeError(`idleTimeoutMs must be a positive number of milliseconds, got ${sink.idleTimeoutMs}`);
+  }
+  const controller = new AbortController();
+  let received = 0;
+  let stalled: Error | null = null;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  // Re-armed at every byte: fetch has no timeout of its own, and a server that stops sending would hang forever.
+  const arm = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      stalled = new Error(
+        `Download of ${url} stalled: nothing received for ${idle / 1000} s (after ${received} bytes)`,
+      );
+      controller.abort(stalled);
+    }, idle);
+  };
+  arm();
+  try {
+    return await downloadBody(url, sink, controller.signal, arm, (n) => {
+      received = n;
+    });
+  } catch (error) {
+    throw stalled ?? error;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function downloadBody(
+  url: string,
+  sink: DownloadSink,
+  signal: AbortSignal,
+  alive: () => void,
+  count: (received: number) => void,
+): Promise<number> {
   let response: Response;
   try {
-    response = await fetch(url, { redirect: 'follow' });
+    response = await fetch(url, { redirect: 'follow', signal });
   } catch (error) {
     throw new Error(`Cannot download ${url}: ${reason(error)}`, { cause: error });
   }
+  alive();
   if (!response.ok || !response.body) {
     await response.body?.cancel().catch(() => {});
     const status = response.ok ? 'the response has no body' : `HTTP ${response.status} ${response.statusText}`.trim();
@@ -48,7 +91,9 @@ export async function download(url: string, sink: DownloadSink): Promise<number>
         });
       }
       if (chunk.done) break;
+      alive();
       received += chunk.value.byteLength;
+      count(received);
       if (announced !== null && received > announced) {
         throw new Error(`Download of ${url} sent more than the ${announced} bytes its Content-Length announced`);
       }

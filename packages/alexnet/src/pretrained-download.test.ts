@@ -58,6 +58,24 @@ async function serve(): Promise<TestServer> {
       });
       return;
     }
+    if (route === 'stall') {
+      // Sends a third of the file, then nothing more, the connection held open (a hung server).
+      response.writeHead(200, { 'content-length': FIXTURE.byteLength });
+      return void response.write(FIXTURE.subarray(0, Math.floor(FIXTURE.byteLength / 3)));
+    }
+    if (route === 'silent') return; // Never answers.
+    if (route === 'slow') {
+      // 64 KiB every 100 ms: slow, but never silent for the 300 ms the test allows.
+      response.writeHead(200, { 'content-length': FIXTURE.byteLength });
+      let offset = 0;
+      const next = () => {
+        if (offset >= FIXTURE.byteLength) return void response.end();
+        response.write(FIXTURE.subarray(offset, offset + 65536));
+        offset += 65536;
+        setTimeout(next, 100);
+      };
+      return void setTimeout(next, 100);
+    }
     if (route === 'chunked') {
       // No Content-Length: progress falls back to the table's size.
       response.writeHead(200, { 'transfer-encoding': 'chunked' });
@@ -262,6 +280,30 @@ describe('downloadWeights', () => {
       `Cannot download ${closed.origin}/${FILE_NAME}: connection refused (ECONNREFUSED)`,
     );
     expect(cached(root)).toEqual([]);
+  });
+
+  it('gives up on a server that stops sending, before or during the body, naming the URL, caching nothing', async () => {
+    const root = cacheDir();
+    const attempt = (route: string) =>
+      downloadWeights(entry, { cacheDir: root, baseUrl: `${server.origin}/${route}`, idleTimeoutMs: 300 });
+    const third = Math.floor(FIXTURE.byteLength / 3);
+    const started = performance.now();
+    await expect(attempt('stall')).rejects.toThrow(
+      `Download of ${server.origin}/stall/${FILE_NAME} stalled: nothing received for 0.3 s (after ${third} bytes)`,
+    );
+    await expect(attempt('silent')).rejects.toThrow(
+      `Download of ${server.origin}/silent/${FILE_NAME} stalled: nothing received for 0.3 s (after 0 bytes)`,
+    );
+    // Each gave up after its 0.3 s without data, not after some other limit.
+    expect(performance.now() - started).toBeLessThan(10_000);
+    expect(cached(root)).toEqual([]);
+    // A slow server that keeps sending is not cut: a piece every 100 ms (half a second in all) under a 300 ms limit.
+    const done = await downloadWeights(entry, { cacheDir: root, baseUrl: `${server.origin}/slow`, idleTimeoutMs: 300 });
+    expect(done.fromCache).toBe(false);
+    expect(done.sha256).toBe(FIXTURE_SHA256);
+    await expect(downloadWeights(entry, { cacheDir: cacheDir(), idleTimeoutMs: 0 })).rejects.toThrow(
+      'idleTimeoutMs must be a positive number of milliseconds, got 0',
+    );
   });
 
   it('offline: uses the cache only, and says where it looked and how to fetch the file when it is not there', async () => {

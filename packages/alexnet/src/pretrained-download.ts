@@ -29,6 +29,12 @@ export interface DownloadOptions {
    * the server's `Content-Length`, else the table's size, else null. Not called when the file is cached.
    */
   onProgress?: (received: number, total: number | null) => void;
+  /**
+   * Milliseconds without a byte (waiting for the response, or between chunks) after which a download gives up,
+   * naming the URL and how much arrived; nothing is cached. Default 60,000. A slow connection that still sends is not
+   * cut.
+   */
+  idleTimeoutMs?: number;
 }
 
 /** A file of the weights table, checked, with where it came from and where it is kept. */
@@ -104,6 +110,7 @@ export async function downloadWeights(
     expectedBytes: entry.source.bytes,
     check: (sha256, name) => checkDigest(entry, sha256, name),
     onProgress: options.onProgress,
+    idleTimeoutMs: options.idleTimeoutMs,
   });
   if (found) return { weights: entry, url, ...found };
   const where = weightsCache.locate(entry.source.fileName, options.cacheDir);

@@ -42,6 +42,7 @@ export const weightsCache: WeightsCache = {
     const size = await download(request.url, {
       expectedBytes: request.expectedBytes,
       onProgress: request.onProgress,
+      idleTimeoutMs: request.idleTimeoutMs,
       write: (chunk) => {
         chunks.push(chunk);
       },

@@ -77,6 +77,7 @@ async function downloadTo(path: string, url: string, request: CacheRequest): Pro
     await download(url, {
       expectedBytes: request.expectedBytes,
       onProgress: request.onProgress,
+      idleTimeoutMs: request.idleTimeoutMs,
       async write(chunk) {
         hash.update(chunk);
         try {

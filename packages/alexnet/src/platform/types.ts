@@ -18,6 +18,8 @@ export interface CacheRequest {
   /** Throws when a file's SHA-256 (64 hex digits) is not the one wanted; called before anything is cached. */
   check(sha256: string, name: string): void;
   onProgress?: (received: number, total: number | null) => void;
+  /** Milliseconds without a byte after which a download gives up (default a minute). */
+  idleTimeoutMs?: number;
 }
 
 /** A file the weights cache holds, read. */
