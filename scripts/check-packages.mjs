@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Checks that the packages work where users install them: publint on each public package, then `pnpm pack`,
 // `npm install` of the tarballs into a fresh project outside the workspace, and a script there that imports
-// them (ESM and CommonJS), builds a model, runs a forward pass and round-trips its weights through a file.
+// them (ESM and CommonJS), builds a model, runs a forward pass and round-trips its weights through a file, and loads
+// weights by name from a loopback server into the cache.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -139,7 +140,70 @@ if (typeof require('@alexnet/tfjs-extensions/node').registerThreadedWasm !== 'fu
 console.log('cjs: forward, torch-io and tfjs-extensions OK');
 `,
   );
+  // Weights by name from a fresh project: a PyTorch-written .pth (torch.save, small widths) served on loopback is
+  // downloaded into the cache, checked and gives PyTorch's logits; a second run, offline, touches no network.
+  const fixtures = join(root, 'packages', 'alexnet', 'fixtures');
+  writeFileSync(
+    join(app, 'pretrained.mjs'),
+    `import '@tensorflow/tfjs-backend-cpu';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import * as tf from '@tensorflow/tfjs-core';
+import { ALEXNET_TORCHVISION, createPretrainedModel, getWeights, registerModel, registerWeights } from '@alexnet/models';
+import { readSafetensors } from '@alexnet/torch-io';
+tf.env().set('IS_TEST', true);
+await tf.setBackend('cpu');
+const pth = readFileSync(${JSON.stringify(join(fixtures, 'torchvision.pth'))});
+const expected = readSafetensors(new Uint8Array(readFileSync(${JSON.stringify(join(fixtures, 'torchvision.expected.safetensors'))})));
+const input = readSafetensors(new Uint8Array(readFileSync(${JSON.stringify(join(fixtures, 'input224.safetensors'))}))).tensors.input;
+const config = JSON.parse(expected.metadata.config);
+const sha256 = createHash('sha256').update(pth).digest('hex');
+const fileName = 'alexnet-fixture-' + sha256.slice(0, 8) + '.pth';
+const requests = [];
+const server = createServer((request, response) => {
+  requests.push(request.url);
+  if (request.url !== '/models/' + fileName) return void response.writeHead(404).end();
+  response.writeHead(200, { 'content-length': pth.byteLength }).end(pth);
+});
+await new Promise((done) => server.listen(0, '127.0.0.1', done));
+registerModel({
+  ...ALEXNET_TORCHVISION,
+  name: 'alexnet_torchvision_small',
+  convs: ALEXNET_TORCHVISION.convs.map((stage, i) => ({ ...stage, out: config.convs[i] })),
+  hidden: ALEXNET_TORCHVISION.hidden.map(() => config.hidden),
+});
+const { tag, ...torchvision } = getWeights('alexnet_torchvision.IMAGENET1K_V1');
+registerWeights({
+  ...torchvision,
+  model: 'alexnet_torchvision_small',
+  name: 'FIXTURE',
+  modelOptions: { numClasses: config.classes },
+  source: { url: 'http://127.0.0.1:' + server.address().port + '/models/' + fileName, fileName, format: 'pytorch', bytes: pth.byteLength },
+  sha256: { hex: sha256, complete: true, source: 'node:crypto over the fixture' },
+  classNames: Array.from({ length: config.classes }, (_, i) => 'class ' + i),
+});
+const cacheDir = ${JSON.stringify(join(work, 'cache'))};
+const x = tf.transpose(tf.tensor4d(input.data, input.shape), [0, 2, 3, 1]);
+const logitsOf = async (options) => {
+  const model = await createPretrainedModel('alexnet_torchvision_small', { weights: 'FIXTURE', cacheDir, ...options });
+  const values = model.eval().forward(x).dataSync();
+  let scale = 0, worst = 0;
+  for (let i = 0; i < values.length; i++) {
+    scale = Math.max(scale, Math.abs(expected.tensors.logits.data[i]));
+    worst = Math.max(worst, Math.abs(values[i] - expected.tensors.logits.data[i]));
+  }
+  if (!(worst <= 1e-4 * scale)) throw new Error('logits differ from PyTorch by ' + worst);
+};
+await logitsOf({});
+server.close();
+await logitsOf({ offline: true });
+if (requests.length !== 1) throw new Error('expected one request, got ' + requests.join(', '));
+console.log("esm: createPretrainedModel downloaded, checked and cached a torch.save file (PyTorch's logits), then loaded it offline OK");
+`,
+  );
   console.log(run('node', ['esm.mjs'], app).trim());
+  console.log(run('node', ['pretrained.mjs'], app).trim());
   console.log(run('node', ['cjs.cjs'], app).trim());
   if (tarballs.some((t) => t.includes('alexnet-cli-'))) {
     const table = JSON.parse(
