@@ -1,10 +1,13 @@
 /**
  * The TF.js backends a page can run on, best first: WebGPU (through `@alexnet/tfjs-backend-webgpu`, on the
- * browser's `navigator.gpu`), WebGL, and the CPU backend (plain JavaScript, everywhere).
+ * browser's `navigator.gpu`), WebGL, and the CPU backend (plain JavaScript, everywhere). Chosen automatically, a GPU
+ * backend that runs in software (SwiftShader, a fallback adapter: what headless browsers and machines without a GPU
+ * offer) is passed over, as the CLI's `--backend auto` does: it is far slower than plain JavaScript (a full-size
+ * AlexNet forward took 82 s on SwiftShader's WebGPU, 0.9 s on the CPU backend, on one 2-core machine).
  */
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-webgl';
-import { setWebGpuBackend } from '@alexnet/tfjs-backend-webgpu';
+import { setWebGpuBackend, webGpuStatus } from '@alexnet/tfjs-backend-webgpu';
 import * as tf from '@tensorflow/tfjs-core';
 
 export const BACKENDS = ['webgpu', 'webgl', 'cpu'] as const;
@@ -23,9 +26,21 @@ function webglRenderer(): string {
   return String(gl.getParameter(debug ? debug.UNMASKED_RENDERER_WEBGL : gl.RENDERER));
 }
 
-/** Makes `name` TF.js's backend, or throws why it cannot be used here. */
-export async function useBackend(name: BackendName): Promise<BackendInUse> {
+/** Renderers that are CPU emulations of a GPU. */
+const SOFTWARE_RENDERER = /swiftshader|llvmpipe|lavapipe|softpipe|software|microsoft basic render/i;
+
+/**
+ * Makes `name` TF.js's backend, or throws why it cannot be used here. With `hardwareOnly`, a WebGPU adapter or
+ * WebGL renderer that runs in software is refused (before a WebGPU device is created).
+ */
+export async function useBackend(name: BackendName, hardwareOnly = false): Promise<BackendInUse> {
   if (name === 'webgpu') {
+    if (hardwareOnly) {
+      const found = await webGpuStatus();
+      if (found.available && found.software) {
+        throw new Error(`its adapter (${found.adapter.description || found.adapter.architecture}) runs in software`);
+      }
+    }
     const status = await setWebGpuBackend();
     const { vendor, architecture, device } = status.adapter;
     const label = [vendor, architecture, device].filter(Boolean).join(' ');
@@ -33,17 +48,26 @@ export async function useBackend(name: BackendName): Promise<BackendInUse> {
   }
   if (!(await tf.setBackend(name))) throw new Error(`TF.js could not start its ${name} backend here`);
   await tf.ready();
-  return { name, device: name === 'webgl' ? webglRenderer() : 'JavaScript' };
+  const device = name === 'webgl' ? webglRenderer() : 'JavaScript';
+  if (hardwareOnly && name === 'webgl' && SOFTWARE_RENDERER.test(device)) {
+    throw new Error(`it renders in software (${device})`);
+  }
+  return { name, device };
 }
 
-/** The first backend of `order` that starts; the reasons of those that did not are returned too. */
+/**
+ * The first backend of `order` that starts; the reasons of those that did not are returned too. With `hardwareOnly`
+ * (the page's automatic choice), GPU backends that run in software are passed over; the last of `order` is taken
+ * whatever it runs on.
+ */
 export async function bestBackend(
   order: readonly BackendName[] = BACKENDS,
+  hardwareOnly = false,
 ): Promise<BackendInUse & { skipped: string[] }> {
   const skipped: string[] = [];
-  for (const name of order) {
+  for (const [i, name] of order.entries()) {
     try {
-      return { ...(await useBackend(name)), skipped };
+      return { ...(await useBackend(name, hardwareOnly && i < order.length - 1)), skipped };
     } catch (error) {
       skipped.push(`${name}: ${(error as Error).message}`);
     }

@@ -19,9 +19,13 @@ let preprocessing: Preprocessing = IMAGENET_PREPROCESSING;
 element('preprocessing').textContent = torchvisionTransforms(preprocessing);
 
 const asked = new URLSearchParams(location.search).get('backend') as BackendName | null;
-const backend = bestBackend(asked ? [asked] : BACKENDS).then((chosen) => {
-  element('backend').textContent = `${chosen.name} (${chosen.device})`;
+// Chosen for the user: a GPU that runs in software is passed over (far slower than plain JavaScript); asked for by
+// name (?backend=webgpu), it is used all the same.
+const backend = bestBackend(asked ? [asked] : BACKENDS, !asked).then((chosen) => {
+  const passedOver = chosen.skipped.length > 0 ? `; not ${chosen.skipped.join('; not ')}` : '';
+  element('backend').textContent = `${chosen.name} (${chosen.device})${passedOver}`;
   element('backend').dataset.backend = chosen.name;
+  element('backend').dataset.skipped = chosen.skipped.join('\n');
   return chosen;
 });
 

@@ -97,7 +97,7 @@ if (!CHROMIUM) console.warn('Chromium is not installed (/usr/bin/chromium): the 
 describe.skipIf(!CHROMIUM)('in headless Chromium', () => {
   let browser: Browser;
   let server: Awaited<ReturnType<typeof serveFolders>>;
-  let offers: { webgpu: boolean; webgl: boolean };
+  let offers: { webgpu: boolean; webgl: boolean; webgpuSoftware: boolean; webglSoftware: boolean };
 
   beforeAll(async () => {
     // Under /demo/, as the docs site serves it: the pages' URLs are relative.
@@ -105,10 +105,20 @@ describe.skipIf(!CHROMIUM)('in headless Chromium', () => {
     browser = await chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS] });
     const page = await browser.newPage();
     await page.goto(`${server.url}/demo/parity.html?weights=none`);
-    offers = await page.evaluate(async () => ({
-      webgpu: Boolean(await navigator.gpu?.requestAdapter()),
-      webgl: Boolean(document.createElement('canvas').getContext('webgl2')),
-    }));
+    offers = await page.evaluate(async () => {
+      const adapter = await navigator.gpu?.requestAdapter();
+      const info = (adapter as { info?: GPUAdapterInfo & { isFallbackAdapter?: boolean } } | null)?.info;
+      const gl = document.createElement('canvas').getContext('webgl2');
+      const debug = gl?.getExtension('WEBGL_debug_renderer_info');
+      const renderer = gl ? String(gl.getParameter(debug ? debug.UNMASKED_RENDERER_WEBGL : gl.RENDERER)) : '';
+      const software = /swiftshader|llvmpipe|lavapipe|softpipe|software|microsoft basic render/i;
+      return {
+        webgpu: Boolean(adapter),
+        webgl: Boolean(gl),
+        webgpuSoftware: Boolean(info?.isFallbackAdapter) || software.test(`${info?.architecture} ${info?.description}`),
+        webglSoftware: software.test(renderer),
+      };
+    });
     await page.close();
   });
 
@@ -215,6 +225,7 @@ describe.skipIf(!CHROMIUM)('in headless Chromium', () => {
       const shown = await page.evaluate(() => ({
         error: document.getElementById('error')?.textContent,
         backend: document.getElementById('backend')?.dataset.backend,
+        skipped: document.getElementById('backend')?.dataset.skipped ?? '',
         ms: Number(document.getElementById('time')?.dataset.ms),
         preprocessing: document.getElementById('preprocessing')?.textContent,
         top5: Array.from(document.querySelectorAll<HTMLElement>('#top5 tr'), (row) => ({
@@ -236,7 +247,13 @@ describe.skipIf(!CHROMIUM)('in headless Chromium', () => {
     it('shows the top-5 ImageNet classes computed in Node.js, the backend, the time and the preprocessing', async () => {
       const shown = await classify('/demo/index.html');
       console.info(`classifier page: ${shown.backend}, ${shown.ms.toFixed(1)} ms`);
-      expect(shown.backend).toBe(offers.webgpu ? 'webgpu' : offers.webgl ? 'webgl' : 'cpu');
+      // The first hardware GPU backend, else the CPU: a software one is passed over, saying why.
+      const hardware = (['webgpu', 'webgl'] as const).find((b) => offers[b] && !offers[`${b}Software`]);
+      expect(shown.backend).toBe(hardware ?? 'cpu');
+      if (offers.webgpu && offers.webgpuSoftware)
+        expect(shown.skipped).toMatch(/^webgpu: its adapter \(.+\) runs in software$/m);
+      if (offers.webgl && offers.webglSoftware && !hardware)
+        expect(shown.skipped).toMatch(/^webgl: it renders in software \(.+\)$/m);
       expect(shown.ms).toBeGreaterThan(0);
       expect(shown.top5.map((p) => p.index)).toEqual(expected.map((p) => p.index));
       expect(shown.top5.map((p) => p.label)).toEqual(expected.map((p) => IMAGENET_CLASS_NAMES[p.index]));
@@ -285,6 +302,19 @@ describe.skipIf(!CHROMIUM)('in headless Chromium', () => {
       expect(meanDifference).toBeLessThan(MEAN_LEVELS);
       expect(maxDifference).toBeLessThan(MAX_LEVELS);
       expect(shown.top5).toHaveLength(5);
+    });
+
+    it('uses a software WebGPU adapter when asked for by name (?backend=webgpu), with the same top-5', async (context) => {
+      if (!offers.webgpu) return context.skip();
+      const shown = await classify('/demo/index.html?backend=webgpu');
+      expect(shown.backend).toBe('webgpu');
+      expect(shown.top5.map((p) => p.index)).toEqual(expected.map((p) => p.index));
+      expectClose(
+        shown.top5.map((p) => p.probability),
+        expected.map((p) => p.probability),
+        1e-4,
+        'top-5 probabilities',
+      );
     });
 
     it('shows the same on the CPU backend (?backend=cpu)', async () => {
