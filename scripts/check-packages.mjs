@@ -150,7 +150,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import * as tf from '@tensorflow/tfjs-core';
-import { ALEXNET_TORCHVISION, createPretrainedModel, getWeights, registerModel, registerWeights } from '@alexnet/models';
+import { ALEXNET_TORCHVISION, createPretrainedModel, getWeights, registerModel, registerWeights, topK } from '@alexnet/models';
 import { readSafetensors } from '@alexnet/torch-io';
 tf.env().set('IS_TEST', true);
 await tf.setBackend('cpu');
@@ -199,7 +199,18 @@ await logitsOf({});
 server.close();
 await logitsOf({ offline: true });
 if (requests.length !== 1) throw new Error('expected one request, got ' + requests.join(', '));
-console.log("esm: createPretrainedModel downloaded, checked and cached a torch.save file (PyTorch's logits), then loaded it offline OK");
+// The README's top-5 on a JPEG: the model's own preprocessing through imagenet-data's one bridge.
+const { evalTransforms, loadImage } = await import('@alexnet/imagenet-data');
+const { readdirSync } = await import('node:fs');
+const folder = ${JSON.stringify(join(work, 'data', 'train'))};
+const klass = readdirSync(folder)[0];
+const jpeg = folder + '/' + klass + '/' + readdirSync(folder + '/' + klass)[0];
+const model = await createPretrainedModel('alexnet_torchvision_small.FIXTURE', { cacheDir, offline: true });
+const image = await loadImage(jpeg, evalTransforms(model.preprocessing), 0);
+const [top5] = await topK(model.eval().forward(tf.tensor4d(image.data, [1, image.height, image.width, 3])), 5, { names: model.classNames });
+if (top5.length !== 5 || !top5.every((p, i) => p.label === 'class ' + p.index && (i === 0 || p.probability <= top5[i - 1].probability)))
+  throw new Error('top-5 on ' + jpeg + ': ' + JSON.stringify(top5));
+console.log("esm: createPretrainedModel downloaded, checked and cached a torch.save file (PyTorch's logits), then loaded it offline and gave a top-5 on a JPEG OK");
 `,
   );
   console.log(run('node', ['esm.mjs'], app).trim());
