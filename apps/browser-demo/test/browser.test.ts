@@ -304,29 +304,24 @@ describe.skipIf(!CHROMIUM)('in headless Chromium', () => {
       expect(shown.top5).toHaveLength(5);
     });
 
+    /** The page's top-5 on the backend asked for by name: Node's classes and probabilities. */
+    async function expectTop5On(backend: 'webgpu' | 'cpu') {
+      const shown = await classify(`/demo/index.html?backend=${backend}`);
+      expect(shown.backend).toBe(backend);
+      expect(shown.top5.map((p) => p.index)).toEqual(expected.map((p) => p.index));
+      expectClose(
+        shown.top5.map((p) => p.probability),
+        expected.map((p) => p.probability),
+        1e-4,
+        `top-5 probabilities on ${backend}`,
+      );
+    }
+
     it('uses a software WebGPU adapter when asked for by name (?backend=webgpu), with the same top-5', async (context) => {
       if (!offers.webgpu) return context.skip();
-      const shown = await classify('/demo/index.html?backend=webgpu');
-      expect(shown.backend).toBe('webgpu');
-      expect(shown.top5.map((p) => p.index)).toEqual(expected.map((p) => p.index));
-      expectClose(
-        shown.top5.map((p) => p.probability),
-        expected.map((p) => p.probability),
-        1e-4,
-        'top-5 probabilities',
-      );
+      await expectTop5On('webgpu');
     });
 
-    it('shows the same on the CPU backend (?backend=cpu)', async () => {
-      const shown = await classify('/demo/index.html?backend=cpu');
-      expect(shown.backend).toBe('cpu');
-      expect(shown.top5.map((p) => p.index)).toEqual(expected.map((p) => p.index));
-      expectClose(
-        shown.top5.map((p) => p.probability),
-        expected.map((p) => p.probability),
-        1e-4,
-        'top-5 probabilities',
-      );
-    });
+    it('shows the same on the CPU backend (?backend=cpu)', () => expectTop5On('cpu'));
   });
 });

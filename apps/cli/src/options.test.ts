@@ -71,6 +71,27 @@ describe('parseOptions', () => {
     }
   });
 
+  it('says the bounds of a number as they read: at least, above, at most, below', () => {
+    const bounded = {
+      width: { type: 'number', value: '<x>', above: 0, max: 16, default: 1, help: 'multiplier' },
+      dropout: { type: 'number', value: '<p>', min: 0, below: 1, default: 0.5, help: 'probability' },
+    } as const satisfies OptionTable;
+    const problem = (...argv: string[]) => {
+      try {
+        parseOptions('demo', argv, bounded);
+      } catch (error) {
+        return (error as UsageError).message;
+      }
+      return null;
+    };
+    expect(problem('--width', '0')).toBe('--width must be a number above 0 and at most 16, got "0"');
+    expect(problem('--width', '16.5')).toBe('--width must be a number above 0 and at most 16, got "16.5"');
+    expect(problem('--width', '16')).toBeNull();
+    expect(problem('--width', '0.001')).toBeNull();
+    expect(problem('--dropout', '1')).toBe('--dropout must be a number of at least 0 and below 1, got "1"');
+    expect(problem('--dropout', '0')).toBeNull();
+  });
+
   it('stops at --help before checking values, and takes the common flags every command takes', () => {
     expect(parse('--batch-size', 'many', '--help')).toEqual({ help: true, given: {}, positionals: [] });
     // --debug and --backend are accepted (and checked) but are not this table's settings.

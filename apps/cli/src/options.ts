@@ -92,6 +92,16 @@ export type Settings<T extends OptionTable> = { -readonly [K in keyof T]: Settin
 /** The settings given on the command line (absent flags are absent keys). */
 export type GivenSettings<T extends OptionTable> = { -readonly [K in keyof T]?: OptionValue<T[K]> };
 
+/** `--width`, the models' width multiplier (train, bench): the same bounds as the model's own check. */
+export const WIDTH_OPTION = {
+  type: 'number',
+  value: '<x>',
+  above: 0,
+  max: 16,
+  default: 1,
+  help: "width multiplier: every layer's channels times x (0.25 for quick runs)",
+} as const satisfies OptionDef;
+
 /** `--backend`, for the commands that run tensors. */
 export const BACKEND_OPTION = {
   type: 'choice',
@@ -312,5 +322,8 @@ export function numberProblem(
     options.max !== undefined ? `at most ${options.max}` : null,
     options.below !== undefined ? `below ${options.below}` : null,
   ].filter((bound) => bound !== null);
-  return bounds.length > 0 ? `${kind} of ${bounds.join(' and ')}` : kind;
+  if (bounds.length === 0) return kind;
+  // "an integer of at least 1", "a number of at least 0 and below 1", but "a number above 0 and at most 16".
+  const phrase = bounds.join(' and ');
+  return `${kind}${phrase.startsWith('at ') ? ' of' : ''} ${phrase}`;
 }

@@ -9,6 +9,7 @@ import {
   JSON_OPTION,
   type OptionTable,
   parseOptions,
+  WIDTH_OPTION,
   withDefaults,
 } from '../options.js';
 import { createOutput } from '../output.js';
@@ -19,14 +20,7 @@ const BENCH_OPTIONS = {
   steps: { type: 'integer', min: 1, default: 5, help: 'timed steps, after one warm-up step' },
   imageSize: { type: 'integer', min: 1, default: 224, help: 'input side' },
   adaptivePool: { type: 'boolean', default: false, help: 'pool features to 6x6 (V1 / V2 then accept small inputs)' },
-  width: {
-    type: 'number',
-    value: '<x>',
-    above: 0,
-    max: 16,
-    default: 1,
-    help: "width multiplier of every layer's channels",
-  },
+  width: WIDTH_OPTION,
   profile: { type: 'boolean', default: false, help: 'add one profiled training step: the time of each TF.js kernel' },
   backend: BACKEND_OPTION,
   adapter: ADAPTER_OPTION,

@@ -7,6 +7,7 @@ import {
   type OptionTable,
   QUIET_OPTION,
   type Settings,
+  WIDTH_OPTION,
 } from '../options.js';
 
 /**
@@ -57,14 +58,7 @@ export const TRAIN_OPTIONS = {
     help: 'input side, which the model must accept: see --adaptive-pool',
   },
   adaptivePool: { type: 'boolean', default: false, help: 'pool features to 6x6 so V1 / V2 accept any side from 63' },
-  width: {
-    type: 'number',
-    value: '<x>',
-    above: 0,
-    max: 16,
-    default: 1,
-    help: "width multiplier: every layer's channels times x (0.25 for quick runs)",
-  },
+  width: WIDTH_OPTION,
   lrn: {
     type: 'choice',
     value: '<kind>',
