@@ -183,6 +183,27 @@ describe.skipIf(NO_GPU)('Conv2DBackpropInput on webgpu against the cpu backend',
     }
   });
 
+  it("the gradient of the project's FusedConv2D (conv2d with bias, as the models run it)", async () => {
+    const c: Case = { x: [2, 15, 15, 6], filter: [5, 5, 6, 10], strides: 1, pad: 2 };
+    const next = random(750);
+    const x = values(next, size(c.x));
+    const w = values(next, size(c.filter));
+    const bias = values(next, c.filter[3]);
+    const loss = (input: tf.Tensor) =>
+      tf.fused
+        .conv2d({
+          x: input as tf.Tensor4D,
+          filter: tf.tensor4d(w, c.filter),
+          bias: tf.tensor1d(bias),
+          strides: c.strides,
+          pad: 2,
+        })
+        .square()
+        .sum();
+    const dx = await onCpuAndGpu(() => tf.grad(loss)(tf.tensor4d(x, c.x)));
+    expectClose(dx.gpu, dx.cpu, GRADIENT, 'tf.grad of fused conv2d, dx');
+  });
+
   it("hands NCHW to TF.js's own kernel", async () => {
     const c: Case = { x: [2, 9, 9, 3], filter: [3, 3, 3, 5], strides: 1, pad: 'valid' };
     const next = random(800);
