@@ -39,7 +39,7 @@ const PER_INVOCATION = 4;
 const GROUP_M = TILE_M / PER_INVOCATION;
 const GROUP_N = TILE_N / PER_INVOCATION;
 /** A dispatch dimension WebGPU guarantees (`maxComputeWorkgroupsPerDimension`'s default and minimum). */
-const MAX_DISPATCH = 65535;
+export const MAX_DISPATCH = 65535;
 
 /** The size of one stride phase's GEMM, along one spatial axis. */
 interface PhaseAxis {
@@ -79,13 +79,18 @@ export interface BackpropInputPlan {
   dispatch: [number, number, number];
 }
 
-/** The plan for an NHWC input gradient of `inShape` from `dyShape` through an HWIO filter of `filterShape`. */
+/**
+ * The plan for an NHWC input gradient of `inShape` from `dyShape` through an HWIO filter of `filterShape`. More than
+ * `maxDispatch` tiles along `M` (TF.js refuses a y or z dispatch over the device's limit, and folds only flat ones)
+ * are folded into the dispatch's x and z.
+ */
 export function planBackpropInput(
   inShape: readonly number[],
   filterShape: readonly number[],
   dyShape: readonly number[],
   strides: [number, number],
   pads: [number, number],
+  maxDispatch = MAX_DISPATCH,
 ): BackpropInputPlan {
   const [batch, inH, inW, inC] = inShape;
   const [kH, kW] = filterShape;
@@ -103,7 +108,7 @@ export function planBackpropInput(
   const dense = batch * inH * inW * kH * kW * outC;
   const tilesM = Math.max(1, Math.ceil(maxM / TILE_M));
   const tilesN = Math.max(1, Math.ceil(inC / TILE_N));
-  const folds = Math.ceil(tilesM / MAX_DISPATCH);
+  const folds = Math.ceil(tilesM / maxDispatch);
   const dispatch: [number, number, number] = [Math.ceil(tilesM / folds), tilesN * phases, folds];
   return { phases, maxM, n: inC, maxK, workKept: dense === 0 ? 0 : kept / dense, tilesM, tilesN, dispatch };
 }

@@ -7,13 +7,20 @@
  */
 
 import { expectClose } from '@alexnet/test-utils';
+import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import type { WebGPUMemoryInfo } from '@tensorflow/tfjs-backend-webgpu/dist/backend_webgpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NO_GPU, onCpuAndGpu, random, values } from '../../test/gpu.js';
 import { conv2DBackpropInputConfig, conv2DBackpropInputPlan } from './conv2d-backprop-input.js';
-import { phaseAxis, TILE_M } from './conv2d-backprop-input-program.js';
+import {
+  Conv2DBackpropInputGemmProgram,
+  phaseAxis,
+  planBackpropInput,
+  TILE_M,
+} from './conv2d-backprop-input-program.js';
 import { webGpuKernelSet } from './install.js';
+import { runProgram } from './webgpu-internals.js';
 
 type Shape4 = [number, number, number, number];
 type Pad = 'same' | 'valid' | number | [[0, 0], [number, number], [number, number], [0, 0]];
@@ -202,6 +209,33 @@ describe.skipIf(NO_GPU)('Conv2DBackpropInput on webgpu against the cpu backend',
         .sum();
     const dx = await onCpuAndGpu(() => tf.grad(loss)(tf.tensor4d(x, c.x)));
     expectClose(dx.gpu, dx.cpu, GRADIENT, 'tf.grad of fused conv2d, dx');
+  });
+
+  it('folds a dispatch of too many M tiles into x and z', async () => {
+    // 41 tiles along M, folded as if the limit were 8 (6 x 7 workgroups, one past the end doing nothing): the
+    // same program as a 60,000-tile layer, at a size SwiftShader runs in a moment.
+    const c: Case = { x: [2, 37, 35, 5], filter: [3, 3, 5, 7], strides: 1, pad: 'same' };
+    const info = tf.backend_util.computeConv2DInfo(c.x, c.filter, c.strides, 1, c.pad);
+    const plan = planBackpropInput(c.x, c.filter, info.outShape, [1, 1], [info.padInfo.top, info.padInfo.left], 8);
+    expect(plan.tilesM).toBe(41);
+    expect(plan.dispatch).toEqual([7, 1, 6]);
+    const next = random(760);
+    const dy = values(next, size(dyShape(c)));
+    const w = values(next, size(c.filter));
+    const dx = await onCpuAndGpu(() => {
+      const dyT = tf.tensor4d(dy, dyShape(c));
+      const wT = tf.tensor4d(w, c.filter);
+      if (tf.getBackend() === 'cpu') return backpropInput(dyT, wT, c);
+      const program = new Conv2DBackpropInputGemmProgram(c.x, plan);
+      const uniforms = [
+        { type: 'int32' as const, data: [info.padInfo.top, info.padInfo.left] },
+        { type: 'int32' as const, data: [1, 1] },
+        { type: 'int32' as const, data: [plan.tilesN] },
+      ];
+      const out = runProgram(tf.backend() as WebGPUBackend, program, [dyT, wT], uniforms);
+      return tf.engine().makeTensorFromTensorInfo(out);
+    });
+    expectClose(dx.gpu, dx.cpu, GRADIENT, 'folded dispatch');
   });
 
   it("hands NCHW to TF.js's own kernel", async () => {

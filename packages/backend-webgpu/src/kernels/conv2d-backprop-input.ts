@@ -6,7 +6,7 @@ import {
   planBackpropInput,
 } from './conv2d-backprop-input-program.js';
 import { stockWebGpuKernel } from './stock.js';
-import { runProgram } from './webgpu-internals.js';
+import { maxWorkgroupsPerDimension, runProgram } from './webgpu-internals.js';
 
 /** What the kernel was given, as tfjs-core's `Conv2DBackpropInputAttrs` (plus `dilations`, which TF.js never sets). */
 type Attrs = tf.Conv2DBackpropInputAttrs & { dilations?: number | [number, number] };
@@ -33,13 +33,14 @@ function convInfo(
   );
 }
 
-function planFor(info: tf.backend_util.Conv2DInfo): BackpropInputPlan {
+function planFor(info: tf.backend_util.Conv2DInfo, maxDispatch?: number): BackpropInputPlan {
   return planBackpropInput(
     info.inShape,
     [info.filterHeight, info.filterWidth, info.inChannels, info.outChannels],
     info.outShape,
     [info.strideHeight, info.strideWidth],
     [info.padInfo.top, info.padInfo.left],
+    maxDispatch,
   );
 }
 
@@ -75,7 +76,7 @@ function conv2DBackpropInput(args: {
   )
     return stockWebGpuKernel(tf.Conv2DBackpropInput).kernelFunc(args as Parameters<tf.KernelFunc>[0]) as tf.TensorInfo;
   const info = convInfo(inputShape, filter.shape, strides, pad, dimRoundingMode);
-  const plan = planFor(info);
+  const plan = planFor(info, maxWorkgroupsPerDimension(backend));
   const program = new Conv2DBackpropInputGemmProgram(info.inShape, plan);
   return runProgram(
     backend,
