@@ -42,7 +42,7 @@ const GROUP_N = TILE_N / PER_INVOCATION;
 export const MAX_DISPATCH = 65535;
 
 /** The size of one stride phase's GEMM, along one spatial axis. */
-interface PhaseAxis {
+export interface PhaseAxis {
   /** First pixel of the phase (`(start + pad) mod stride == phase`). */
   start: number;
   /** Pixels of the phase. */
