@@ -145,7 +145,10 @@ export class Conv2DBackpropInputGemmProgram implements WebGPUProgram {
       // [k][m / 4] and [k][n / 4]: a 16-term slab of A's and of B's tile.
       var<workgroup> tileA : array<vec4<f32>, ${TILE_K * GROUP_M}>;
       var<workgroup> tileB : array<vec4<f32>, ${TILE_K * GROUP_N}>;
-      // The number of K tiles of this workgroup's phase, shared so that the loop around the barriers is uniform.
+      // The number of K tiles of this workgroup's phase. It comes from workgroupId, which TF.js copies into a private
+      // variable, so WGSL's uniformity analysis cannot tell that it is the same for the whole workgroup: read through
+      // workgroupUniformLoad, it may bound the loop around the barriers (each phase runs its own count, not the
+      // largest phase's).
       var<workgroup> phaseTilesK : i32;
 
       // One spatial axis of a stride phase: (first pixel, pixels, kernel taps), as phaseAxis() in TypeScript.
