@@ -28,16 +28,30 @@
 import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
 import { MAIN_XYZ } from './webgpu-internals.js';
 
-/** Rows (`M`, dx pixels of one phase) of `C` a workgroup computes. */
-export const TILE_M = 64;
-/** Columns (`N`, input channels) of `C` a workgroup computes. */
-export const TILE_N = 64;
-/** Terms of `K` staged through workgroup memory per step. */
-export const TILE_K = 16;
-/** Outputs an invocation computes along `M` and along `N`: 16x16 invocations cover a 64x64 tile. */
+/** The tile a workgroup of 256 invocations computes, 4x4 outputs an invocation. */
+export interface Tile {
+  /** Rows (`M`, dx pixels of one phase) of `C` a workgroup computes. */
+  m: number;
+  /** Columns (`N`, input channels) of `C` a workgroup computes. */
+  n: number;
+  /** Terms of `K` staged through workgroup memory per step. */
+  k: number;
+}
+
+/** The tile for most layers: 64x64 outputs (16x16 invocations), 16 terms a step (as Conv2DBackpropFilter's). */
+export const WIDE_TILE: Tile = { m: 64, n: 64, k: 16 };
+/**
+ * The tile for at most {@link NARROW_MAX_CHANNELS} input channels: 256x16 outputs (64x4 invocations), so that 3
+ * channels (AlexNet's conv1) fill 3 of 16 columns rather than 3 of 64; 8 terms a step keep its workgroup memory
+ * (8.5 KiB) within WebGPU's guaranteed 16 KiB.
+ */
+export const NARROW_TILE: Tile = { m: 256, n: 16, k: 8 };
+/** Input channel counts up to this take {@link NARROW_TILE}. */
+export const NARROW_MAX_CHANNELS = 16;
+/** Invocations a workgroup. */
+const INVOCATIONS = 256;
+/** Outputs an invocation computes along `M` and along `N`. */
 const PER_INVOCATION = 4;
-const GROUP_M = TILE_M / PER_INVOCATION;
-const GROUP_N = TILE_N / PER_INVOCATION;
 /** A dispatch dimension WebGPU guarantees (`maxComputeWorkgroupsPerDimension`'s default and minimum). */
 export const MAX_DISPATCH = 65535;
 
@@ -77,6 +91,8 @@ export interface BackpropInputPlan {
   tilesN: number;
   /** The dispatch: x and z carry the `M` tile (`x + z*dispatch[0]`), y the `N` tile and the phase. */
   dispatch: [number, number, number];
+  /** The workgroup's tile. */
+  tile: Tile;
 }
 
 /**
@@ -106,11 +122,12 @@ export function planBackpropInput(
       kept += batch * h.pixels * w.pixels * h.taps * w.taps * outC;
     }
   const dense = batch * inH * inW * kH * kW * outC;
-  const tilesM = Math.max(1, Math.ceil(maxM / TILE_M));
-  const tilesN = Math.max(1, Math.ceil(inC / TILE_N));
+  const tile = inC <= NARROW_MAX_CHANNELS ? NARROW_TILE : WIDE_TILE;
+  const tilesM = Math.max(1, Math.ceil(maxM / tile.m));
+  const tilesN = Math.max(1, Math.ceil(inC / tile.n));
   const folds = Math.ceil(tilesM / maxDispatch);
   const dispatch: [number, number, number] = [Math.ceil(tilesM / folds), tilesN * phases, folds];
-  return { phases, maxM, n: inC, maxK, workKept: dense === 0 ? 0 : kept / dense, tilesM, tilesN, dispatch };
+  return { phases, maxM, n: inC, maxK, workKept: dense === 0 ? 0 : kept / dense, tilesM, tilesN, dispatch, tile };
 }
 
 /** `count` lines from `line(i)`: the shader's fixed-size loops, unrolled. */
@@ -128,21 +145,33 @@ const LANES = ['x', 'y', 'z', 'w'];
 export class Conv2DBackpropInputGemmProgram implements WebGPUProgram {
   variableNames = ['dy', 'w'];
   uniforms = 'pads : vec2<i32>, strides : vec2<i32>, tilesN : i32,';
-  workgroupSize: [number, number, number] = [GROUP_N * GROUP_M, 1, 1];
+  workgroupSize: [number, number, number] = [INVOCATIONS, 1, 1];
   // Only its shape matters to TF.js (a y or z part: `main()` without an argument); the dispatch is given.
   dispatchLayout = { x: [1, 2], y: [3], z: [0] };
   dispatch: [number, number, number];
   outputShape: number[];
-  shaderKey = 'alexnetConv2DBackpropInputGemm_64x64x16';
+  shaderKey: string;
+  private readonly tile: Tile;
 
   constructor(inShape: number[], plan: BackpropInputPlan) {
     this.outputShape = inShape;
     this.dispatch = plan.dispatch;
+    this.tile = plan.tile;
+    // The tile is baked into the WGSL, so it is part of the pipeline's cache key.
+    this.shaderKey = `alexnetConv2DBackpropInputGemm_${plan.tile.m}x${plan.tile.n}x${plan.tile.k}`;
   }
 
   getUserCode(): string {
+    const { m: TILE_M, n: TILE_N, k: TILE_K } = this.tile;
+    const GROUP_M = TILE_M / PER_INVOCATION;
+    const GROUP_N = TILE_N / PER_INVOCATION;
+    // Loads go by units of 4 consecutive terms of K for one row of A (a pixel) or of B (a channel): QUADS units a
+    // row per K tile, A's in PASSES_A rounds of the 256 invocations, B's in one round by the first UNITS_B.
+    const QUADS = TILE_K / 4;
+    const PASSES_A = (TILE_M * QUADS) / INVOCATIONS;
+    const UNITS_B = TILE_N * QUADS;
     return `
-      // [k][m / 4] and [k][n / 4]: a 16-term slab of A's and of B's tile.
+      // [k][m / 4] and [k][n / 4]: a ${TILE_K}-term slab of A's and of B's tile.
       var<workgroup> tileA : array<vec4<f32>, ${TILE_K * GROUP_M}>;
       var<workgroup> tileB : array<vec4<f32>, ${TILE_K * GROUP_N}>;
       // The number of K tiles of this workgroup's phase. It comes from workgroupId, which TF.js copies into a private
@@ -159,6 +188,15 @@ export class Conv2DBackpropInputGemmProgram implements WebGPUProgram {
         var taps = 0;
         if (phase < kernel) { taps = (kernel - phase + stride - 1) / stride; }
         return vec3<i32>(start, pixels, taps);
+      }
+
+      // Terms k..k+3 of a phase's K as kernel taps and output channels: k = (th*tapsW + tw)*Cout + co.
+      struct Taps { th : vec4<i32>, tw : vec4<i32>, co : vec4<i32>, inside : vec4<bool> };
+      fn tapsOf(k : i32, dimK : i32, outC : i32, tapsW : i32) -> Taps {
+        let k4 = vec4<i32>(k) + vec4<i32>(0, 1, 2, 3);
+        let tap4 = k4 / vec4<i32>(outC);
+        let tw = max(tapsW, 1);
+        return Taps(tap4 / vec4<i32>(tw), tap4 % vec4<i32>(tw), k4 % vec4<i32>(outC), k4 < vec4<i32>(dimK));
       }
 
       ${MAIN_XYZ} {
@@ -199,21 +237,27 @@ export class Conv2DBackpropInputGemmProgram implements WebGPUProgram {
         }
         let tilesK = workgroupUniformLoad(&phaseTilesK);
 
-        // Loading: this invocation fetches row 'lr' of A's tile (a dx pixel) and of B's (an input channel), at the
-        // 4 consecutive terms lq*4.. of each K tile: consecutive co, which lie side by side in dy and in W.
-        let lr = tid / 4;
-        let lq = tid % 4;
-        let mLoad = mBase + lr;
-        let jwLoad = mLoad % max(pw.y, 1);
-        let bhLoad = mLoad / max(pw.y, 1);
-        let jhLoad = bhLoad % max(ph.y, 1);
-        let bLoad = bhLoad / max(ph.y, 1);
-        let mLoadIn = mLoad < dimM;
-        let nLoad = nBase + lr;
-        let nLoadIn = nLoad < inC;
-        let dyBatch = bLoad * outH;
-        let aSlot = lr / 4;
-        let aLane = lr % 4;
+        // Loading: unit u is row u / QUADS of A's tile (a dx pixel) or B's (an input channel), at the 4 consecutive terms
+        // (u % QUADS)*4.. of each K tile: consecutive co, which lie side by side in dy and in W. A row's pixel is
+        // decoded once, before the loop.
+        ${unroll(
+          PASSES_A,
+          (p) => `
+        let aUnit${p} = tid + ${p * INVOCATIONS};
+        let aRow${p} = aUnit${p} / ${QUADS};
+        let aQuad${p} = aUnit${p} % ${QUADS};
+        let aM${p} = mBase + aRow${p};
+        let aJw${p} = aM${p} % max(pw.y, 1);
+        let aBh${p} = aM${p} / max(pw.y, 1);
+        let aOh${p} = oh0 + aBh${p} % max(ph.y, 1);
+        let aOw${p} = ow0 + aJw${p};
+        let aDyBatch${p} = (aBh${p} / max(ph.y, 1)) * outH;
+        let aIn${p} = aM${p} < dimM;`,
+        )}
+        let bRow = tid / ${QUADS};
+        let bQuad = tid % ${QUADS};
+        let bN = nBase + bRow;
+        let bIn = tid < ${UNITS_B} && bN < inC;
 
         // Computing: this invocation accumulates rows row*4.. of the tile's M and columns col*4.. of its N.
         let col = tid % ${GROUP_N};
@@ -221,34 +265,45 @@ export class Conv2DBackpropInputGemmProgram implements WebGPUProgram {
 
         var acc : array<vec4<f32>, 4>;
         for (var t = 0; t < tilesK; t = t + 1) {
-          let k4 = vec4<i32>(t * ${TILE_K} + lq * 4) + vec4<i32>(0, 1, 2, 3);
-          let kIn4 = k4 < vec4<i32>(dimK);
-          let co4 = k4 % vec4<i32>(outC);
-          let tap4 = k4 / vec4<i32>(outC);
-          let tw4 = tap4 % vec4<i32>(max(tapsW, 1));
-          let th4 = tap4 / vec4<i32>(max(tapsW, 1));
-          // A: dy at (oh0 + jh - th, ow0 + jw - tw), zero outside dy.
-          let oh4 = vec4<i32>(oh0 + jhLoad) - th4;
-          let ow4 = vec4<i32>(ow0 + jwLoad) - tw4;
-          let aIn4 = kIn4 & vec4<bool>(mLoadIn) & (oh4 >= vec4<i32>(0)) & (oh4 < vec4<i32>(outH)) &
-              (ow4 >= vec4<i32>(0)) & (ow4 < vec4<i32>(outW));
-          let aIndex4 = ((vec4<i32>(dyBatch) + oh4) * outW + ow4) * outC + co4;
-          // B: W at (rh + sH*th, rw + sW*tw, n, co).
-          let kh4 = vec4<i32>(rh) + th4 * sH;
-          let kw4 = vec4<i32>(rw) + tw4 * sW;
-          let bIn4 = kIn4 & vec4<bool>(nLoadIn);
-          let bIndex4 = ((kh4 * kW + kw4) * inC + vec4<i32>(nLoad)) * outC + co4;
+          let kTile = t * ${TILE_K};
           ${unroll(
-            4,
-            (j) => `{
-            var a = 0.0;
-            if (aIn4.${LANES[j]}) { a = dy[aIndex4.${LANES[j]}]; }
-            tileA[(lq * 4 + ${j}) * ${GROUP_M} + aSlot][aLane] = a;
-            var b = 0.0;
-            if (bIn4.${LANES[j]}) { b = w[bIndex4.${LANES[j]}]; }
-            tileB[(lq * 4 + ${j}) * ${GROUP_N} + aSlot][aLane] = b;
+            PASSES_A,
+            (p) => `{
+            // A: dy at (oh0 + jh - th, ow0 + jw - tw), zero outside dy.
+            let k4 = tapsOf(kTile + aQuad${p} * 4, dimK, outC, tapsW);
+            let oh4 = vec4<i32>(aOh${p}) - k4.th;
+            let ow4 = vec4<i32>(aOw${p}) - k4.tw;
+            let in4 = k4.inside & vec4<bool>(aIn${p}) & (oh4 >= vec4<i32>(0)) & (oh4 < vec4<i32>(outH)) &
+                (ow4 >= vec4<i32>(0)) & (ow4 < vec4<i32>(outW));
+            let index4 = ((vec4<i32>(aDyBatch${p}) + oh4) * outW + ow4) * outC + k4.co;
+            let slot = aQuad${p} * ${4 * GROUP_M} + aRow${p} / 4;
+            ${unroll(
+              4,
+              (j) => `{
+              var a = 0.0;
+              if (in4.${LANES[j]}) { a = dy[index4.${LANES[j]}]; }
+              tileA[slot + ${j * GROUP_M}][aRow${p} % 4] = a;
+            }`,
+            )}
           }`,
           )}
+          if (tid < ${UNITS_B}) {
+            // B: W at (rh + sH*th, rw + sW*tw, n, co).
+            let k4 = tapsOf(kTile + bQuad * 4, dimK, outC, tapsW);
+            let in4 = k4.inside & vec4<bool>(bIn);
+            let kh4 = vec4<i32>(rh) + k4.th * sH;
+            let kw4 = vec4<i32>(rw) + k4.tw * sW;
+            let index4 = ((kh4 * kW + kw4) * inC + vec4<i32>(bN)) * outC + k4.co;
+            let slot = bQuad * ${4 * GROUP_N} + bRow / 4;
+            ${unroll(
+              4,
+              (j) => `{
+              var b = 0.0;
+              if (in4.${LANES[j]}) { b = w[index4.${LANES[j]}]; }
+              tileB[slot + ${j * GROUP_N}][bRow % 4] = b;
+            }`,
+            )}
+          }
           workgroupBarrier();
           for (var kk = 0; kk < ${TILE_K}; kk = kk + 1) {
             let av = tileA[kk * ${GROUP_M} + row];

@@ -1,9 +1,9 @@
 /**
  * This package's Conv2DBackpropInput (a tiled implicit GEMM per stride phase) against the CPU backend's on seeded
  * random shapes: strides 1 to 4; kernels 1, 2, 3, 5, 11; 'valid', 'same' and explicit (asymmetric) padding; batch 1
- * to 3; odd sides; channel counts that are neither multiples of 4 nor of the 64-wide tile; AlexNet's layers at
- * reduced sizes. Then the gradient through `tf.grad`, flat memory over repeated calls, and the cases handed to
- * TF.js's own kernel.
+ * to 3; odd sides; channel counts that are neither multiples of 4 nor of the tiles (64 and 16 wide, both tiles
+ * run); AlexNet's layers at reduced sizes. Then the gradient through `tf.grad`, flat memory over repeated calls, a
+ * folded dispatch, and the cases handed to TF.js's own kernel.
  */
 
 import { expectClose } from '@alexnet/test-utils';
@@ -15,9 +15,10 @@ import { NO_GPU, onCpuAndGpu, random, values } from '../../test/gpu.js';
 import { conv2DBackpropInputConfig, conv2DBackpropInputPlan } from './conv2d-backprop-input.js';
 import {
   Conv2DBackpropInputGemmProgram,
+  NARROW_TILE,
   phaseAxis,
   planBackpropInput,
-  TILE_M,
+  WIDE_TILE,
 } from './conv2d-backprop-input-program.js';
 import { webGpuKernelSet } from './install.js';
 import { runProgram } from './webgpu-internals.js';
@@ -140,7 +141,11 @@ describe('the stride phases', () => {
     expect(conv1.workKept).toBeLessThan(0.075);
     const conv2 = conv2DBackpropInputPlan([128, 27, 27, 64], [5, 5, 64, 192], 1, explicit(2, 2, 2, 2));
     expect([conv2.phases, conv2.workKept, conv2.maxM, conv2.maxK, conv2.tilesN]).toEqual([1, 1, 93312, 4800, 1]);
-    expect(conv2.dispatch).toEqual([93312 / TILE_M, 1, 1]);
+    expect(conv2.dispatch).toEqual([93312 / WIDE_TILE.m, 1, 1]);
+    expect(conv2.tile).toBe(WIDE_TILE);
+    // 3 input channels: the narrow tile, 256 pixels by 16 channels.
+    expect(conv1.tile).toBe(NARROW_TILE);
+    expect(conv1.dispatch).toEqual([Math.ceil((128 * 56 * 56) / 256), 16, 1]);
     // Over 65,535 tiles along M: folded into x and z.
     const big = conv2DBackpropInputPlan([128, 224, 224, 64], [3, 3, 64, 64], 1, 'same');
     expect(big.dispatch[0]).toBeLessThanOrEqual(65535);
@@ -212,13 +217,14 @@ describe.skipIf(NO_GPU)('Conv2DBackpropInput on webgpu against the cpu backend',
   });
 
   it('folds a dispatch of too many M tiles into x and z', async () => {
-    // 41 tiles along M, folded as if the limit were 8 (6 x 7 workgroups, one past the end doing nothing): the
-    // same program as a 60,000-tile layer, at a size SwiftShader runs in a moment.
+    // 11 tiles along M, folded as if the limit were 4 (3 x 4 workgroups, one past the end doing nothing): the
+    // same program as a 70,000-tile layer, at a size SwiftShader runs in a moment.
     const c: Case = { x: [2, 37, 35, 5], filter: [3, 3, 5, 7], strides: 1, pad: 'same' };
     const info = tf.backend_util.computeConv2DInfo(c.x, c.filter, c.strides, 1, c.pad);
-    const plan = planBackpropInput(c.x, c.filter, info.outShape, [1, 1], [info.padInfo.top, info.padInfo.left], 8);
-    expect(plan.tilesM).toBe(41);
-    expect(plan.dispatch).toEqual([7, 1, 6]);
+    const plan = planBackpropInput(c.x, c.filter, info.outShape, [1, 1], [info.padInfo.top, info.padInfo.left], 4);
+    expect(plan.tile).toBe(NARROW_TILE);
+    expect(plan.tilesM).toBe(11);
+    expect(plan.dispatch).toEqual([4, 1, 3]);
     const next = random(760);
     const dy = values(next, size(dyShape(c)));
     const w = values(next, size(c.filter));
