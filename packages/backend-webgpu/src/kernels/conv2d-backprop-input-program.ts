@@ -20,8 +20,10 @@
  * its stride) writes zeros. Every dx element belongs to exactly one phase, so each is written once, and no
  * multiplication by a structural zero is done. Stride 1 is the single phase `(0, 0)`.
  *
- * Each workgroup of 16x16 invocations computes one 64x64 tile of a phase's `C`, 4x4 values an invocation; the tiles
- * of `A` and `B` go through workgroup memory 16 terms of `K` at a time. `M` is large wherever the input gradient is
+ * Each workgroup of 256 invocations computes one tile of a phase's `C`, 4x4 values an invocation, the tiles of `A`
+ * and `B` going through workgroup memory a slab of `K` at a time: 64x64 outputs and 16 terms (16x16 invocations) for
+ * most layers, 256x16 outputs and 8 terms (64x4 invocations) for at most 16 input channels, where a 64-wide tile
+ * would compute mostly padding. `M` is large wherever the input gradient is
  * needed in training (AlexNet's conv2 at batch 128: 93,312 rows), so there is no split of `K`: the dispatch has
  * hundreds to thousands of workgroups as it is, and each sums its whole `K` (at most a few thousand terms) itself.
  */
@@ -257,7 +259,7 @@ export class Conv2DBackpropInputGemmProgram implements WebGPUProgram {
         let bRow = tid / ${QUADS};
         let bQuad = tid % ${QUADS};
         let bN = nBase + bRow;
-        let bIn = tid < ${UNITS_B} && bN < inC;
+        let bIn = bN < inC;
 
         // Computing: this invocation accumulates rows row*4.. of the tile's M and columns col*4.. of its N.
         let col = tid % ${GROUP_N};
