@@ -1,7 +1,8 @@
 /**
  * The WebGPU kernels AlexNet training runs on, against the CPU backend's, on random small shapes: batch sizes 1 to
  * 3, odd and even sides, strides 1 to 4, 'same', 'valid' and explicit padding. They are TF.js's stock kernels except
- * where this package registers its own (`kernels/index.ts`: Conv2DBackpropFilter, tested further in its own file).
+ * where this package registers its own (`kernels/index.ts`: Conv2DBackpropFilter and Conv2DBackpropInput, each
+ * tested further in its own file).
  */
 
 import { expectClose } from '@alexnet/test-utils';

@@ -1,5 +1,6 @@
 import type { KernelConfig } from '@tensorflow/tfjs-core';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter.js';
+import { conv2DBackpropInputConfig } from './conv2d-backprop-input.js';
 import { reluGradConfig } from './relu-grad.js';
 import { fusedSgdUpdateConfig } from './sgd.js';
 
@@ -9,4 +10,9 @@ import { fusedSgdUpdateConfig } from './sgd.js';
  * a stock `@tensorflow/tfjs-backend-webgpu` kernel that a per-kernel profile of a training step found slow, or adds one
  * TF.js lacks. `install.ts` registers them over the stock ones (and puts the stock ones back).
  */
-export const webGpuKernelConfigs: KernelConfig[] = [conv2DBackpropFilterConfig, fusedSgdUpdateConfig, reluGradConfig];
+export const webGpuKernelConfigs: KernelConfig[] = [
+  conv2DBackpropFilterConfig,
+  conv2DBackpropInputConfig,
+  fusedSgdUpdateConfig,
+  reluGradConfig,
+];

@@ -36,7 +36,7 @@ describe('the tfjs-backend-webgpu internals this package relies on', () => {
       return values;
     };
 
-    it('main() with a y/z layout: workgroupId, localIndex, the output as result, program uniforms after the shapes', async () => {
+    it('main() with a y/z layout: workgroupId, numWorkgroups, localIndex, the output as result, program uniforms after the shapes', async () => {
       const program: WebGPUProgram = {
         variableNames: ['a'],
         uniforms: 'pair : vec2<i32>, scale : i32,',
@@ -48,7 +48,8 @@ describe('the tfjs-backend-webgpu internals this package relies on', () => {
         getUserCode: () => `
           ${MAIN_XYZ} {
             let i = i32(workgroupId.y) * 4 + i32(localIndex);
-            result[i] = a[i] * f32(uniforms.scale) + f32(uniforms.pair.y * 100 + uniforms.aShape[1]);
+            result[i] = a[i] * f32(uniforms.scale) + f32(uniforms.pair.y * 100 + uniforms.aShape[1]) +
+                f32(numWorkgroups.y * 1000u);
           }`,
       };
       const a = tf.tensor2d([0, 1, 2, 3, 4, 5, 6, 7], [2, 4]);
@@ -61,7 +62,7 @@ describe('the tfjs-backend-webgpu internals this package relies on', () => {
         ],
       );
       a.dispose();
-      expect(values).toEqual([0, 1, 2, 3, 4, 5, 6, 7].map((v) => v * 10 + 304));
+      expect(values).toEqual([0, 1, 2, 3, 4, 5, 6, 7].map((v) => v * 10 + 2304));
     });
 
     it('main(index) with a flat layout and size, over the per-dimension dispatch limit', async () => {

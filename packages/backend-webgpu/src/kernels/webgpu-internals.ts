@@ -12,13 +12,14 @@
  *   global index) otherwise (TF.js's unexported `getMainHeaderString`).
  * - The output binds as `result: array<f32>` (binding 0) and each of `variableNames` as `<name>: array<f32>`
  *   (bindings 1...), read-only.
- * - One uniform struct, `uniforms`: `NAN`, `INFINITY`, then `<name>Shape` / `<name>ShapeStrides` for each input,
+ * - One uniform struct, `uniforms`: `NAN`, `INFINITY`, then `<name>Shape` / `<name>ShapeStrides` for each input
+ *   (the name's first letter in lower case: an input `W` has `wShape`),
  *   `outShape` / `outShapeStrides` for the output, then `size : i32` when `program.size` is set (the output's
  *   element count), then the fields of `program.uniforms`, filled in order from the `programDefinedUniform` array
  *   given to `runWebGPUProgram` (each entry's length gives its WGSL alignment: 1 -> i32, 2 -> vec2<i32>).
  * - `program.dispatch` is used as given while every dimension is within `maxComputeWorkgroupsPerDimension`; a flat
  *   layout over the limit is folded into y and z (a flat program must then use the `index` argument, never
- *   `globalId.x`).
+ *   `globalId.x`); a y or z layout over it is refused (an assertion), so such a program folds its own dispatch.
  * - The pipeline is cached by `shaderKey` plus the ranks, dtypes and variable names of the bindings: anything the
  *   WGSL text bakes in must be in `shaderKey`.
  * - The bind group layout comes from the compiled shader ('auto'): an input the WGSL never reads is left out of it
@@ -61,6 +62,11 @@ export function runProgram(
 /** The largest storage buffer binding the backend's device allows, in bytes. */
 export function maxStorageBinding(backend: WebGPUBackend): number {
   return backend.device.limits.maxStorageBufferBindingSize;
+}
+
+/** The most workgroups the backend's device allows along one dimension of a dispatch. */
+export function maxWorkgroupsPerDimension(backend: WebGPUBackend): number {
+  return backend.device.limits.maxComputeWorkgroupsPerDimension;
 }
 
 /**
