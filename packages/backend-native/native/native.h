@@ -50,7 +50,8 @@ void conv2d_backprop_input(const conv_shape *s, const float *dy, const float *w,
 void conv2d_backprop_filter(const conv_shape *s, const float *x, const float *dy, float *dw);
 
 void max_pool(const conv_shape *s, const float *x, float *y);
-void max_pool_grad(const conv_shape *s, const float *x, const float *dy, float *dx);
+/* y: the forward's output for x, whose values locate each window's maximum. */
+void max_pool_grad(const conv_shape *s, const float *x, const float *y, const float *dy, float *dx);
 
 void lrn_forward(long pixels, int channels, int radius, float bias, float alpha, float beta, const float *x,
                  float *y);

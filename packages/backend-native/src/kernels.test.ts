@@ -241,6 +241,24 @@ describe('pooling, LRN, ReLU and sums match the CPU backend', () => {
     },
   );
 
+  it.each([[[3, 7, 7, 5]], [[1, 7, 7, 5]]])(
+    'gives no pooling gradient to windows of only -Infinity or NaN, and skips NaN for the maximum (%o)',
+    (shape) => {
+      const levels = [Number.NEGATIVE_INFINITY, Number.NaN, 0, 1];
+      const random = numbers(shape[0] * 3 + 1);
+      const grid = input(random, ...shape);
+      // Mostly -Infinity and NaN, so that some 3x3 windows hold nothing else.
+      const values = grid.values.map((v) => levels[Math.min(3, Math.floor((v + 1) * 2.2))]);
+      const pool = (x: tf.Tensor) => tf.maxPool(x as tf.Tensor4D, 3, 2, 'same');
+      expectLikeCpu('maxPool -inf/NaN', { x: { shape, values } }, (t) =>
+        tf.grads((x) => {
+          const y = pool(x);
+          return tf.sum(tf.mul(y, tf.range(1, tf.util.sizeFromShape(y.shape) + 1).reshape(y.shape)));
+        })([t.x]),
+      );
+    },
+  );
+
   it('sends the pooling gradient to the first maximum when a window has ties', () => {
     const inputs = { x: { shape: [1, 4, 4, 2], values: new Float32Array(32).fill(1) } };
     expectLikeCpu('ties', inputs, (t) => tf.grads((x) => tf.sum(tf.maxPool(x as tf.Tensor4D, 2, 1, 'valid')))([t.x]));
