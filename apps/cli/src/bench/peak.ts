@@ -38,7 +38,7 @@ export function peakGflops(p: PeakInputs): PeakEstimate {
   const unit = FUSED[p.isa] ? 'FMA units/core (assumed)' : 'add+mul pipes/core (assumed)';
   return {
     gflops,
-    basis: `estimate: ${p.threads} threads x ${p.fmaUnits} ${unit} x ${LANES[p.isa]} fp32 lanes (${p.isa})${FUSED[p.isa] ? ' x 2 (FMA)' : ''} x ${(p.mhz / 1000).toFixed(3)} GHz`,
+    basis: `estimate: ${p.threads} threads x ${p.fmaUnits} ${unit} x ${LANES[p.isa]} fp32 lanes (${p.isa})${FUSED[p.isa] ? ' x 2 (FMA)' : ''} x ${(p.mhz / 1000).toFixed(3)} GHz (reported clock)`,
   };
 }
 

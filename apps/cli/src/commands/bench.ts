@@ -190,6 +190,10 @@ function printResult(
     const line = `  ${k.name.padEnd(28)} ${k.ms.toFixed(1).padStart(8)} ms  ${calls} ${rate}${share}`;
     process.stdout.write(`${line.trimEnd()}\n`);
   }
+  // Virtual machines report the nominal clock in /proc/cpuinfo, and turbo runs above it: a share over 100% says so.
+  if (kernels.some((k) => (k.peakShare ?? 0) > 1)) {
+    process.stdout.write('  (a share over 100%: the cores run faster than the reported clock, e.g. turbo)\n');
+  }
 }
 
 /**
