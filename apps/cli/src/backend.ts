@@ -1,5 +1,6 @@
 import { registerThreadedWasm } from '@alexnet/tfjs-extensions/node';
 import * as tf from '@tensorflow/tfjs-core';
+import type { VectorIsa } from './bench/peak.js';
 import { UsageError } from './errors.js';
 import { linuxGpuDeviceNodes } from './gpu-devices.js';
 
@@ -24,6 +25,8 @@ export interface BackendInfo {
   name: string;
   device: string;
   adapter?: AdapterRecord;
+  /** For backends whose kernels run vector code on the CPU: which instruction set, on how many threads. */
+  cpu?: { isa: VectorIsa; threads: number };
 }
 
 /** How to choose the backend beyond its name. */
@@ -77,7 +80,12 @@ export async function selectBackend(choice: BackendChoice, options: BackendOptio
     const native = await import('@alexnet/tfjs-backend-native');
     const status = native.nativeBackendStatus();
     if (status.available && (await tf.setBackend('native'))) {
-      return { requested: choice, name: 'native', device: `CPU (native ${status.isa}, ${status.threads} threads)` };
+      return {
+        requested: choice,
+        name: 'native',
+        device: `CPU (native ${status.isa}, ${status.threads} threads)`,
+        cpu: { isa: status.isa as VectorIsa, threads: status.threads },
+      };
     }
     if (choice === 'native') {
       throw new UsageError(
@@ -89,7 +97,12 @@ export async function selectBackend(choice: BackendChoice, options: BackendOptio
     const threads = await registerThreadedWasm(wasmThreads());
     installKernelPatches();
     if (await tf.setBackend('wasm').catch(() => false)) {
-      return { requested: choice, name: 'wasm', device: `CPU (WebAssembly SIMD, ${threads} threads)` };
+      return {
+        requested: choice,
+        name: 'wasm',
+        device: `CPU (WebAssembly SIMD, ${threads} threads)`,
+        cpu: { isa: 'wasm-simd128', threads },
+      };
     }
     if (choice === 'wasm') throw new UsageError('The wasm backend failed to start on this machine');
   }

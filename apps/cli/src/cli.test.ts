@@ -226,9 +226,17 @@ describe('alexnet', () => {
     // One tiny training step of V2 at 64 pixels, on whatever backend `auto` picks.
     const tinyBench = ['bench', '--model', 'alexnet_v2', '--image-size', '64', '--adaptive-pool'];
     const oneStep = ['--steps', '1', '--batch-size', '2', '--json'];
-    const native = await alexnet(...tinyBench, ...oneStep);
+    // --profile: the convolutions' and matrix products' GFLOP/s and share of the estimated peak, the others' time only.
+    const native = await alexnet(...tinyBench, ...oneStep, '--profile');
     expect(native.code, native.stderr).toBe(0);
-    expect(JSON.parse(native.stdout.trim().split('\n').pop() as string)).toMatchObject({ backend: 'native' });
+    const profiled = JSON.parse(native.stdout.trim().split('\n').pop() as string);
+    expect(profiled).toMatchObject({ backend: 'native', peakGflops: { basis: expect.stringMatching(/^estimate: /) } });
+    const kernel = (name: string) => profiled.kernels.find((k: { name: string }) => k.name === name);
+    for (const name of ['FusedConv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', '_FusedMatMul']) {
+      expect(kernel(name).gflops, name).toBeGreaterThan(0);
+      expect(kernel(name).peakShare, name).toBeCloseTo(kernel(name).gflops / profiled.peakGflops.gflops, 9);
+    }
+    expect(kernel('LRNGrad')).not.toHaveProperty('gflops');
     const missing = { ALEXNET_NATIVE_ADDON: join(tmp, 'no-such-addon.node') };
     const asked = await alexnetWith(missing, 'bench', '--backend', 'native');
     expect(asked.code).not.toBe(0);

@@ -180,15 +180,16 @@ static napi_value pool_forward(napi_env env, napi_callback_info cb) {
   return undefined(env);
 }
 
+/* maxPoolGrad(shape, x, y, dy, dx): y is the forward's output (TF.js passes it to the gradient). */
 static napi_value pool_backward(napi_env env, napi_callback_info cb) {
-  napi_value argv[4];
-  args_of(env, cb, argv, 4);
+  napi_value argv[5];
+  args_of(env, cb, argv, 5);
   conv_shape s;
   if (!shape_of(env, argv[0], &s)) return NULL;
-  float *x = floats(env, argv[1], "x", NULL, 0), *dy = floats(env, argv[2], "dy", NULL, 0),
-        *dx = floats(env, argv[3], "dx", NULL, 0);
-  if (!x || !dy || !dx) return NULL;
-  max_pool_grad(&s, x, dy, dx);
+  float *x = floats(env, argv[1], "x", NULL, 0), *y = floats(env, argv[2], "y", NULL, 0),
+        *dy = floats(env, argv[3], "dy", NULL, 0), *dx = floats(env, argv[4], "dx", NULL, 0);
+  if (!x || !y || !dy || !dx) return NULL;
+  max_pool_grad(&s, x, y, dy, dx);
   return undefined(env);
 }
 

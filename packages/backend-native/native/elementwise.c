@@ -15,14 +15,25 @@ typedef struct {
   float *out;
 } pair_job;
 
+/* The job's pointers are copied into restrict locals: read through `job`, every store to out[i] could (for the
+ * compiler) change them, so it would reload them each element and not vectorise the loop. */
 static void relu_range(void *ctx, long begin, long end) {
   const pair_job *job = ctx;
-  for (long i = begin; i < end; i++) job->out[i] = job->a[i] < 0.f ? 0.f : job->a[i];
+  const float *restrict x = job->a;
+  float *restrict y = job->out;
+  for (long i = begin; i < end; i++) y[i] = x[i] < 0.f ? 0.f : x[i];
 }
 
 static void relu_grad_range(void *ctx, long begin, long end) {
   const pair_job *job = ctx;
-  for (long i = begin; i < end; i++) job->out[i] = job->a[i] > 0.f ? job->b[i] : 0.f;
+  const float *restrict x = job->a, *restrict dy = job->b;
+  float *restrict dx = job->out;
+  /* dy is read for every element, so the select is a vector blend: read only where x > 0 (as `x > 0 ? dy : 0` reads),
+   * the compiler may not load it ahead of the test, and the loop stays scalar with a branch per element. */
+  for (long i = begin; i < end; i++) {
+    float g = dy[i];
+    dx[i] = x[i] > 0.f ? g : 0.f;
+  }
 }
 
 typedef struct {
@@ -33,9 +44,12 @@ typedef struct {
 
 static void step_range(void *ctx, long begin, long end) {
   const step_job *j = ctx;
+  const float *restrict x = j->x;
+  float *restrict out = j->out;
+  const float alpha = j->alpha;
   for (long i = begin; i < end; i++) {
-    float v = j->x[i];
-    j->out[i] = v != v ? v : v > 0.f ? 1.f : j->alpha;
+    float v = x[i];
+    out[i] = v != v ? v : v > 0.f ? 1.f : alpha;
   }
 }
 

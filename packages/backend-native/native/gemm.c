@@ -86,6 +86,9 @@ static int isa(void) {
 
 const char *gemm_isa(void) { return ISAS[isa()].name; }
 
+/* ISAS is in ISA_AVX512, ISA_AVX2, ISA_SSE order, so its index is the enum. */
+int native_isa(void) { return isa(); }
+
 int gemm_set_isa(const char *name) {
   for (int i = 0; i < 3; i++)
     if (strcmp(name, ISAS[i].name) == 0 && supported(i)) {

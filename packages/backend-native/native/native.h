@@ -31,6 +31,9 @@ void parallel_range(long n, long min_per_thread, range_fn fn, void *ctx);
 
 /* gemm.c */
 const char *gemm_isa(void);
+/* The instruction set chosen for every kernel with per-ISA builds: ISA_AVX512, ISA_AVX2 (with FMA) or ISA_SSE. */
+enum { ISA_AVX512 = 0, ISA_AVX2 = 1, ISA_SSE = 2 };
+int native_isa(void);
 int gemm_set_isa(const char *name);
 void gemm_single(const gemm_args *g);           /* on the calling thread */
 void gemm_parallel(const gemm_args *g, int threads); /* split over the larger of m and n */
@@ -47,7 +50,8 @@ void conv2d_backprop_input(const conv_shape *s, const float *dy, const float *w,
 void conv2d_backprop_filter(const conv_shape *s, const float *x, const float *dy, float *dw);
 
 void max_pool(const conv_shape *s, const float *x, float *y);
-void max_pool_grad(const conv_shape *s, const float *x, const float *dy, float *dx);
+/* y: the forward's output for x, whose values locate each window's maximum. */
+void max_pool_grad(const conv_shape *s, const float *x, const float *y, const float *dy, float *dx);
 
 void lrn_forward(long pixels, int channels, int radius, float bias, float alpha, float beta, const float *x,
                  float *y);
@@ -73,5 +77,18 @@ void relu_backward(long n, const float *y, const float *dy, float *dx);
  * g; g = nesterov ? g + momentum * buf : buf; p -= lr * g. Without momentum, buf is unused. */
 void sgd_update(long n, float *param, const float *grad, float *buf, float lr, float momentum, float dampening,
                 float weight_decay, int nesterov, int first);
+
+/*
+ * Brackets for a kernel's AVX-512 and AVX2 builds (a `.inc` source included once under each). The test build
+ * ALEXNET_TEST_WIDE_PORTABLE compiles the AVX-512 build for any CPU (gemm.c's tiling check) and reports every
+ * instruction set as supported, so there the AVX-512 bracket must not target AVX-512 either.
+ */
+#ifndef ALEXNET_TEST_WIDE_PORTABLE
+#define BEGIN_AVX512 _Pragma("GCC push_options") _Pragma("GCC target(\"avx512f\")")
+#else
+#define BEGIN_AVX512 _Pragma("GCC push_options")
+#endif
+#define BEGIN_AVX2 _Pragma("GCC push_options") _Pragma("GCC target(\"avx2,fma\")")
+#define END_ISA _Pragma("GCC pop_options")
 
 #endif

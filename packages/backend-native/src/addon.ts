@@ -31,7 +31,8 @@ export interface NativeAddon {
   conv2dBackpropInput(shape: Int32Array, dy: Float32Array, filter: Float32Array, dx: Float32Array): void;
   conv2dBackpropFilter(shape: Int32Array, x: Float32Array, dy: Float32Array, dw: Float32Array): void;
   maxPool(shape: Int32Array, x: Float32Array, y: Float32Array): void;
-  maxPoolGrad(shape: Int32Array, x: Float32Array, dy: Float32Array, dx: Float32Array): void;
+  /** y: the forward's output for x. */
+  maxPoolGrad(shape: Int32Array, x: Float32Array, y: Float32Array, dy: Float32Array, dx: Float32Array): void;
   lrn(
     channels: number,
     radius: number,

@@ -211,24 +211,79 @@ describe('pooling, LRN, ReLU and sums match the CPU backend', () => {
     expectLikeCpu('maxPool', inputs, (t) => [pool(t.x), ...tf.grads((x) => tf.sum(tf.mul(pool(x), pool(x))))([t.x])]);
   });
 
+  // Values on a coarse grid, so that overlapping windows (3x3, stride 2, as in AlexNet) share maxima: the gradient
+  // must go to the first maximum of each window in row-major order and add up where windows share it. Rows of dx are
+  // the threads' work items, so batch 1 splits one image's rows; all-negative values check that 'same' padding is
+  // never a maximum.
+  const tieCases: Array<[number[], number, number, 'same' | 'valid', number]> = [
+    [[1, 13, 13, 7], 3, 2, 'valid', 0],
+    [[3, 12, 11, 5], 3, 2, 'same', 0],
+    [[1, 27, 27, 64], 3, 2, 'valid', 0],
+    [[3, 9, 10, 33], 3, 2, 'same', -2],
+    [[2, 11, 11, 17], 3, 1, 'same', 0],
+    [[1, 8, 8, 3], 2, 2, 'valid', 0],
+  ];
+  it.each(tieCases)(
+    'max pool %o, window %d, stride %d, %s, with ties (offset %d), and its gradient',
+    (shape, window, stride, pad, offset) => {
+      const random = numbers(shape[1] * 11 + shape[3]);
+      const grid = input(random, ...shape);
+      const inputs = { x: { ...grid, values: grid.values.map((v) => Math.round(v * 2) / 2 + offset) } };
+      const pool = (x: tf.Tensor) => tf.maxPool(x as tf.Tensor4D, window, stride, pad);
+      const weights = (y: tf.Tensor) => tf.range(1, tf.util.sizeFromShape(y.shape) + 1).reshape(y.shape);
+      expectLikeCpu('maxPool ties', inputs, (t) => [
+        pool(t.x),
+        ...tf.grads((x) => {
+          const y = pool(x);
+          return tf.sum(tf.mul(y, weights(y)));
+        })([t.x]),
+      ]);
+    },
+  );
+
+  it.each([[[3, 7, 7, 5]], [[1, 7, 7, 5]]])(
+    'gives no pooling gradient to windows of only -Infinity or NaN, and skips NaN for the maximum (%o)',
+    (shape) => {
+      const levels = [Number.NEGATIVE_INFINITY, Number.NaN, 0, 1];
+      const random = numbers(shape[0] * 3 + 1);
+      const grid = input(random, ...shape);
+      // Mostly -Infinity and NaN, so that some 3x3 windows hold nothing else.
+      const values = grid.values.map((v) => levels[Math.min(3, Math.floor((v + 1) * 2.2))]);
+      const pool = (x: tf.Tensor) => tf.maxPool(x as tf.Tensor4D, 3, 2, 'same');
+      expectLikeCpu('maxPool -inf/NaN', { x: { shape, values } }, (t) =>
+        tf.grads((x) => {
+          const y = pool(x);
+          return tf.sum(tf.mul(y, tf.range(1, tf.util.sizeFromShape(y.shape) + 1).reshape(y.shape)));
+        })([t.x]),
+      );
+    },
+  );
+
   it('sends the pooling gradient to the first maximum when a window has ties', () => {
     const inputs = { x: { shape: [1, 4, 4, 2], values: new Float32Array(32).fill(1) } };
     expectLikeCpu('ties', inputs, (t) => tf.grads((x) => tf.sum(tf.maxPool(x as tf.Tensor4D, 2, 1, 'valid')))([t.x]));
   });
 
-  const lrnCases: Array<[number, number, number, number, number]> = [
-    // channels, radius, bias, alpha, beta
-    [64, 2, 2, 1e-4 / 5, 0.75],
-    [3, 2, 1, 0.3, 0.75],
+  const lrnCases: Array<[number, number, number, number, number, number?]> = [
+    // channels, radius, bias, alpha, beta[, batch]
+    [64, 2, 2, 1e-4 / 5, 0.75], // AlexNet (the layer passes alpha / size)
+    [96, 2, 1, 1e-4 / 5, 0.75, 1], // PyTorch's LocalResponseNorm(5) defaults
+    [193, 2, 2, 1e-4 / 5, 0.75, 3], // odd, past whole vectors
+    [65, 2, 1, 0.3, 0.5, 1],
+    [3, 2, 1, 0.3, 0.75], // C < window: every window crosses both edges
+    [5, 3, 1, 0.2, 0.75, 3],
+    [2, 2, 2, 0.4, 0.5],
     [17, 0, 1, 0.5, 0.5],
+    [31, 1, 1, 0.25, 0.75],
+    [20, 3, 1, 0.05, 0.75],
     [8, 5, 0.5, 0.1, 0.3],
     [1, 1, 2, 0.2, 1],
   ];
   it.each(lrnCases)(
-    'LRN over %d channels, radius %d, bias %d, alpha %d, beta %d, with its gradient',
-    (c, radius, bias, alpha, beta) => {
+    'LRN over %d channels, radius %d, bias %d, alpha %d, beta %d (batch %s), with its gradient',
+    (c, radius, bias, alpha, beta, batch = 2) => {
       const random = numbers(c * 13 + radius);
-      const inputs = { x: input(random, 2, 5, 6, c) };
+      const inputs = { x: input(random, batch, 5, 6, c) };
       const lrn = (x: tf.Tensor) => tf.localResponseNormalization(x as tf.Tensor4D, radius, bias, alpha, beta);
       expectLikeCpu(
         'lrn',
@@ -243,6 +298,16 @@ describe('pooling, LRN, ReLU and sums match the CPU backend', () => {
       );
     },
   );
+
+  it('ReLU and its gradient over whole vectors and a remainder, exactly', () => {
+    const random = numbers(77);
+    expectLikeCpu(
+      'relu vectors',
+      { x: input(random, 3, 37, 41), dy: input(random, 3, 37, 41) },
+      (t) => [tf.relu(t.x), ...tf.grads((x) => tf.sum(tf.mul(tf.relu(x), t.dy)))([t.x])],
+      0,
+    );
+  });
 
   it('ReLU and its gradient (0 at 0), and leaves integer tensors to the CPU kernel', () => {
     const values = Float32Array.from([-2, -0.5, 0, 0.25, 3, -0, 7, -1e-30]);
@@ -396,6 +461,21 @@ describe('threads and instruction sets', () => {
     }
   });
 
+  it('gives pooling and LRN gradients the same bits for any thread count (each output has one thread)', () => {
+    const random = numbers(31);
+    const inputs = { x: input(random, 3, 27, 27, 19) };
+    const op = (t: Record<string, tf.Tensor>) => [
+      ...tf.grads((x) => tf.sum(tf.square(tf.maxPool(x as tf.Tensor4D, 3, 2, 'valid'))))([t.x]),
+      ...tf.grads((x) => tf.sum(tf.mul(tf.localResponseNormalization(x as tf.Tensor4D, 2, 2, 2e-5, 0.75), x)))([t.x]),
+    ];
+    setNativeThreads(1);
+    const one = runOn('native', inputs, op);
+    for (const threads of [2, 5]) {
+      setNativeThreads(threads);
+      expect(runOn('native', inputs, op)).toEqual(one);
+    }
+  });
+
   it('computes the same with the portable kernels as with the best the CPU has', () => {
     const random = numbers(5);
     const inputs = {
@@ -407,12 +487,17 @@ describe('threads and instruction sets', () => {
     const op = (t: Record<string, tf.Tensor>) => [
       tf.matMul(t.a, t.b),
       tf.conv2d(t.x as tf.Tensor4D, t.f as tf.Tensor4D, 2, 'same'),
+      ...tf.grads((x) => tf.sum(tf.square(tf.maxPool(x as tf.Tensor4D, 3, 2, 'same'))))([t.x]),
+      ...tf.grads((x) => tf.sum(tf.mul(tf.localResponseNormalization(x as tf.Tensor4D, 2, 1, 0.1, 0.75), x)))([t.x]),
     ];
     const best = runOn('native', inputs, op);
-    setNativeIsa('sse');
-    runOn('native', inputs, op).forEach((a, i) => {
-      expectClose(a, best[i], 1e-5, 'sse');
-    });
+    for (const isa of ['avx2', 'sse'] as const) {
+      if (isa === 'avx2' && status.available && status.isa === 'sse') continue;
+      setNativeIsa(isa);
+      runOn('native', inputs, op).forEach((a, i) => {
+        expectClose(a, best[i], 1e-5, isa);
+      });
+    }
     expect(() => setNativeIsa('neon' as never)).toThrow(/does not support neon/);
   });
 });

@@ -2,6 +2,8 @@ import { type AlexNet, createModel } from '@alexnet/models';
 import { SGD, softmaxCrossEntropy, variableGrads } from '@alexnet/trainer';
 import * as tf from '@tensorflow/tfjs-core';
 import { type BackendInfo, selectBackend } from '../backend.js';
+import { kernelFlops } from '../bench/flops.js';
+import { machinePeak, type PeakEstimate } from '../bench/peak.js';
 import { helpText, printHelp } from '../help.js';
 import {
   ADAPTER_OPTION,
@@ -34,11 +36,14 @@ export const BENCH_HELP = helpText({
 Forward and training images/s of a model on the chosen backend (random data, one SGD step per training step).
 --json prints { backend, model, batchSize, forward: { imagesPerSecond }, train: { imagesPerSecond }, peakRssMB } per batch size;
 on webgpu also gpuPoolMB (TF.js's GPU buffer pool, the process's peak so far) and webgpuKernels (which kernel set ran).
---profile adds one profiled training step: the time of each TF.js kernel, largest first.`,
+--profile adds one profiled training step: the time of each TF.js kernel, largest first, and for the convolutions and
+matrix products their GFLOP/s and share of the CPU's fp32 peak (an estimate: ISA x threads x clock x 2 FMA units a
+core, assumed); --json adds kernels [{ name, ms, calls, gflops?, peakShare? }] and peakGflops { gflops, basis }.`,
   options: [BENCH_OPTIONS],
 });
 
-type KernelTimes = Array<{ name: string; ms: number; calls: number }>;
+/** Each kernel's time in one step; GFLOP/s where its FLOPs are counted, its share of the peak where there is one. */
+type KernelTimes = Array<{ name: string; ms: number; calls: number; gflops?: number; peakShare?: number }>;
 
 /** `alexnet bench`: forward and training images/s at each batch size. */
 export async function bench(argv: string[]): Promise<number> {
@@ -56,12 +61,15 @@ export async function bench(argv: string[]): Promise<number> {
   model.checkInput([1, side, side, 3]);
   const optimizer = new SGD(model, { lr: 1e-4, momentum: 0.9, weightDecay: 5e-4 });
   const webgpuKernels = backend.name === 'webgpu' ? await webGpuKernelsInUse() : undefined;
+  // Only CPU backends with vector kernels have a peak to compare with (a GPU's is not estimated here).
+  const peak = options.profile && backend.cpu ? machinePeak(backend.cpu.threads, backend.cpu.isa) : undefined;
   for (const batchSize of options.batchSize) {
     const { forward, train, kernels } = await measure(model, optimizer, {
       batchSize,
       side,
       steps: options.steps,
       profile: options.profile,
+      peak,
     });
     const result = {
       backend: backend.name,
@@ -75,9 +83,10 @@ export async function bench(argv: string[]): Promise<number> {
       ...gpuPool(),
       ...(webgpuKernels ? { webgpuKernels } : {}),
       ...(kernels ? { kernels } : {}),
+      ...(kernels && peak ? { peakGflops: peak } : {}),
     };
     if (options.json) createOutput({}).json(result);
-    else printResult(result, backend, kernels);
+    else printResult(result, backend, kernels, peak);
   }
   optimizer.dispose();
   model.dispose();
@@ -104,7 +113,7 @@ async function webGpuKernelsInUse(): Promise<{ set: string; replaced: string[] }
 async function measure(
   model: AlexNet,
   optimizer: SGD,
-  run: { batchSize: number; side: number; steps: number; profile: boolean },
+  run: { batchSize: number; side: number; steps: number; profile: boolean; peak?: PeakEstimate },
 ): Promise<{ forward: number; train: number; kernels?: KernelTimes }> {
   const { batchSize, side, steps } = run;
   const parameters = model.namedParameters();
@@ -140,7 +149,7 @@ async function measure(
     return value;
   };
   const train = await time(trainStep);
-  const kernels = run.profile ? await profileKernels(trainStep) : undefined;
+  const kernels = run.profile ? await profileKernels(trainStep, run.peak) : undefined;
   tf.dispose([x, labels]);
   return { forward, train, kernels };
 }
@@ -157,6 +166,7 @@ function printResult(
   },
   backend: BackendInfo,
   kernels: KernelTimes | undefined,
+  peak: PeakEstimate | undefined,
 ): void {
   const side = result.imageSize;
   const pool = result.gpuPoolMB === undefined ? '' : `, GPU pool ${result.gpuPoolMB.toFixed(0)} MB`;
@@ -166,24 +176,44 @@ function printResult(
   if (!kernels) return;
   const total = kernels.reduce((sum, k) => sum + k.ms, 0);
   process.stdout.write(`one training step by kernel (${total.toFixed(0)} ms in kernels):\n`);
+  if (peak) process.stdout.write(`fp32 peak ${peak.gflops.toFixed(0)} GFLOP/s (${peak.basis})\n`);
   for (const k of kernels.slice(0, 15)) {
-    process.stdout.write(`  ${k.name.padEnd(28)} ${k.ms.toFixed(1).padStart(8)} ms  ${k.calls} calls\n`);
+    const calls = `${k.calls} calls`.padEnd(9);
+    const rate = k.gflops === undefined ? '' : `${k.gflops.toFixed(1).padStart(7)} GFLOP/s`;
+    const share = k.peakShare === undefined ? '' : `  ${(100 * k.peakShare).toFixed(1).padStart(5)}% of peak`;
+    const line = `  ${k.name.padEnd(28)} ${k.ms.toFixed(1).padStart(8)} ms  ${calls} ${rate}${share}`;
+    process.stdout.write(`${line.trimEnd()}\n`);
+  }
+  // Virtual machines report the nominal clock in /proc/cpuinfo, and turbo runs above it: a share over 100% says so.
+  if (kernels.some((k) => (k.peakShare ?? 0) > 1)) {
+    process.stdout.write('  (a share over 100%: the cores run faster than the reported clock, e.g. turbo)\n');
   }
 }
 
-/** Runs one step under tf.profile and sums each kernel's time (the ops' wrapper entries, `*__op`, are left out). */
-async function profileKernels(step: () => tf.Tensor): Promise<KernelTimes> {
+/**
+ * Runs one step under tf.profile and sums each kernel's time (the ops' wrapper entries, `*__op`, are left out), and
+ * its FLOPs where every call's are countable: GFLOP/s is the sum of FLOPs over the sum of times.
+ */
+async function profileKernels(step: () => tf.Tensor, peak: PeakEstimate | undefined): Promise<KernelTimes> {
   const info = await tf.profile(() => {
     step().dispose();
   });
-  const byName = new Map<string, { ms: number; calls: number }>();
+  const byName = new Map<string, { ms: number; calls: number; flops: number | undefined }>();
   for (const kernel of info.kernels) {
     if (kernel.name.endsWith('__op')) continue;
     const ms = await kernel.kernelTimeMs;
-    const entry = byName.get(kernel.name) ?? { ms: 0, calls: 0 };
+    const flops = kernelFlops(kernel.name, kernel.inputShapes, kernel.outputShapes);
+    const entry = byName.get(kernel.name) ?? { ms: 0, calls: 0, flops: 0 };
     entry.ms += typeof ms === 'number' ? ms : 0;
     entry.calls += 1;
+    entry.flops = entry.flops === undefined || flops === undefined ? undefined : entry.flops + flops;
     byName.set(kernel.name, entry);
   }
-  return [...byName].map(([name, e]) => ({ name, ...e })).sort((a, b) => b.ms - a.ms);
+  return [...byName]
+    .map(([name, { ms, calls, flops }]) => {
+      if (flops === undefined || ms <= 0) return { name, ms, calls };
+      const gflops = flops / ms / 1e6;
+      return { name, ms, calls, gflops, ...(peak ? { peakShare: gflops / peak.gflops } : {}) };
+    })
+    .sort((a, b) => b.ms - a.ms);
 }

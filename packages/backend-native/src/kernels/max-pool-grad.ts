@@ -9,11 +9,18 @@ import { allFloat32, allocate, type KernelArgs, output, valuesOf } from '../kern
 /** The gradient goes to the first maximum of each window (row-major), like TF.js's CPU kernel and PyTorch. */
 function maxPoolGrad(args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] {
   const backend = args.backend as MathBackendCPU;
-  const { dy, input } = args.inputs as Record<string, tf.TensorInfo>;
-  if (!allFloat32(dy, input)) return cpuFallback(MaxPoolGrad, args);
+  const { dy, input, output: y } = args.inputs as Record<string, tf.TensorInfo>;
+  // y (the forward's output, which TF.js's gradient passes) locates each window's maximum without a search.
+  if (!allFloat32(dy, input, y) || !y) return cpuFallback(MaxPoolGrad, args);
   const info = poolInfo(input, args.attrs as unknown as tf.MaxPoolAttrs);
   const dx = allocate(backend, tf.util.sizeFromShape(input.shape));
-  nativeAddon().maxPoolGrad(nativeShape(info), valuesOf(backend, input), valuesOf(backend, dy), dx);
+  nativeAddon().maxPoolGrad(
+    nativeShape(info),
+    valuesOf(backend, input),
+    valuesOf(backend, y),
+    valuesOf(backend, dy),
+    dx,
+  );
   return output(backend, input.shape, dx);
 }
 
