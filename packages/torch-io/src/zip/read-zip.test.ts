@@ -32,4 +32,15 @@ describe('readZip', () => {
     new DataView(compressed.buffer).setUint16(directory + 10, 8, true);
     expect(() => readZip(compressed, 'deflated.zip')).toThrow(/entry "archive\/data\.pkl" is compressed \(method 8\)/);
   });
+
+  it('refuses an archive that holds an entry name twice, naming it (zip readers disagree on which copy wins)', () => {
+    const twice = writeStoredZip([
+      ['archive/data.pkl', Uint8Array.of(0x80, 2, 0x4e, 0x2e)],
+      ['archive/data/0', new Uint8Array(8).fill(1)],
+      ['archive/data/0', new Uint8Array(8).fill(9)],
+    ]);
+    expect(() => readZip(twice, 'twice.pth')).toThrow(
+      /^twice\.pth is not a readable zip archive: entry "archive\/data\/0" appears twice \(entries 1 and 2\)$/,
+    );
+  });
 });

@@ -16,7 +16,7 @@ export function isZip(bytes: Uint8Array): boolean {
   return bytes.byteLength >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04;
 }
 
-/** The entries of a stored (uncompressed) zip archive; `source` names it in errors. */
+/** The entries of a stored (uncompressed) zip archive; `source` names it in errors, as it does an entry name given twice. */
 export function readZip(bytes: Uint8Array, source = 'zip data'): ZipEntries {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const fail = (why: string): never => {
@@ -81,6 +81,9 @@ export function readZip(bytes: Uint8Array, source = 'zip data'): ZipEntries {
     }
     const dataStart = localOffset + 30 + u16(localOffset + 26) + u16(localOffset + 28);
     if (dataStart + size > bytes.byteLength) fail(`entry "${name}" runs past the end of the file (truncated?)`);
+    // Which copy a reader takes differs between zip readers: refused rather than one silently replacing the other.
+    if (entries.has(name))
+      fail(`entry "${name}" appears twice (entries ${[...entries.keys()].indexOf(name)} and ${n})`);
     entries.set(name, bytes.subarray(dataStart, dataStart + size));
     p += 46 + nameLength + extraLength + commentLength;
   }
