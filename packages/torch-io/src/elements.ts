@@ -44,6 +44,8 @@ export type ElementTypeName = keyof typeof ELEMENT_TYPES;
 /**
  * Decodes `count` elements of `type` laid out with `strides` (in elements) from `offset` (in elements) of a
  * little-endian byte buffer, into a contiguous row-major array.
+ *
+ * @throws Error (a message to follow the tensor's name) for an integer element outside the int32 range.
  */
 export function decodeElements(
   bytes: Uint8Array,
@@ -66,7 +68,12 @@ export function decodeElements(
   for (let i = 0; i < count; i++) {
     let position = offset;
     for (let d = 0; d < shape.length; d++) position += index[d] * strides[d];
-    data[i] = element.read(view, position * element.bytes);
+    const value = element.read(view, position * element.bytes);
+    data[i] = value;
+    // An Int32Array wraps what does not fit (2^40 becomes 0): an int64 element out of range is refused instead.
+    if (data[i] !== value && !element.float) {
+      throw new Error(`holds ${value} at element ${i}, outside the int32 range its ${type} elements are read into`);
+    }
     for (let d = shape.length - 1; d >= 0; d--) {
       if (++index[d] < shape[d]) break;
       index[d] = 0;

@@ -49,6 +49,19 @@ describe('safetensors', () => {
     expect(tensors.l).toEqual({ dtype: 'int32', shape: [1], data: Int32Array.from([-5]) });
   });
 
+  it('refuses an I64 element outside the int32 range, naming the tensor, rather than wrapping it', () => {
+    const header = JSON.stringify({ l: { dtype: 'I64', shape: [2], data_offsets: [0, 16] } }).padEnd(64, ' ');
+    const bytes = new Uint8Array(8 + header.length + 16);
+    const view = new DataView(bytes.buffer);
+    view.setBigUint64(0, BigInt(header.length), true);
+    bytes.set(new TextEncoder().encode(header), 8);
+    view.setBigInt64(8 + header.length, 1n, true);
+    view.setBigInt64(8 + header.length + 8, -(2n ** 40n), true);
+    expect(() => readSafetensors(bytes, 'big.safetensors')).toThrow(
+      /^big\.safetensors is not a valid safetensors file: tensor "l" holds -1099511627776 at element 1, outside the int32 range its int64 elements are read into$/,
+    );
+  });
+
   it('rejects truncated and malformed files with the file name and the reason', () => {
     const good = writeSafetensors({ w: { dtype: 'float32', shape: [4], data: new Float32Array(4) } });
     expect(() => readSafetensors(good.subarray(0, 5), 'w.safetensors')).toThrow(

@@ -71,7 +71,11 @@ export function readSafetensors(bytes: Uint8Array, source = 'safetensors data'):
   checkLayout(entries, data.byteLength, fail);
   const tensors: RawTensors = {};
   for (const { name, type, shape, begin, end } of entries) {
-    tensors[name] = decodeElements(data.subarray(begin, end), type, shape);
+    try {
+      tensors[name] = decodeElements(data.subarray(begin, end), type, shape);
+    } catch (error) {
+      fail(`tensor "${name}" ${(error as Error).message}`);
+    }
   }
   return { tensors, metadata };
 }

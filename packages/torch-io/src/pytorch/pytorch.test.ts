@@ -42,7 +42,13 @@ describe('readPyTorch', () => {
 });
 
 /** A zip checkpoint of one tensor "w": a view (offset, shape, stride) over a float storage of `stored` elements. */
-function viewCheckpoint(offset: number, shape: number[], stride: number[], stored: number): Uint8Array {
+function viewCheckpoint(
+  offset: number,
+  shape: number[],
+  stride: number[],
+  stored: number,
+  storage: { type: string; data: Uint8Array } = { type: 'FloatStorage', data: new Uint8Array(0) },
+): Uint8Array {
   const pickle = new PickleWriter();
   pickle.proto(2);
   pickle.global('collections', 'OrderedDict');
@@ -54,7 +60,7 @@ function viewCheckpoint(offset: number, shape: number[], stride: number[], store
   pickle.mark();
   pickle.mark();
   pickle.string('storage');
-  pickle.global('torch', 'FloatStorage');
+  pickle.global('torch', storage.type);
   pickle.string('0');
   pickle.string('cpu');
   pickle.int(stored);
@@ -74,7 +80,7 @@ function viewCheckpoint(offset: number, shape: number[], stride: number[], store
   const data = new Float32Array(stored).map((_, i) => i + 1);
   return writeStoredZip([
     ['archive/data.pkl', pickle.bytes()],
-    ['archive/data/0', new Uint8Array(data.buffer)],
+    ['archive/data/0', storage.type === 'FloatStorage' ? new Uint8Array(data.buffer) : storage.data],
   ]);
 }
 
@@ -109,6 +115,19 @@ describe('readPyTorch: views checked against their storage', () => {
         readPyTorch(viewCheckpoint(offset, shape, stride, 2), 'oob.pth', { allowExpandedViews: true }),
       ).toThrow(/^oob\.pth: tensor "w" \[.*\] reads element \d+ of storage 0 \(2 elements\): outside it/);
     }
+  });
+
+  it('refuses an int64 element outside the int32 range it is read into, naming the tensor (never wraps it)', () => {
+    const longs = new BigInt64Array([3n, 2n ** 40n, -(2n ** 31n)]);
+    const file = viewCheckpoint(0, [3], [1], 3, { type: 'LongStorage', data: new Uint8Array(longs.buffer) });
+    expect(() => readPyTorch(file, 'steps.pth')).toThrow(
+      /^steps\.pth: tensor "w" holds 1099511627776 at element 1, outside the int32 range its int64 elements are read into$/,
+    );
+    const fits = new BigInt64Array([3n, 2n ** 31n - 1n, -(2n ** 31n)]);
+    const read = readPyTorch(
+      viewCheckpoint(0, [3], [1], 3, { type: 'LongStorage', data: new Uint8Array(fits.buffer) }),
+    );
+    expect(Array.from((read as Map<string, RawTensor>).get('w')?.data ?? [])).toEqual([3, 2 ** 31 - 1, -(2 ** 31)]);
   });
 
   it('still reads legitimate strided views: a transpose, an offset slice and an empty tensor', () => {

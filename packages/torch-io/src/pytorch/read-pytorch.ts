@@ -145,7 +145,11 @@ class PendingTensor {
         `[${shape.join(', ')}] brings the file's tensors to ${budget.used} elements, over the limit of ${budget.maxElements} (raise it with { maxElements })`,
       );
     }
-    return decodeElements(storage.bytes, storage.type, shape, offset, strides);
+    try {
+      return decodeElements(storage.bytes, storage.type, shape, offset, strides);
+    } catch (error) {
+      return fail((error as Error).message);
+    }
   }
 }
 
