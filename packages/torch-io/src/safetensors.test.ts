@@ -62,6 +62,33 @@ describe('safetensors', () => {
     );
   });
 
+  it('refuses a header that names a tensor twice, a name that is not UTF-8, or a tensor named __proto__', () => {
+    const file = (header: Uint8Array, dataBytes: number) => {
+      const bytes = new Uint8Array(8 + header.byteLength + dataBytes);
+      new DataView(bytes.buffer).setBigUint64(0, BigInt(header.byteLength), true);
+      bytes.set(header, 8);
+      return bytes;
+    };
+    const encode = (text: string) => new TextEncoder().encode(text);
+    const entry = (begin: number) => `{"dtype":"F32","shape":[1],"data_offsets":[${begin},${begin + 4}]}`;
+    // Both copies at the same bytes: the layout check alone passed it, reading the second.
+    const twice = file(encode(`{"w": ${entry(0)}, "a\\"{": ${entry(0)}, "w" : ${entry(0)}}`), 4);
+    expect(() => readSafetensors(twice, 'twice.safetensors')).toThrow(
+      /^twice\.safetensors is not a valid safetensors file: header names "w" twice$/,
+    );
+    // Names in nested objects (each entry's own keys) are no top-level duplicates.
+    const nested = file(encode(`{"a": ${entry(0)}, "b": ${entry(4)}}`), 8);
+    expect(Object.keys(readSafetensors(nested).tensors)).toEqual(['a', 'b']);
+    const notUtf8 = file(Uint8Array.of(...encode('{"w'), 0xff, ...encode(`": ${entry(0)}}`)), 4);
+    expect(() => readSafetensors(notUtf8, 'bytes.safetensors')).toThrow(
+      /^bytes\.safetensors is not a valid safetensors file: header is not valid UTF-8$/,
+    );
+    const proto = file(encode(`{"__proto__": ${entry(0)}}`), 4);
+    expect(() => readSafetensors(proto, 'proto.safetensors')).toThrow(
+      /^proto\.safetensors is not a valid safetensors file: tensor "__proto__" has a name that cannot be a key/,
+    );
+  });
+
   it('rejects truncated and malformed files with the file name and the reason', () => {
     const good = writeSafetensors({ w: { dtype: 'float32', shape: [4], data: new Float32Array(4) } });
     expect(() => readSafetensors(good.subarray(0, 5), 'w.safetensors')).toThrow(

@@ -54,13 +54,23 @@ export function readSafetensors(bytes: Uint8Array, source = 'safetensors data'):
   const headerLength = Number(view.getBigUint64(0, true));
   if (headerLength > bytes.byteLength - 8)
     fail(`header length ${headerLength} exceeds the file size ${bytes.byteLength}`);
+  let text = '';
+  try {
+    // Fatal: a name that is not UTF-8 would otherwise read as U+FFFD, and two such names as one.
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLength));
+  } catch {
+    fail('header is not valid UTF-8');
+  }
   let header: unknown;
   try {
-    header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLength)));
+    header = JSON.parse(text);
   } catch (error) {
     return fail(`header is not JSON (${(error as Error).message})`);
   }
   if (typeof header !== 'object' || header === null || Array.isArray(header)) fail('header is not a JSON object');
+  // JSON.parse keeps the last of two entries with one name; the file is then ambiguous, so it is refused.
+  const twice = repeatedKey(text);
+  if (twice !== undefined) fail(`header names ${JSON.stringify(twice)} twice`);
   const data = bytes.subarray(8 + headerLength);
   let metadata: Record<string, string> = {};
   const entries: HeaderEntry[] = [];
@@ -97,6 +107,8 @@ function checkMetadata(value: unknown, fail: Fail): Record<string, string> {
 /** One tensor's header entry: a known dtype, a shape of non-negative integers, a byte range of the right size. */
 function checkEntry(name: string, value: unknown, fail: Fail): HeaderEntry {
   const bad = (why: string): never => fail(`tensor "${name}" ${why}`);
+  // As a key of the tensors object it would set the object's prototype: the tensor would vanish.
+  if (name === '__proto__') bad('has a name that cannot be a key of the tensors read (a JavaScript object)');
   if (typeof value !== 'object' || value === null || Array.isArray(value)) bad('is not a JSON object');
   const entry = value as Record<string, unknown>;
   const dtype = Object.hasOwn(entry, 'dtype') ? entry.dtype : undefined;
@@ -117,6 +129,32 @@ function checkEntry(name: string, value: unknown, fail: Fail): HeaderEntry {
     bad(`(${dtype} [${shape.join(', ')}], ${byteLength} bytes) has byte range [${begin}, ${end}) of the wrong size`);
   }
   return { name, dtype: dtype as string, type, shape, begin, end };
+}
+
+/**
+ * The first name the top-level object of a valid JSON text gives twice, if any: a linear scan of its strings,
+ * counting the nesting depth (brackets inside strings skipped), reading each string at depth 1 followed by `:`.
+ */
+function repeatedKey(json: string): string | undefined {
+  const seen = new Set<string>();
+  let depth = 0;
+  for (let i = 0; i < json.length; i++) {
+    const c = json[i];
+    if (c === '{' || c === '[') depth++;
+    else if (c === '}' || c === ']') depth--;
+    else if (c === '"') {
+      const start = i;
+      for (i++; json[i] !== '"'; i++) if (json[i] === '\\') i++;
+      if (depth !== 1) continue;
+      let next = i + 1;
+      while (/\s/.test(json[next] ?? '')) next++;
+      if (json[next] !== ':') continue;
+      const key = JSON.parse(json.slice(start, i + 1)) as string;
+      if (seen.has(key)) return key;
+      seen.add(key);
+    }
+  }
+  return undefined;
 }
 
 /** The byte ranges, in order of their start, must tile the data buffer exactly (the specification's rule). */
