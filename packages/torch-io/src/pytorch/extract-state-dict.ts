@@ -10,7 +10,8 @@ const STATE_DICT_KEYS = ['state_dict', 'model', 'model_state_dict', 'model_state
  * DataParallel's `module.` prefix removed.
  *
  * @param source - names the file in errors.
- * @throws Error naming the top-level keys when no state dict is found.
+ * @throws Error naming the top-level keys when no state dict is found, or the key when two read as one name or
+ * one is `__proto__`.
  */
 export function extractStateDict(checkpoint: unknown, source = 'PyTorch checkpoint'): RawTensors {
   const candidate = findStateDict(checkpoint, source);
@@ -23,7 +24,13 @@ export function extractStateDict(checkpoint: unknown, source = 'PyTorch checkpoi
   const names = [...candidate.keys()].map(keyName);
   const allPrefixed = names.length > 0 && names.every((n) => n.startsWith('module.'));
   for (const [i, value] of [...candidate.values()].entries()) {
-    tensors[allPrefixed ? names[i].slice('module.'.length) : names[i]] = value as RawTensor;
+    const name = allPrefixed ? names[i].slice('module.'.length) : names[i];
+    // Two keys with one name (the int 1 and the string '1'), or `__proto__` (which would set the object's
+    // prototype), would each lose a tensor without a word.
+    if (name === '__proto__')
+      throw new Error(`${source}: the state dict key "__proto__" cannot be read as a tensor name`);
+    if (Object.hasOwn(tensors, name)) throw new Error(`${source}: the state dict holds two keys named "${name}"`);
+    tensors[name] = value as RawTensor;
   }
   return tensors;
 }

@@ -200,6 +200,28 @@ describe('extractStateDict', () => {
     expect(Object.keys(extractStateDict(twice))).toEqual(['a']);
   }, 30_000);
 
+  it('refuses two keys that read as one name, and a key named __proto__, rather than dropping a tensor', () => {
+    const t: RawTensor = { dtype: 'float32', shape: [1], data: Float32Array.of(1) };
+    expect(() =>
+      extractStateDict(
+        new Map<unknown, unknown>([
+          [1, t],
+          ['1', t],
+        ]),
+        'keys.pth',
+      ),
+    ).toThrow(/^keys\.pth: the state dict holds two keys named "1"$/);
+    expect(() =>
+      extractStateDict(
+        new Map([
+          ['__proto__', t],
+          ['w', t],
+        ]),
+        'proto.pth',
+      ),
+    ).toThrow(/^proto\.pth: the state dict key "__proto__" cannot be read as a tensor name$/);
+  });
+
   it('names the top-level keys when there is no state dict', () => {
     expect(() => extractStateDict(new Map([['epoch', 1]]), 'ckpt.pth')).toThrow(
       /ckpt\.pth holds no state dict .*top-level keys: epoch/,
