@@ -263,3 +263,32 @@ describe('alexnet, given odd weight files', () => {
     expect(existsSync(join(tmp, 'poisoned.pth'))).toBe(true);
   });
 });
+
+describe('alexnet convert, given an output that is there or cannot be', () => {
+  it('refuses to write over a file (unless --overwrite), over its input, or into a missing folder', async () => {
+    const input = join(tmp, 'convert-in.safetensors');
+    writeFileSync(input, writeSafetensors({ w: { dtype: 'float32', shape: [2], data: Float32Array.of(1, 2) } }));
+    const output = join(tmp, 'convert-out.pth');
+    writeFileSync(output, 'mine');
+    const cases: Array<[string[], RegExp]> = [
+      [[input, output], /.*convert-out\.pth already exists: pass --overwrite to replace it/],
+      [
+        [input, input, '--overwrite'],
+        /.*convert-in\.safetensors is the input file: write the conversion to another file/,
+      ],
+      [[input, join(tmp, 'no-such-folder', 'w.pth')], /.*w\.pth: the folder .*no-such-folder does not exist/],
+      [[input, join(output, 'w.pth')], /.*w\.pth: .*convert-out\.pth is not a folder/],
+    ];
+    mkdirSync(join(tmp, 'a-folder.pth'));
+    cases.push([[input, join(tmp, 'a-folder.pth'), '--overwrite'], /.*a-folder\.pth is a folder, not a file to write/]);
+    for (const [args, message] of cases) {
+      const result = await alexnet('convert', ...args);
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(result.stderr, args.join(' ')).toMatch(oneLine(message));
+    }
+    expect(readFileSync(output, 'utf8')).toBe('mine');
+    const replaced = await alexnet('convert', input, output, '--overwrite');
+    expect(replaced.code, replaced.stderr).toBe(0);
+    expect(readFileSync(output).byteLength).toBeGreaterThan(100);
+  });
+});
