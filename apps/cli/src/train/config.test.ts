@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -120,10 +121,17 @@ describe('--config files', () => {
       ['data: 3\n', /bad\.yaml: "data" must be a string, got 3$/],
       ['- a\n', /bad\.yaml must hold a mapping of settings/],
       ['a: [\n', /bad\.yaml is not valid YAML/],
+      ['epochs: 1\nepochs: 2\n', /bad\.yaml is not valid YAML: Map keys must be unique at line 2, column 1$/],
+      ['batch-size: 2\nbatchSize: 4\n', /bad\.yaml: "batch-size" and "batchSize" are one setting, given twice$/],
+      ['data: !!js/function "f"\n', /bad\.yaml is not valid YAML: Unresolved tag: tag:yaml\.org,2002:js\/function/],
     ];
     for (const [text, message] of cases) {
       expect(() => readConfigFile(file('bad.yaml', text)), text).toThrow(message);
     }
     expect(() => readConfigFile(join(tmp, 'missing.yaml'))).toThrow(/^Config file not found: .*missing\.yaml$/);
+    mkdirSync(join(tmp, 'folder.yaml'));
+    expect(() => readConfigFile(join(tmp, 'folder.yaml'))).toThrow(/^--config .*folder\.yaml is a folder$/);
+    execFileSync('mkfifo', [join(tmp, 'fifo.yaml')]);
+    expect(() => readConfigFile(join(tmp, 'fifo.yaml'))).toThrow(/^--config .*fifo\.yaml is not a regular file$/);
   });
 });

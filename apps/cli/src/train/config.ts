@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
+import { readFileSync, statSync } from 'node:fs';
+import { parseDocument } from 'yaml';
 import { UsageError } from '../errors.js';
 import { defaultsOf, type GivenSettings, valueProblem } from '../options.js';
 import { TRAIN_OPTIONS, type TrainConfig } from './options.js';
@@ -49,15 +49,26 @@ export function resumedConfig(saved: Record<string, unknown>, flags: TrainFlags,
 export function readConfigFile(path: string): Partial<TrainConfig> {
   let text: string;
   try {
+    // A folder or a FIFO is named as such: reading a FIFO would wait for a writer for ever.
+    const stats = statSync(path);
+    if (!stats.isFile())
+      throw new UsageError(`--config ${path} is ${stats.isDirectory() ? 'a folder' : 'not a regular file'}`);
     text = readFileSync(path, 'utf8');
-  } catch {
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
     throw new UsageError(`Config file not found: ${path}`);
   }
   let parsed: unknown;
   try {
-    parsed = parseYaml(text);
+    // Warnings (an unresolved tag such as !!js/function) are errors too: `parse` printed them, with the text, on
+    // stderr beside the error, and read the value as a plain string.
+    const document = parseDocument(text);
+    const problem = document.errors[0] ?? document.warnings[0];
+    if (problem) throw problem;
+    parsed = document.toJS();
   } catch (error) {
-    throw new UsageError(`${path} is not valid YAML: ${(error as Error).message.split('\n')[0]}`);
+    const message = (error as Error).message.split('\n')[0].replace(/:$/, '');
+    throw new UsageError(`${path} is not valid YAML: ${message}`);
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new UsageError(`${path} must hold a mapping of settings (model: alexnet_v2, epochs: 90, ...)`);
@@ -75,12 +86,18 @@ function checkedSettings(
   options: { unknown: 'error' | 'skip' },
 ): Partial<TrainConfig> {
   const result: Record<string, unknown> = {};
+  const given = new Map<string, string>();
   for (const [rawKey, value] of Object.entries(entries)) {
     const key = rawKey.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
     if (!Object.hasOwn(TRAIN_OPTIONS, key)) {
       if (options.unknown === 'skip') continue;
       throw new UsageError(`${source} unknown setting "${rawKey}"`);
     }
+    // `batch-size` and `batchSize` name one setting: the later one would replace the other without a word.
+    const earlier = given.get(key);
+    if (earlier !== undefined)
+      throw new UsageError(`${source} "${earlier}" and "${rawKey}" are one setting, given twice`);
+    given.set(key, rawKey);
     const problem = valueProblem(TRAIN_OPTIONS[key as keyof typeof TRAIN_OPTIONS], value);
     if (problem !== null) throw new UsageError(`${source} "${rawKey}" must be ${problem}, got ${shown(value)}`);
     result[key] = value;
