@@ -11,7 +11,7 @@ import { checkDataset } from './check.js';
 import { type ImageDataset, openDataset } from './dataset.js';
 import { loadImage } from './load-image.js';
 import { type BadFile, ImageLoader, type LoadedBatch, maxUsefulWorkers } from './loader.js';
-import { CenterCrop, Resize } from './transforms.js';
+import { CenterCrop, RandomCrop, Resize } from './transforms.js';
 import { liveWorkerThreads } from './worker-pool.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'alexnet-bad-files-'));
@@ -278,6 +278,34 @@ describe("badFiles 'skip' and 'substitute'", () => {
       onBadFile: () => {},
     });
     await expect(drain(loader, 0)).rejects.toThrow(`None of the 3 images of ${set} can be read`);
+  });
+});
+
+describe('failures that are no bad file', () => {
+  it('stop the load, blaming no file, rather than reporting every file as bad', async () => {
+    const set = join(tmp, 'no-bad-file');
+    mkdirSync(join(set, 'a'), { recursive: true });
+    for (const name of ['g0', 'g1'])
+      await noisy(32, 32)
+        .jpeg()
+        .toFile(join(set, 'a', `${name}.JPEG`));
+    // A crop larger than every image: each sample fails the same way, which says nothing about the files.
+    for (const workers of [0, 1]) {
+      const reported: BadFile[] = [];
+      const loader = new ImageLoader(openDataset(set), {
+        batchSize: 2,
+        transforms: [RandomCrop(64)],
+        shuffle: false,
+        workers,
+        badFiles: 'substitute',
+        onBadFile: (file) => reported.push(file),
+      });
+      await expect(drain(loader, 0)).rejects.toThrow(
+        /^Cannot load .*g0\.JPEG, though it is no bad file: RandomCrop\(64x64\) is larger than the 32x32 image/,
+      );
+      await loader.close();
+      expect(reported).toEqual([]);
+    }
   });
 });
 

@@ -294,10 +294,15 @@ export class ImageLoader {
         const image = pool ? await pool.run(job) : await loadImage(sample, transforms, seed, { into, maxImagePixels });
         return { image, label: sample.label, path: sample.path, substituted: attempt > 0 };
       } catch (error) {
-        const reason = error instanceof BadImageError ? error.reason : (error as Error).message.split('\n')[0];
-        if (/worker pool (is|was) closed/.test(reason)) throw error;
-        if (badFiles === 'error') throw new Error(`Cannot read ${sample.path}: ${reason}`);
-        this.report({ path: sample.path, reason });
+        // Only a BadImageError is about the file. Anything else (memory for an image the transforms make too
+        // large, a crop larger than the resize) would fail on every file: it stops the load, blaming no file.
+        if (!(error instanceof BadImageError)) {
+          const message = (error as Error).message.split('\n')[0];
+          if (/worker pool (is|was) closed/.test(message)) throw error;
+          throw new Error(`Cannot load ${sample.path}, though it is no bad file: ${message}`, { cause: error });
+        }
+        if (badFiles === 'error') throw new Error(`Cannot read ${sample.path}: ${error.reason}`);
+        this.report({ path: sample.path, reason: error.reason });
       }
     }
     if (badFiles === 'skip') return null;
