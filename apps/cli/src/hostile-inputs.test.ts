@@ -50,6 +50,11 @@ describe('alexnet, given odd flags and settings', () => {
       [['train', '--epochs', '0x10'], /--epochs must be an integer of at least 1, got "0x10"/],
       [['train', '--lr', ''], /--lr must be a number of at least 0, got ""/],
       [['train', '--seed', '1.5'], /--seed must be an integer, got "1\.5"/],
+      [
+        ['train', '--epochs', '100000000000000000000'],
+        /--epochs must be an integer of at least 1, within ±9007199254740991, got "100000000000000000000"/,
+      ],
+      [['train', '--seed', '-1e300'], /--seed must be an integer, within ±9007199254740991, got "-1e300"/],
       [['data', 'synth', '--classes', '-2'], /--classes must be an integer of at least 2, got "-2"/],
       [['train', '--dropout', '1'], /--dropout must be a number of at least 0 and below 1, got "1"/],
       [['train', '--dropout', '1.5'], /--dropout must be a number of at least 0 and below 1, got "1\.5"/],

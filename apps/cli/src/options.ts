@@ -307,7 +307,8 @@ export function numberProblem(
 ): string | null {
   if (
     Number.isFinite(n) &&
-    (!options.integer || Number.isInteger(n)) &&
+    // A safe integer: beyond 2^53 a number is no longer the one given (1e20 epochs, a seed that collides).
+    (!options.integer || Number.isSafeInteger(n)) &&
     (options.min === undefined || n >= options.min) &&
     (options.above === undefined || n > options.above) &&
     (options.max === undefined || n <= options.max) &&
@@ -322,8 +323,10 @@ export function numberProblem(
     options.max !== undefined ? `at most ${options.max}` : null,
     options.below !== undefined ? `below ${options.below}` : null,
   ].filter((bound) => bound !== null);
-  if (bounds.length === 0) return kind;
   // "an integer of at least 1", "a number of at least 0 and below 1", but "a number above 0 and at most 16".
   const phrase = bounds.join(' and ');
-  return `${kind}${phrase.startsWith('at ') ? ' of' : ''} ${phrase}`;
+  const text = bounds.length === 0 ? kind : `${kind}${phrase.startsWith('at ') ? ' of' : ''} ${phrase}`;
+  return options.integer && Number.isInteger(n) && !Number.isSafeInteger(n)
+    ? `${text}, within ±${Number.MAX_SAFE_INTEGER}`
+    : text;
 }
