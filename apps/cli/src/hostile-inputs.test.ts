@@ -54,6 +54,14 @@ describe('alexnet, given odd flags and settings', () => {
         ['train', '--epochs', '100000000000000000000'],
         /--epochs must be an integer of at least 1, within ±9007199254740991, got "100000000000000000000"/,
       ],
+      [
+        ['train', '--image-size', '99999'],
+        /--image-size must be an integer of at least 1 and at most 4096, got "99999"/,
+      ],
+      [
+        ['eval', '--data', '.', '--image-size', '99999'],
+        /--image-size must be an integer of at least 1 and at most 4096, got "99999"/,
+      ],
       [['train', '--seed', '-1e300'], /--seed must be an integer, within ±9007199254740991, got "-1e300"/],
       [['data', 'synth', '--classes', '-2'], /--classes must be an integer of at least 2, got "-2"/],
       [['train', '--dropout', '1'], /--dropout must be a number of at least 0 and below 1, got "1"/],

@@ -103,6 +103,12 @@ export const WIDTH_OPTION = {
 } as const satisfies OptionDef;
 
 /** `--backend`, for the commands that run tensors. */
+/**
+ * The largest --image-size: 4096 pixels a side is 200 MB an image in float32, already past what a batch of AlexNet
+ * inputs needs; a side of 99999 (120 GB an image) failed only in the loader, after the model was built.
+ */
+export const MAX_IMAGE_SIZE = 4096;
+
 export const BACKEND_OPTION = {
   type: 'choice',
   value: '<name>',

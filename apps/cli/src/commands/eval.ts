@@ -7,6 +7,7 @@ import {
   ADAPTER_OPTION,
   BACKEND_OPTION,
   JSON_OPTION,
+  MAX_IMAGE_SIZE,
   OFFLINE_OPTION,
   type OptionTable,
   parseOptions,
@@ -30,7 +31,7 @@ const EVAL_OPTIONS = {
   },
   offline: OFFLINE_OPTION,
   model: { type: 'string', value: '<name>', help: 'the architecture, when the weights do not say' },
-  imageSize: { type: 'integer', min: 1, help: 'crop side', defaultText: "the model's crop, 224" },
+  imageSize: { type: 'integer', min: 1, max: MAX_IMAGE_SIZE, help: 'crop side', defaultText: "the model's crop, 224" },
   batchSize: { type: 'integer', min: 1, default: 64, help: 'images a batch' },
   // Without the flag the loader gets no worker count, and decodes on the main thread.
   workers: { type: 'integer', min: 0, help: 'decoding threads', defaultText: 'none: the main thread decodes' },

@@ -4,6 +4,7 @@ import {
   ADAPTER_OPTION,
   BACKEND_OPTION,
   JSON_OPTION,
+  MAX_IMAGE_SIZE,
   type OptionTable,
   QUIET_OPTION,
   type Settings,
@@ -54,6 +55,8 @@ export const TRAIN_OPTIONS = {
   imageSize: {
     type: 'integer',
     min: 1,
+    // A side of 99999 asks 120 GB an image: refused here rather than failing in the loader after the model is built.
+    max: MAX_IMAGE_SIZE,
     default: 224,
     help: 'input side, which the model must accept: see --adaptive-pool',
   },
