@@ -66,3 +66,39 @@ describe('nonFiniteTensors', () => {
     ]);
   });
 });
+
+describe('readWeights of a damaged .safetensors file', () => {
+  it('names what is wrong with its header, not only its first bytes', async () => {
+    const good = writeSafetensors({ w: tensor(1, 2) });
+    const cases: Array<[string, (bytes: Uint8Array) => void, RegExp]> = [
+      [
+        'past.safetensors',
+        (b) => new DataView(b.buffer).setBigUint64(0, 1_000_000n, true),
+        /header length 1000000 exceeds the file size/,
+      ],
+      ['zero.safetensors', (b) => new DataView(b.buffer).setBigUint64(0, 0n, true), /header is not JSON/],
+      [
+        'array.safetensors',
+        (b) => b.set(new TextEncoder().encode('['), 8),
+        /header is not JSON|header is not a JSON object/,
+      ],
+    ];
+    for (const [name, damage, message] of cases) {
+      const bytes = good.slice();
+      damage(bytes);
+      const path = join(tmp, name);
+      writeFileSync(path, bytes);
+      await expect(readWeights(path), name).rejects.toThrow(
+        new RegExp(
+          `^${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is not a valid safetensors file: ${message.source}`,
+        ),
+      );
+    }
+    // Named otherwise, unknown bytes are still described by their first bytes.
+    const path = join(tmp, 'past.bin');
+    const bytes = good.slice();
+    new DataView(bytes.buffer).setBigUint64(0, 1_000_000n, true);
+    writeFileSync(path, bytes);
+    await expect(readWeights(path)).rejects.toThrow(/past\.bin is not a weight file this package reads/);
+  });
+});

@@ -50,8 +50,12 @@ export interface WeightsFile {
 export async function readWeights(source: WeightsSource): Promise<WeightsFile> {
   const name = describe(source);
   const bytes = await readBytes(source, name);
-  // Safetensors first: its header length is arbitrary, so its first byte can be 0x80 like a pickle's.
-  if (looksLikeSafetensors(bytes)) {
+  // Safetensors first: its header length is arbitrary, so its first byte can be 0x80 like a pickle's. A file named
+  // .safetensors that is not a PyTorch one is read as safetensors whatever its bytes, so that its damage (a header
+  // length past the end, a header that is no JSON object) is named rather than its first bytes shown (an empty
+  // one is said to be empty, below).
+  const named = bytes.byteLength > 0 && /\.safetensors$/i.test(name) && !looksLikePyTorch(bytes);
+  if (looksLikeSafetensors(bytes) || named) {
     const { tensors, metadata } = readSafetensors(bytes, name);
     await verifyTensorData(bytes, metadata, name);
     return { format: 'safetensors', tensors: modelTensors(tensors, metadata), metadata: parseMetadata(metadata, name) };
