@@ -130,7 +130,10 @@ describe('what openDataset reports', () => {
 
   it('warns of class folders without images, images in no class and folders the synset mapping lacks', () => {
     const dir = join(tmp, 'odd-classes');
-    for (const f of ['n1/a.JPEG', 'n2/b.JPEG', 'n3/nested/c.JPEG', 'n9/d.JPEG', 'stray.JPEG']) touch(join(dir, f));
+    for (const f of ['n1/a.JPEG', 'n2/b.JPEG', 'n2/more/e.JPEG', 'n3/nested/c.JPEG', 'n9/d.JPEG', 'stray.JPEG']) {
+      touch(join(dir, f));
+    }
+    mkdirSync(join(dir, 'n2', 'folder.JPEG'));
     mkdirSync(join(dir, 'n4'));
     writeFileSync(join(dir, 'LOC_synset_mapping.txt'), 'n1 one\nn2 two\nn3 three\nn4 four\n');
     const warnings: string[] = [];
@@ -138,6 +141,7 @@ describe('what openDataset reports', () => {
     expect(dataset.classes).toEqual(['n1', 'n2']);
     expect(warnings).toEqual([
       `${dir}: 1 class folder(s) not in ${join(dir, 'LOC_synset_mapping.txt')}, left out: n9`,
+      `${join(dir, 'n2')}: 2 subfolder(s) of a class folder, not read: folder.JPEG, more`,
       `${join(dir, 'n3')}: a class folder with no images (only in its subfolders, which are not read): left out of the classes`,
       `${join(dir, 'n4')}: a class folder with no images: left out of the classes`,
       `${dir}: 1 image(s) beside the class folders, in no class, are left out: stray.JPEG`,

@@ -181,7 +181,15 @@ function classFolderWarnings(
 ): string[] {
   const warnings: string[] = [];
   for (const folder of listing.folders) {
-    if ((imagesOf.get(folder.name) ?? []).length > 0) continue;
+    if ((imagesOf.get(folder.name) ?? []).length > 0) {
+      // Subfolders of a class folder are not read (torchvision's ImageFolder would read them): said, not silent.
+      const subfolders = readFolder(folder).filter((e) => e.kind === 'directory' && !e.name.startsWith('.'));
+      if (subfolders.length > 0) {
+        const names = listed(subfolders.map((e) => e.name).sort());
+        warnings.push(`${folder.path}: ${subfolders.length} subfolder(s) of a class folder, not read: ${names}`);
+      }
+      continue;
+    }
     const deeper = readFolder(folder).some((e) => e.kind === 'directory' && listImages(e, extensions).length > 0);
     const where = deeper ? ' (only in its subfolders, which are not read)' : '';
     const outcome = classes.includes(folder.name)
