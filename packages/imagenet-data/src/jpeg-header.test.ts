@@ -1,6 +1,6 @@
 import sharp, { type Sharp } from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { readJpegHeader } from './jpeg-header.js';
+import { jpegHeaderProblem, readJpegHeader } from './jpeg-header.js';
 
 /** The displayed size: the frame's, sides swapped for EXIF orientations 5 to 8. */
 function jpegDisplaySize(bytes: Uint8Array): { width: number; height: number } | null {
@@ -52,5 +52,16 @@ describe('readJpegHeader', () => {
     expect(jpegDisplaySize(new Uint8Array(0))).toBeNull();
     expect(jpegDisplaySize(jpeg.subarray(0, 40))).toBeNull();
     expect(jpegDisplaySize(Buffer.from('not an image'))).toBeNull();
+  });
+
+  it('says a file cut right after its start-of-image marker is a truncated JPEG, not that it is no JPEG', () => {
+    expect(jpegHeaderProblem(Uint8Array.of(0xff, 0xd8))).toBe(
+      'truncated JPEG: the file ends (2 bytes) after its start-of-image marker',
+    );
+    expect(jpegHeaderProblem(Uint8Array.of(0xff, 0xd8, 0xff))).toBe(
+      'truncated JPEG: the file ends (3 bytes) after its start-of-image marker',
+    );
+    expect(jpegHeaderProblem(Uint8Array.of(0xff))).toBe('not a JPEG (no start-of-image marker)');
+    expect(jpegHeaderProblem(Uint8Array.of(0x89, 0x50, 0x4e, 0x47))).toBe('not a JPEG (no start-of-image marker)');
   });
 });

@@ -24,7 +24,8 @@ export function jpegHeaderProblem(bytes: Uint8Array): string | null {
 
 /** The header, or why there is none. */
 function scanJpegHeader(bytes: Uint8Array): JpegHeader | string {
-  if (bytes.length < 4 || bytes[0] !== 0xff || bytes[1] !== 0xd8) return 'not a JPEG (no start-of-image marker)';
+  if (bytes.length < 2 || bytes[0] !== 0xff || bytes[1] !== 0xd8) return 'not a JPEG (no start-of-image marker)';
+  if (bytes.length < 4) return `truncated JPEG: the file ends (${bytes.length} bytes) after its start-of-image marker`;
   let orientation = 1;
   let offset = 2;
   while (offset + 4 <= bytes.length) {
