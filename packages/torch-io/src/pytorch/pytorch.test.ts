@@ -143,6 +143,100 @@ describe('readPyTorch: views checked against their storage', () => {
   });
 });
 
+/**
+ * A legacy-format file (PyTorch < 1.6): magic, protocol, system info, a dict of float tensors `name -> [storage
+ * key, numel]`, then the storage key list `listed` and, for each listed key, its element count and float32 bytes.
+ */
+function legacyCheckpoint(tensors: Array<[string, string, number]>, listed: Array<[string, number[]]>): Uint8Array {
+  const magic = Uint8Array.of(0x80, 2, 0x8a, 10, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19, 0x2e);
+  const protocol = new PickleWriter();
+  protocol.proto(2);
+  protocol.int(1001);
+  protocol.stop();
+  const info = Uint8Array.of(0x80, 2, 0x7d, 0x2e); // {}
+  const main = new PickleWriter();
+  main.proto(2);
+  main.global('collections', 'OrderedDict');
+  main.emptyTuple();
+  main.reduce();
+  main.mark();
+  for (const [name, key, numel] of tensors) {
+    main.string(name);
+    main.global('torch._utils', '_rebuild_tensor_v2');
+    main.mark();
+    main.mark();
+    main.string('storage');
+    main.global('torch', 'FloatStorage');
+    main.string(key);
+    main.string('cpu');
+    main.int(numel);
+    main.tuple();
+    main.persistentId();
+    main.int(0);
+    main.intTuple([numel]);
+    main.intTuple([1]);
+    main.bool(false);
+    main.global('collections', 'OrderedDict');
+    main.emptyTuple();
+    main.reduce();
+    main.tuple();
+    main.reduce();
+  }
+  main.setItems();
+  main.stop();
+  const keys = new PickleWriter();
+  keys.proto(2);
+  keys.mark();
+  for (const [key] of listed) keys.string(key);
+  keys.tuple(); // a tuple where torch writes a list: the reader takes either as the key list
+  keys.stop();
+  const data = listed.map(([, values]) => {
+    const bytes = new Uint8Array(8 + 4 * values.length);
+    new DataView(bytes.buffer).setBigInt64(0, BigInt(values.length), true);
+    bytes.set(new Uint8Array(Float32Array.from(values).buffer), 8);
+    return bytes;
+  });
+  const parts = [magic, protocol.bytes(), info, main.bytes(), keys.bytes(), ...data];
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.byteLength;
+  }
+  return out;
+}
+
+describe('readPyTorch: the legacy format storage key list', () => {
+  it('reads each listed storage, and refuses a key listed twice or a storage left out of the list', () => {
+    const ok = readPyTorch(legacyCheckpoint([['w', '0', 2]], [['0', [1, 2]]]), 'ok.pth') as Map<string, RawTensor>;
+    expect(Array.from(ok.get('w')?.data ?? [])).toEqual([1, 2]);
+    expect(() =>
+      readPyTorch(
+        legacyCheckpoint(
+          [['w', '0', 2]],
+          [
+            ['0', [1, 2]],
+            ['0', [3, 4]],
+          ],
+        ),
+        'twice.pth',
+      ),
+    ).toThrow(/^twice\.pth: storage 0 is listed twice$/);
+    expect(() =>
+      readPyTorch(
+        legacyCheckpoint(
+          [
+            ['w', '0', 2],
+            ['v', '1', 2],
+          ],
+          [['0', [1, 2]]],
+        ),
+        'left.pth',
+      ),
+    ).toThrow(/^left\.pth: storage 1 is used but not in the storage key list$/);
+  });
+});
+
 describe('extractStateDict', () => {
   const t = (v: number): RawTensor => ({ dtype: 'float32', shape: [1], data: Float32Array.of(v) });
 

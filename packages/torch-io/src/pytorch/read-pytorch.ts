@@ -286,9 +286,13 @@ function readLegacyFormat(bytes: Uint8Array, source: string, budget: ViewBudget)
   if (!Array.isArray(keys.value)) throw new Error('the storage key list is not a list');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let offset = keys.end;
+  const listed = new Set<string>();
   for (const key of keys.value as string[]) {
     const storage = storages.get(keyName(key));
     if (!storage) throw new Error(`storage ${keyName(key)} is listed but never used`);
+    // Listed twice, its second bytes would replace its first without a word.
+    if (listed.has(storage.key)) throw new Error(`storage ${storage.key} is listed twice`);
+    listed.add(storage.key);
     if (offset + 8 > bytes.byteLength) throw new Error(`storage ${key} is missing (truncated file?)`);
     const numel = Number(view.getBigInt64(offset, true));
     if (numel < 0) throw new Error(`storage ${key} has a negative size ${numel}`);
@@ -298,5 +302,8 @@ function readLegacyFormat(bytes: Uint8Array, source: string, budget: ViewBudget)
     storage.bytes = bytes.subarray(offset, offset + byteLength);
     offset += byteLength;
   }
+  // A storage the pickle uses but the key list leaves out has no bytes in the file: said, rather than "outside it".
+  const unlisted = [...storages.keys()].find((key) => !listed.has(key));
+  if (unlisted !== undefined) throw new Error(`storage ${unlisted} is used but not in the storage key list`);
   return materialize(main.value, budget);
 }
