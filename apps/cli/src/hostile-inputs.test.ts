@@ -305,3 +305,28 @@ describe('alexnet convert, given an output that is there or cannot be', () => {
     expect(readFileSync(output).byteLength).toBeGreaterThan(100);
   });
 });
+
+describe('alexnet eval, given an ImageNet root', () => {
+  it('scores its val/ (not its train/), and refuses a root without val/, naming the folders', async () => {
+    const scored = await alexnet(
+      ...['eval', '--data', data, '--model', 'alexnet_v2', '--adaptive-pool', '--image-size', '64'],
+      ...['--backend', 'wasm', '--json'],
+    );
+    expect(scored.code, scored.stderr).toBe(0);
+    expect(JSON.parse(scored.stdout)).toMatchObject({ data: join(data, 'val'), count: 4 });
+
+    const root = join(tmp, 'train-only');
+    mkdirSync(join(root, 'train', 'n1'), { recursive: true });
+    writeFileSync(
+      join(root, 'train', 'n1', 'a.JPEG'),
+      readFileSync(join(data, 'train', 'n90000001', 'n90000001_1.JPEG')),
+    );
+    const refused = await alexnet('eval', '--data', root, '--model', 'alexnet_v2', '--backend', 'wasm');
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(
+      oneLine(
+        /--data .*train-only is an ImageNet root without val\/: pass the folder to score \(.*train-only\/train for the training images\)/,
+      ),
+    );
+  });
+});

@@ -83,6 +83,17 @@ export function openDataset(dir: string, options: OpenDatasetOptions = {}): Imag
   return { ...dataset, warnings };
 }
 
+/**
+ * Whether `dir` is an ImageNet root (a folder holding `train/` of class folders and no images of its own), which
+ * {@link openDataset} opens as its train split: an evaluation given such a root would otherwise score training images.
+ */
+export function isImageNetRootFolder(dir: string, options: OpenDatasetOptions = {}): boolean {
+  const root = resolve(dir);
+  if (!existsSync(root) || !statSync(root).isDirectory()) return false;
+  const extensions = extensionsOf(options);
+  return isImageNetRoot(listSplit(root, extensions), extensions);
+}
+
 /** One split of an ImageNet root, by its folder name. */
 export interface DatasetSplit {
   name: 'train' | 'val' | 'test';

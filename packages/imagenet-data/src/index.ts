@@ -17,6 +17,7 @@ export {
   type DatasetSplit,
   IMAGE_EXTENSIONS,
   type ImageDataset,
+  isImageNetRootFolder,
   type Layout,
   type OpenDatasetOptions,
   openDataset,

@@ -1,6 +1,9 @@
-import { ImageLoader, openDataset } from '@alexnet/imagenet-data';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { ImageLoader, isImageNetRootFolder, openDataset } from '@alexnet/imagenet-data';
 import { evaluate } from '@alexnet/trainer';
 import { selectBackend } from '../backend.js';
+import { UsageError } from '../errors.js';
 import { helpText, printHelp } from '../help.js';
 import { modelFrom } from '../load-model.js';
 import {
@@ -55,6 +58,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
   if (parsed.help) return printHelp(EVAL_HELP);
   const options = withDefaults(EVAL_OPTIONS, parsed.given);
   const out = createOutput({ quiet: options.quiet, json: options.json });
+  const data = evaluatedFolder(options.data);
   const backend = await selectBackend(options.backend, { adapter: options.adapter });
   out.info(`Backend: ${backend.name} (${backend.device})`);
   const model = await modelFrom({
@@ -66,7 +70,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
     quiet: options.quiet,
   });
   const size = options.imageSize ?? model.preprocessing.crop;
-  const dataset = openDataset(options.data, model.classIds ? { classes: model.classIds } : {});
+  const dataset = openDataset(data, model.classIds ? { classes: model.classIds } : {});
   const loader = new ImageLoader(dataset, {
     batchSize: options.batchSize,
     transforms: transformsFor({ use: 'eval', preprocessing: model.preprocessing, size, tenCrop: options.tenCrop }),
@@ -89,4 +93,19 @@ export async function evalCommand(argv: string[]): Promise<number> {
     model.dispose();
   }
   return 0;
+}
+
+/**
+ * The folder to score: an ImageNet root (train/ beside val/) means its val/ (openDataset alone opens its train/, so
+ * eval scored the training images); a root without val/ is a usage error saying which folder to pass.
+ */
+function evaluatedFolder(dir: string): string {
+  if (!isImageNetRootFolder(dir)) return dir;
+  const val = join(dir, 'val');
+  if (!existsSync(val)) {
+    throw new UsageError(
+      `--data ${dir} is an ImageNet root without val/: pass the folder to score (${join(dir, 'train')} for the training images)`,
+    );
+  }
+  return val;
 }
