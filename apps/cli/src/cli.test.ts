@@ -177,7 +177,7 @@ describe('alexnet', () => {
       [['train', '--data', join(tmp, 'missing')], /(^|\n)alexnet: --data folder not found: .*missing\n$/],
       [
         ['train', '--model', 'alexnet_v9', '--data', data],
-        /(^|\n)alexnet: Unknown model "alexnet_v9"\. Available models: alexnet_torchvision, alexnet_v1, alexnet_v2\n$/,
+        /^alexnet: --model must be one of alexnet_torchvision, alexnet_v1, alexnet_v2, got "alexnet_v9"\n$/,
       ],
       [
         ['train', '--data', data, '--image-size', '100', '--backend', 'cpu'],

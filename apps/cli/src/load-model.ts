@@ -23,6 +23,14 @@ import { UsageError } from './errors.js';
  * `offline` uses the cache only), or by name with fresh weights. Non-finite weights are warned of; `finiteFor` (the
  * task: `predict`) makes them an error, as every output they reach would be NaN.
  */
+/**
+ * A `--model <name>` option taking the registry's model names, so that a name that is none is a usage error (one
+ * line, exit 2) when the flags are read, before a backend, a dataset or weights are opened.
+ */
+export function modelOption<H extends string>(help: H) {
+  return { type: 'choice', value: '<name>', choices: listModels(), help } as const;
+}
+
 export async function modelFrom(options: {
   model?: string;
   weights?: string;

@@ -4,11 +4,11 @@ import { readWeights, saveWeights } from '@alexnet/models';
 import { selectBackend } from '../backend.js';
 import { UsageError } from '../errors.js';
 import { helpText, printHelp } from '../help.js';
-import { checkFinite, modelFrom } from '../load-model.js';
+import { checkFinite, modelFrom, modelOption } from '../load-model.js';
 import { type OptionTable, parseOptions } from '../options.js';
 
 const CONVERT_OPTIONS = {
-  model: { type: 'string', value: '<name>', help: 'record this model in the metadata, and check the tensors fit it' },
+  model: modelOption('record this model in the metadata, and check the tensors fit it'),
   overwrite: { type: 'boolean', default: false, help: 'replace the output file when it exists' },
 } as const satisfies OptionTable;
 

@@ -5,7 +5,7 @@ import { evaluate } from '@alexnet/trainer';
 import { selectBackend } from '../backend.js';
 import { UsageError } from '../errors.js';
 import { helpText, printHelp } from '../help.js';
-import { modelFrom } from '../load-model.js';
+import { modelFrom, modelOption } from '../load-model.js';
 import {
   ADAPTER_OPTION,
   BACKEND_OPTION,
@@ -33,7 +33,7 @@ const EVAL_OPTIONS = {
     help: '.safetensors, PyTorch .pth (needs --model), a run folder (its best checkpoint), or weights of the table (IMAGENET1K_V1)',
   },
   offline: OFFLINE_OPTION,
-  model: { type: 'string', value: '<name>', help: 'the architecture, when the weights do not say' },
+  model: modelOption('the architecture, when the weights do not say'),
   imageSize: { type: 'integer', min: 1, max: MAX_IMAGE_SIZE, help: 'crop side', defaultText: "the model's crop, 224" },
   batchSize: { type: 'integer', min: 1, default: 64, help: 'images a batch' },
   // Without the flag the loader gets no worker count, and decodes on the main thread.

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../backend.js';
 import { UsageError } from '../errors.js';
 import { helpText, printHelp } from '../help.js';
-import { modelFrom } from '../load-model.js';
+import { modelFrom, modelOption } from '../load-model.js';
 import {
   ADAPTER_OPTION,
   BACKEND_OPTION,
@@ -24,7 +24,7 @@ const PREDICT_OPTIONS = {
     help: '.safetensors, PyTorch .pth (needs --model), a run folder, or weights of the table (IMAGENET1K_V1)',
   },
   offline: OFFLINE_OPTION,
-  model: { type: 'string', value: '<name>', help: 'the architecture, when the weights do not say' },
+  model: modelOption('the architecture, when the weights do not say'),
   topK: { type: 'integer', value: '<k>', min: 1, default: 5, help: 'classes to show an image' },
   adaptivePool: { type: 'boolean', default: false, help: 'pool features to 6x6 (V1 / V2 then accept small inputs)' },
   backend: BACKEND_OPTION,

@@ -28,6 +28,8 @@ export async function summary(argv: string[]): Promise<number> {
   if (parsed.help) return printHelp(SUMMARY_HELP);
   const options = withDefaults(SUMMARY_OPTIONS, parsed.given);
   const name = parsed.positionals[0] ?? 'alexnet_v2';
+  if (!listModels().includes(name))
+    throw new UsageError(`summary: unknown model "${name}" (one of ${listModels().join(', ')})`);
   const size = options.imageSize;
   await selectBackend('cpu');
   const model = createModel(name, { seed: 0, adaptivePool: options.adaptivePool ? 6 : undefined });

@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { listModels } from '@alexnet/models';
+import { modelOption } from '../load-model.js';
 import {
   ADAPTER_OPTION,
   BACKEND_OPTION,
@@ -17,7 +17,7 @@ import {
  * is the order of `--help` and of a run's `config.json`.
  */
 export const TRAIN_OPTIONS = {
-  model: { type: 'string', value: '<name>', default: 'alexnet_v2', help: listModels().join(' | ') },
+  model: { ...modelOption('the architecture'), default: 'alexnet_v2' },
   data: {
     type: 'string',
     value: '<dir>',
