@@ -242,6 +242,22 @@ describe('downloadWeights', () => {
     expect((await downloadWeights(entry, { cacheDir: other })).location).toBe(join(other, 'weights', FILE_NAME));
   });
 
+  it('says which path is a file when the cache root is one (ALEXNET_CACHE set to a file), offline or not', async () => {
+    const file = join(cacheDir(), 'not-a-folder');
+    writeFileSync(file, 'mine');
+    const why = new RegExp(
+      `${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is a file, not a folder \\(is ALEXNET_CACHE or XDG_CACHE_HOME set to a file\\?\\)`,
+    );
+    await expect(downloadWeights(entry, { cacheDir: file })).rejects.toThrow(why);
+    await expect(downloadWeights(entry, { cacheDir: file, offline: true })).rejects.toThrow(why);
+    const folder = cacheDir();
+    mkdirSync(join(folder, 'weights', FILE_NAME), { recursive: true });
+    await expect(downloadWeights(entry, { cacheDir: folder, offline: true })).rejects.toThrow(
+      /Cannot read the cached weight file .*: it is a folder, not a file$/,
+    );
+    expect(readFileSync(file, 'utf8')).toBe('mine');
+  });
+
   it('refuses a file whose SHA-256 is not the table’s, naming the URL and both digests, and caches nothing', async () => {
     const root = cacheDir();
     const url = `${server.origin}/wrong/${FILE_NAME}`;

@@ -5,6 +5,7 @@
  * files left by a killed process have random names, so they never stand in the way of the next download.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { statSync } from 'node:fs';
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -57,8 +58,31 @@ async function readCached(path: string): Promise<Uint8Array | null> {
     return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
   } catch (error) {
     if ((error as { code?: string }).code === 'ENOENT') return null;
-    throw new Error(`Cannot read the cached weight file ${path}: ${(error as Error).message}`, { cause: error });
+    throw new Error(`Cannot read the cached weight file ${path}: ${cacheProblem(path, error)}`, { cause: error });
   }
+}
+
+/**
+ * Why a path of the cache cannot be used, in words: a file where a folder of it should be (ALEXNET_CACHE set to a
+ * file) or a folder where a weight file should be, rather than Node's bare ENOTDIR / EISDIR; else the error's message.
+ */
+function cacheProblem(path: string, error: unknown): string {
+  const code = (error as { code?: string }).code;
+  if (code === 'EISDIR') return 'it is a folder, not a file';
+  if (code === 'ENOTDIR' || code === 'EEXIST') {
+    for (let folder = dirname(path); folder !== dirname(folder); folder = dirname(folder)) {
+      let stats: ReturnType<typeof statSync> | undefined;
+      try {
+        stats = statSync(folder);
+      } catch {
+        continue; // missing, or under the file that is looked for
+      }
+      if (!stats.isDirectory()) {
+        return `${folder} is a file, not a folder (is ${WEIGHTS_ENV.cache} or XDG_CACHE_HOME set to a file?)`;
+      }
+    }
+  }
+  return (error as Error).message;
 }
 
 /** Downloads `url` to `path` through a temporary file (see the module comment); resolves to the file's SHA-256. */
@@ -67,7 +91,7 @@ async function downloadTo(path: string, url: string, request: CacheRequest): Pro
   try {
     await mkdir(folder, { recursive: true });
   } catch (error) {
-    throw new Error(`Cannot create the weights cache folder ${folder}: ${(error as Error).message}`, { cause: error });
+    throw new Error(`Cannot create the weights cache folder ${folder}: ${cacheProblem(path, error)}`, { cause: error });
   }
   const temporary = join(folder, `.${request.fileName}.${randomBytes(6).toString('hex')}.partial`);
   const file = await open(temporary, 'wx');
