@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Linear, RandomGenerator, Sequential } from '@alexnet/layers';
-import { readSafetensors, TENSOR_DATA_CHECKSUM_KEY, writeSafetensors } from '@alexnet/torch-io';
+import { readSafetensors, TENSOR_DATA_CHECKSUM_KEY, writePyTorch, writeSafetensors } from '@alexnet/torch-io';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readCheckpoint, restoreCheckpoint, saveCheckpoint } from './checkpoint.js';
@@ -45,6 +45,18 @@ describe('checkpoint checksum', () => {
     expect(checkpoint.state).toMatchObject(state);
     expect(checkpoint.weights['0.weight'].shape).toEqual([32, 32]);
     expect(Object.keys(checkpoint.buffers)).toEqual(['0.weight', '0.bias']);
+  });
+
+  it('names a PyTorch file given as a checkpoint as one (zip or legacy), not as a bad safetensors header', async () => {
+    const zip = join(tmp, 'weights.pth');
+    writeFileSync(zip, writePyTorch({ w: { dtype: 'float32', shape: [1], data: Float32Array.of(1) } }));
+    const legacy = join(tmp, 'legacy.pth');
+    writeFileSync(legacy, Uint8Array.of(0x80, 2, 0x8a, 10, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19));
+    for (const path of [zip, legacy]) {
+      await expect(readCheckpoint(path)).rejects.toThrow(
+        `${path} is a PyTorch file, not a training checkpoint (the .safetensors of saveCheckpoint and alexnet train); to start from its weights, use alexnet train --weights`,
+      );
+    }
   });
 
   it('refuses a checkpoint with 1,000 bytes of its tensor data overwritten, naming the file', async () => {

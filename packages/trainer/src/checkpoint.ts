@@ -121,6 +121,24 @@ function parseState(metadata: Record<string, string>, path: string): TrainingSta
   return state as TrainingState;
 }
 
+/**
+ * The safetensors file a checkpoint is; a PyTorch file (a zip, or a legacy pickle) is named as one, where
+ * safetensors' own check said its "header length 85966670672 exceeds the file size".
+ */
+function readCheckpointFile(bytes: Uint8Array, path: string): ReturnType<typeof readSafetensors> {
+  try {
+    return readSafetensors(bytes, path);
+  } catch (error) {
+    const zip = bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04;
+    const pickle = bytes[0] === 0x80 && bytes[1] >= 2 && bytes[1] <= 5;
+    if (!zip && !pickle) throw error;
+    throw new Error(
+      `${path} is a PyTorch file, not a training checkpoint (the .safetensors of saveCheckpoint and alexnet train); to start from its weights, use alexnet train --weights`,
+      { cause: error },
+    );
+  }
+}
+
 /** A checkpoint as {@link readCheckpoint} reads it: tensors stay raw (no backend memory) until restored. */
 export interface Checkpoint {
   state: TrainingState;
@@ -149,7 +167,7 @@ export async function readCheckpoint(path: string): Promise<Checkpoint> {
     if ((error as { code?: string }).code === 'ENOENT') throw new Error(`Checkpoint not found: ${path}`);
     throw error;
   }
-  const { tensors, metadata } = readSafetensors(bytes, path);
+  const { tensors, metadata } = readCheckpointFile(bytes, path);
   if (!metadata[STATE_KEY])
     throw new Error(`${path} is a weights file, not a training checkpoint (no "${STATE_KEY}" metadata)`);
   verifyTensorData(bytes, metadata, path);
