@@ -33,7 +33,7 @@ const point = new PickleGlobal('geometry', 'Point');
 
 const CASES: Record<OpcodeName, Case> = {
   PROTO: { operand: [2], after: [], malformed: { error: TRUNCATED } },
-  FRAME: { operand: le64(9), after: [], malformed: { operand: [1, 2], error: TRUNCATED } },
+  FRAME: { operand: le64(0), after: [], malformed: { operand: [1, 2], error: TRUNCATED } },
   STOP: { stack: ['done'], after: [], result: 'done', malformed: { error: UNDERFLOW } },
   NONE: { after: [null] },
   NEWTRUE: { after: [true] },
@@ -287,4 +287,10 @@ describe('opcode handlers', () => {
       });
     }
   }
+
+  it('FRAME: a frame longer than the data left is refused, as Python refuses it', () => {
+    expect(() => OPCODES.FRAME.run(machine(le64(1000)))).toThrow(
+      /test\.pkl: Invalid pickle at byte 8: a frame of 1000 bytes runs past the end of the data/,
+    );
+  });
 });

@@ -16,7 +16,11 @@ export interface Opcode {
 
 // Framing and the end.
 const proto = (m: PickleMachine) => void m.u8();
-const frame = (m: PickleMachine) => void m.u64();
+/** FRAME: its length is only checked (as Python does: a frame past the end is a truncated or forged pickle). */
+const frame = (m: PickleMachine) => {
+  const length = m.u64();
+  if (m.pos + length > m.bytes.byteLength) m.fail(`a frame of ${length} bytes runs past the end of the data`);
+};
 const stop = (m: PickleMachine) => {
   m.result = { value: m.pop() };
 };
