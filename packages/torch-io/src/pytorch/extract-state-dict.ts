@@ -16,8 +16,10 @@ const STATE_DICT_KEYS = ['state_dict', 'model', 'model_state_dict', 'model_state
 export function extractStateDict(checkpoint: unknown, source = 'PyTorch checkpoint'): RawTensors {
   const candidate = findStateDict(checkpoint, source);
   if (!candidate) {
-    const keys =
-      checkpoint instanceof Map ? [...checkpoint.keys()].slice(0, 20).map(keyName).join(', ') : typeof checkpoint;
+    if (!(checkpoint instanceof Map)) {
+      throw new Error(`${source} holds no state dict (tensors by name): it holds ${kindOf(checkpoint)}, not a dict`);
+    }
+    const keys = [...checkpoint.keys()].slice(0, 20).map(keyName).join(', ');
     throw new Error(`${source} holds no state dict (tensors by name); top-level keys: ${keys}`);
   }
   const tensors: RawTensors = {};
@@ -55,4 +57,15 @@ function findStateDict(value: unknown, source: string, depth = 0): Map<unknown, 
     if (nested) return nested;
   }
   return undefined;
+}
+
+/** What a checkpoint that is no dict holds, in Python's words (`typeof` said "object" for None and for a list). */
+function kindOf(value: unknown): string {
+  if (value === null || value === undefined) return 'None';
+  if (isRawTensor(value)) return 'a single tensor';
+  if (Array.isArray(value)) return `a list or tuple of ${value.length}`;
+  if (typeof value === 'bigint' || typeof value === 'number') return `the number ${String(value)}`;
+  if (typeof value === 'string') return 'a string';
+  if (typeof value === 'boolean') return value ? 'True' : 'False';
+  return 'an object';
 }

@@ -320,6 +320,18 @@ describe('extractStateDict', () => {
     expect(() => extractStateDict(new Map([['epoch', 1]]), 'ckpt.pth')).toThrow(
       /ckpt\.pth holds no state dict .*top-level keys: epoch/,
     );
+    // What it holds when it is no dict, in Python's words (it said "top-level keys: object" for None and a list).
+    const cases: Array<[unknown, string]> = [
+      [null, 'None'],
+      [[1, 2, 3], 'a list or tuple of 3'],
+      [7, 'the number 7'],
+      [{ dtype: 'float32', shape: [1], data: Float32Array.of(1) }, 'a single tensor'],
+    ];
+    for (const [value, kind] of cases) {
+      expect(() => extractStateDict(value, 'odd.pth')).toThrow(
+        `odd.pth holds no state dict (tensors by name): it holds ${kind}, not a dict`,
+      );
+    }
   });
 });
 
