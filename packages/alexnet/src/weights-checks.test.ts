@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type RawTensors, TENSOR_DATA_CHECKSUM_KEY, writeSafetensors } from '@alexnet/torch-io';
 import { afterAll, describe, expect, it } from 'vitest';
-import { nonFiniteTensors, readWeights } from './index.js';
+import { modelFromWeights, nonFiniteTensors, readWeights } from './index.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'alexnet-weights-checks-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -100,5 +100,32 @@ describe('readWeights of a damaged .safetensors file', () => {
     new DataView(bytes.buffer).setBigUint64(0, 1_000_000n, true);
     writeFileSync(path, bytes);
     await expect(readWeights(path)).rejects.toThrow(/past\.bin is not a weight file this package reads/);
+  });
+});
+
+describe('readWeights and modelFromWeights of odd metadata', () => {
+  it('check the JSON shape of each entry and name the file when the model cannot be built from it', async () => {
+    const cases: Array<[Record<string, string>, RegExp]> = [
+      [
+        { class_names: '"abc"' },
+        /names\.safetensors: metadata entry "class_names" must be a JSON list of strings, got "abc"$/,
+      ],
+      [{ class_ids: '[1,2]' }, /metadata entry "class_ids" must be a JSON list of strings, got \[1,2\]$/],
+      [{ options: '[1]' }, /metadata entry "options" must be a JSON object, got \[1\]$/],
+      [{ preprocessing: 'null' }, /metadata entry "preprocessing" must be a JSON object, got null$/],
+    ];
+    const path = join(tmp, 'names.safetensors');
+    for (const [metadata, message] of cases) {
+      writeFileSync(path, writeSafetensors({ w: tensor(1) }, { model: 'alexnet_v2', ...metadata }));
+      await expect(readWeights(path), JSON.stringify(metadata)).rejects.toThrow(message);
+    }
+    const file = { format: 'safetensors' as const, tensors: {}, metadata: { extra: {} } };
+    expect(() =>
+      modelFromWeights({ ...file, metadata: { model: '__proto__', extra: {} } }, {}, 'proto.safetensors'),
+    ).toThrow(/^proto\.safetensors: cannot build __proto__ from it: Unknown model "__proto__"/);
+    const options = { numClasses: -1 };
+    expect(() =>
+      modelFromWeights({ ...file, metadata: { model: 'alexnet_v2', options, extra: {} } }, {}, 'n.safetensors'),
+    ).toThrow(/^n\.safetensors: cannot build alexnet_v2 from it: numClasses must be a positive integer, got -1/);
   });
 });

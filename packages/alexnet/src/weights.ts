@@ -133,13 +133,21 @@ export function modelFromWeights(
   const lastBias = Object.keys(file.tensors)
     .filter((k) => k.startsWith('classifier.') && k.endsWith('.bias'))
     .at(-1);
-  const model = createModel(name, {
-    numClasses: lastBias ? file.tensors[lastBias].shape[0] : undefined,
-    ...file.metadata.options,
-    classNames: file.metadata.classNames,
-    classIds: file.metadata.classIds,
-    ...overrides,
-  });
+  let model: AlexNet;
+  try {
+    model = createModel(name, {
+      numClasses: lastBias ? file.tensors[lastBias].shape[0] : undefined,
+      ...file.metadata.options,
+      classNames: file.metadata.classNames,
+      classIds: file.metadata.classIds,
+      ...overrides,
+    });
+  } catch (error) {
+    // An unknown model name, or options / class names the file's metadata gives wrong: the file is named.
+    throw new Error(`${source}: cannot build ${name} from it: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
   const dict = toStateDict(file.tensors);
   try {
     model.loadStateDict(dict);
@@ -258,14 +266,26 @@ export function nonFiniteTensors(file: WeightsFile): NonFiniteTensor[] {
   return found;
 }
 
+/** The JSON shapes of the metadata entries this package writes, each with the words of its error. */
+const METADATA_SHAPES = {
+  object: [(v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v), 'a JSON object'],
+  strings: [(v: unknown) => Array.isArray(v) && v.every((s) => typeof s === 'string'), 'a JSON list of strings'],
+} as const;
+
 function parseMetadata(raw: Record<string, string>, name: string): WeightsMetadata {
-  const json = <T>(key: string): T | undefined => {
+  // Checked for their shape: a class_names of "abc" labelled classes 'a', 'b', 'c'; options of [1] built the default.
+  const json = <T>(key: string, shape: keyof typeof METADATA_SHAPES): T | undefined => {
     if (raw[key] === undefined) return undefined;
+    let value: unknown;
     try {
-      return JSON.parse(raw[key]) as T;
+      value = JSON.parse(raw[key]);
     } catch {
       throw new Error(`${name}: metadata entry "${key}" is not valid JSON`);
     }
+    const [fits, words] = METADATA_SHAPES[shape];
+    if (!fits(value))
+      throw new Error(`${name}: metadata entry "${key}" must be ${words}, got ${raw[key].slice(0, 60)}`);
+    return value as T;
   };
   const {
     model,
@@ -280,10 +300,10 @@ function parseMetadata(raw: Record<string, string>, name: string): WeightsMetada
   } = raw;
   return {
     model,
-    options: json('options'),
-    preprocessing: json('preprocessing'),
-    classNames: json('class_names'),
-    classIds: json('class_ids'),
+    options: json('options', 'object'),
+    preprocessing: json('preprocessing', 'object'),
+    classNames: json('class_names', 'strings'),
+    classIds: json('class_ids', 'strings'),
     extra,
   };
 }
