@@ -1,5 +1,14 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeSafetensors } from '@alexnet/torch-io';
@@ -165,6 +174,30 @@ describe('alexnet train --out', () => {
       ),
     );
     expect(existsSync(elsewhere)).toBe(false);
+  });
+});
+
+describe('alexnet train, given --out and --val that cannot be used', () => {
+  it('names a dangling link or a file on the way to --out, and a file as --val, with one line', async () => {
+    symlinkSync(join(tmp, 'nowhere', 'at-all'), join(tmp, 'dangling-out'));
+    writeFileSync(join(tmp, 'a-file'), 'mine');
+    const cases: Array<[string[], RegExp]> = [
+      [
+        ['--out', join(tmp, 'dangling-out')],
+        /--out .*dangling-out: .*dangling-out is a dangling symbolic link \(to .*nowhere\/at-all\)/,
+      ],
+      [['--out', join(tmp, 'a-file', 'run')], /--out .*a-file\/run: .*a-file is a file, not a folder/],
+      [['--val', join(tmp, 'a-file')], /--val must be a folder, got the file .*a-file/],
+    ];
+    for (const [args, message] of cases) {
+      const result = await alexnet('train', ...tiny, ...args);
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(
+        result.stderr.split('\n').filter((line) => line.startsWith('alexnet:')),
+        args.join(' '),
+      ).toHaveLength(1);
+      expect(result.stderr, args.join(' ')).toMatch(new RegExp(`(^|\\n)alexnet: ${message.source}\\n$`));
+    }
   });
 });
 

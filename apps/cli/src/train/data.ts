@@ -105,6 +105,9 @@ async function locateData(
   const trainDir = existsSync(join(data, 'train')) ? join(data, 'train') : data;
   if (config.val) {
     if (!existsSync(config.val)) throw new UsageError(`--val folder not found: ${config.val}`);
+    // As --data: a file is a usage error naming the flag (it was the dataset reader's, with exit 1).
+    if (!statSync(config.val).isDirectory())
+      throw new UsageError(`--val must be a folder, got the file ${resolve(config.val)}`);
     return { trainDir, valDir: resolve(config.val) };
   }
   const sibling = [join(data, 'val'), join(trainDir, '..', 'val')].find(

@@ -1,5 +1,5 @@
-import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, lstatSync, mkdirSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { type EpochRecord, runFiles } from '@alexnet/trainer';
 import type { BackendInfo } from '../backend.js';
 import { UsageError } from '../errors.js';
@@ -53,6 +53,7 @@ export function chooseRunFolder(
   }
   const path = resolve(config.out ?? join('runs', `${config.model}-${timestamp()}`));
   if (existsSync(path) && !statSync(path).isDirectory()) throw new UsageError(`--out ${path} is a file, not a folder`);
+  checkCreatable(path);
   const earlier = [...runFiles(path), ...COMMAND_FILES.filter((name) => existsSync(join(path, name)))].sort();
   if (earlier.length > 0 && !options.overwrite) {
     throw new UsageError(
@@ -60,6 +61,27 @@ export function chooseRunFolder(
     );
   }
   return { path, replaces: earlier };
+}
+
+/**
+ * That the folder `path` can be made: no dangling link at it, no file where a folder above it should be. Either
+ * failed in mkdir with Node's bare ENOENT / ENOTDIR, after the data was opened.
+ */
+function checkCreatable(path: string): void {
+  if (existsSync(path)) return;
+  for (let at = path; at !== dirname(at); at = dirname(at)) {
+    let link: ReturnType<typeof lstatSync> | undefined;
+    try {
+      link = lstatSync(at);
+    } catch {
+      continue; // missing (made by mkdir), or below a file, which the loop reaches next
+    }
+    if (link.isSymbolicLink() && !existsSync(at)) {
+      throw new UsageError(`--out ${path}: ${at} is a dangling symbolic link (to ${readlinkSync(at)})`);
+    }
+    if (!statSync(at).isDirectory()) throw new UsageError(`--out ${path}: ${at} is a file, not a folder`);
+    return;
+  }
 }
 
 /**
