@@ -83,6 +83,9 @@ describe('safetensors', () => {
     expect(() => readSafetensors(notUtf8, 'bytes.safetensors')).toThrow(
       /^bytes\.safetensors is not a valid safetensors file: header is not valid UTF-8$/,
     );
+    // A byte-order mark before the JSON is refused, as the reference reader (serde_json) refuses it.
+    const bom = file(encode(`\ufeff{"w": ${entry(0)}}`), 4);
+    expect(() => readSafetensors(bom, 'bom.safetensors')).toThrow(/^bom\.safetensors .*: header is not JSON/);
     const proto = file(encode(`{"__proto__": ${entry(0)}}`), 4);
     expect(() => readSafetensors(proto, 'proto.safetensors')).toThrow(
       /^proto\.safetensors is not a valid safetensors file: tensor "__proto__" has a name that cannot be a key/,

@@ -56,8 +56,9 @@ export function readSafetensors(bytes: Uint8Array, source = 'safetensors data'):
     fail(`header length ${headerLength} exceeds the file size ${bytes.byteLength}`);
   let text = '';
   try {
-    // Fatal: a name that is not UTF-8 would otherwise read as U+FFFD, and two such names as one.
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLength));
+    // Fatal: a name that is not UTF-8 would otherwise read as U+FFFD, and two such names as one. A byte-order mark
+    // is kept, so that JSON.parse refuses it as the format's reference reader does (it was dropped silently).
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes.subarray(8, 8 + headerLength));
   } catch {
     fail('header is not valid UTF-8');
   }
