@@ -45,7 +45,8 @@ export type ElementTypeName = keyof typeof ELEMENT_TYPES;
  * Decodes `count` elements of `type` laid out with `strides` (in elements) from `offset` (in elements) of a
  * little-endian byte buffer, into a contiguous row-major array.
  *
- * @throws Error (a message to follow the tensor's name) for an integer element outside the int32 range.
+ * @throws Error (a message to follow the tensor's name) for an integer element outside the int32 range, or a
+ * finite float64 one beyond the float32 range.
  */
 export function decodeElements(
   bytes: Uint8Array,
@@ -70,9 +71,11 @@ export function decodeElements(
     for (let d = 0; d < shape.length; d++) position += index[d] * strides[d];
     const value = element.read(view, position * element.bytes);
     data[i] = value;
-    // An Int32Array wraps what does not fit (2^40 becomes 0): an int64 element out of range is refused instead.
-    if (data[i] !== value && !element.float) {
-      throw new Error(`holds ${value} at element ${i}, outside the int32 range its ${type} elements are read into`);
+    // An Int32Array wraps what does not fit (2^40 becomes 0): an int64 element out of range is refused instead;
+    // so is a finite float64 that float32 rounds to infinity (1e300), which would then be reported as infinite.
+    if (element.float ? Number.isFinite(value) && !Number.isFinite(data[i]) : data[i] !== value) {
+      const range = element.float ? 'float32' : 'int32';
+      throw new Error(`holds ${value} at element ${i}, outside the ${range} range its ${type} elements are read into`);
     }
     for (let d = shape.length - 1; d >= 0; d--) {
       if (++index[d] < shape[d]) break;

@@ -92,6 +92,22 @@ describe('safetensors', () => {
     );
   });
 
+  it('refuses a finite F64 element beyond the float32 range rather than reading it as infinity', () => {
+    const header = JSON.stringify({ d: { dtype: 'F64', shape: [2], data_offsets: [0, 16] } }).padEnd(64, ' ');
+    const bytes = new Uint8Array(8 + header.length + 16);
+    const view = new DataView(bytes.buffer);
+    view.setBigUint64(0, BigInt(header.length), true);
+    bytes.set(new TextEncoder().encode(header), 8);
+    view.setFloat64(8 + header.length, 0.5, true);
+    view.setFloat64(8 + header.length + 8, 1e300, true);
+    expect(() => readSafetensors(bytes, 'wide.safetensors')).toThrow(
+      /^wide\.safetensors is not a valid safetensors file: tensor "d" holds 1e\+300 at element 1, outside the float32 range its float64 elements are read into$/,
+    );
+    // Infinity and NaN themselves are read as they are (the non-finite check of the models package names them).
+    view.setFloat64(8 + header.length + 8, Number.POSITIVE_INFINITY, true);
+    expect(Array.from(readSafetensors(bytes).tensors.d.data)).toEqual([0.5, Number.POSITIVE_INFINITY]);
+  });
+
   it('rejects truncated and malformed files with the file name and the reason', () => {
     const good = writeSafetensors({ w: { dtype: 'float32', shape: [4], data: new Float32Array(4) } });
     expect(() => readSafetensors(good.subarray(0, 5), 'w.safetensors')).toThrow(
