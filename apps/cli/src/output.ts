@@ -95,3 +95,16 @@ export function formatDuration(seconds: number): string {
   const rest = String(s % 60).padStart(2, '0');
   return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${rest}` : `${m}:${rest}`;
 }
+
+/**
+ * A name from the disk (a class folder, a file path) for a line of text: control characters escaped (`\n` as
+ * `\\n`), so that a folder named with a newline cannot split a report line in two or forge one.
+ */
+export function printable(text: string): string {
+  const escapes: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+  return text.replace(CONTROL, (c) => escapes[c] ?? `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
+/** The C0 control characters and DEL. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: they are what printable() escapes
+const CONTROL = /[\u0000-\u001f\u007f]/g;

@@ -77,3 +77,20 @@ describe('alexnet data check', () => {
     expect(train.warnings).toHaveLength(1);
   });
 });
+
+describe('alexnet data check, given names with control characters', () => {
+  it('escapes them, so a class folder named with a newline cannot split or forge a report line', async () => {
+    const dir = join(tmp, 'odd-names');
+    const jpeg = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#000' } })
+      .jpeg()
+      .toBuffer();
+    mkdirSync(join(dir, 'new\nline'), { recursive: true });
+    writeFileSync(join(dir, 'new\nline', 'a.JPEG'), jpeg);
+    mkdirSync(join(dir, 'tab\there'), { recursive: true });
+    writeFileSync(join(dir, 'tab\there', 'bad\u001b[31m.JPEG'), 'not an image');
+    const { stdout } = await check(dir);
+    expect(stdout).toContain('\n  new\\nline: 1\n');
+    expect(stdout).toContain(`\n  ${join(dir, 'tab\\there', 'bad\\x1b[31m.JPEG')}: `);
+    expect(stdout).not.toContain('\u001b');
+  });
+});

@@ -3,7 +3,7 @@ import { checkDataset, type DatasetReport, MAX_IMAGE_PIXELS, openDataset, openSp
 import { UsageError } from '../../errors.js';
 import { helpText, printHelp } from '../../help.js';
 import { JSON_OPTION, type OptionTable, parseOptions, withDefaults } from '../../options.js';
-import { createOutput } from '../../output.js';
+import { createOutput, printable } from '../../output.js';
 
 const DATA_CHECK_OPTIONS = {
   decode: {
@@ -84,7 +84,9 @@ function printReport(report: DatasetReport): void {
   if (labelled && report.perClass.length > 0) {
     const counts = report.perClass.map((c) => c.count);
     out.write(`images a class: ${Math.min(...counts)} to ${Math.max(...counts)}\n`);
-    for (const c of report.perClass.slice(0, 20)) out.write(`  ${c.id}${c.name ? ` ${c.name}` : ''}: ${c.count}\n`);
+    for (const c of report.perClass.slice(0, 20)) {
+      out.write(`  ${printable(c.id)}${c.name ? ` ${printable(c.name)}` : ''}: ${c.count}\n`);
+    }
     if (report.perClass.length > 20) out.write(`  ... ${report.perClass.length - 20} more classes\n`);
   }
   const s = report.sizes;
@@ -99,10 +101,10 @@ function printReport(report: DatasetReport): void {
   out.write(
     `CMYK: ${report.notes.cmyk.length}, greyscale: ${report.notes.greyscale.length}, misnamed: ${report.notes.misnamed.length}, damaged: ${report.notes.damaged.length}\n`,
   );
-  for (const m of report.notes.misnamed) out.write(`  ${m.path} is ${m.format}\n`);
-  for (const d of report.notes.damaged) out.write(`  ${d.path}: ${d.reason} (decoded as PIL would)\n`);
+  for (const m of report.notes.misnamed) out.write(`  ${printable(m.path)} is ${m.format}\n`);
+  for (const d of report.notes.damaged) out.write(`  ${printable(d.path)}: ${d.reason} (decoded as PIL would)\n`);
   out.write(`warnings: ${report.warnings.length}\n`);
-  for (const w of report.warnings) out.write(`  ${w}\n`);
+  for (const w of report.warnings) out.write(`  ${printable(w)}\n`);
   out.write(`bad files: ${report.bad.length}\n`);
-  for (const b of report.bad) out.write(`  ${b.path}: ${b.reason}\n`);
+  for (const b of report.bad) out.write(`  ${printable(b.path)}: ${printable(b.reason)}\n`);
 }
