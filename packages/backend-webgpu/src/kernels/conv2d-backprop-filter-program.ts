@@ -14,6 +14,7 @@
  * the slices in a fixed order (deterministic, no atomics). {@link planSplitK} chooses the slices.
  */
 import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
+import { LANES, tileProduct, unroll } from './gemm-wgsl.js';
 import { MAIN_FLAT, MAIN_XYZ } from './webgpu-internals.js';
 
 /** Rows (`M`) of `C` a workgroup computes. */
@@ -69,11 +70,6 @@ export function planSplitK(m: number, n: number, k: number, maxScratchBytes = MA
   slices = kPerSlice === 0 ? 1 : Math.ceil(k / kPerSlice);
   return { m, n, k, tilesM, tilesN, slices, kPerSlice };
 }
-
-/** `count` lines from `line(i)`: the shader's fixed-size loops, unrolled. */
-const unroll = (count: number, line: (i: number) => string) =>
-  Array.from({ length: count }, (_, i) => line(i)).join('\n');
-const LANES = ['x', 'y', 'z', 'w'];
 
 /**
  * One slice of `K` per z, one 64x64 tile of `C` per (x: `N`, y: `M`) workgroup. Writes `result[(slice*M + m)*N + n]`:
@@ -153,13 +149,7 @@ export class Conv2DBackpropFilterGemmProgram implements WebGPUProgram {
           }
           tileA[row * ${GROUP_M} + col] = a;
           tileB[row * ${GROUP_N} + col] = b;
-          workgroupBarrier();
-          for (var kk = 0; kk < ${TILE_K}; kk = kk + 1) {
-            let av = tileA[kk * ${GROUP_M} + row];
-            let bv = tileB[kk * ${GROUP_N} + col];
-            ${unroll(4, (i) => `acc[${i}] = fma(vec4<f32>(av.${LANES[i]}), bv, acc[${i}]);`)}
-          }
-          workgroupBarrier();
+          ${tileProduct(TILE_K, GROUP_M, GROUP_N)}
         }
 
         let outBase = slice * dimM;

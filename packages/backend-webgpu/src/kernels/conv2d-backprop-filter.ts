@@ -8,14 +8,12 @@ import {
   type SplitKPlan,
   TILE_K,
 } from './conv2d-backprop-filter-program.js';
+import { takesConvGradient } from './gemm-wgsl.js';
 import { stockWebGpuKernel } from './stock.js';
 import { maxStorageBinding, runProgram } from './webgpu-internals.js';
 
 /** What the kernel was given, as tfjs-core's `Conv2DBackpropFilterAttrs` (plus `dilations`, which TF.js never sets). */
 type Attrs = tf.Conv2DBackpropFilterAttrs & { dilations?: number | [number, number] };
-
-const isOne = (d: number | [number, number] | undefined) =>
-  d === undefined || (Array.isArray(d) ? d.every((v) => v === 1) : d === 1);
 
 /**
  * How this kernel would compute the filter gradient of `x` (NHWC) for this filter shape, strides and padding: the
@@ -46,14 +44,9 @@ function conv2DBackpropFilter(args: {
   const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
   const attrs = args.attrs as unknown as Attrs;
   const backend = args.backend as WebGPUBackend;
-  const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs;
+  const { strides, pad, dimRoundingMode, filterShape } = attrs;
   // TF.js's own kernel takes what this one does not: NCHW, dilations (which TF.js's gradient never asks for), ints.
-  if (
-    tf.backend_util.convertConv2DDataFormat(dataFormat) !== 'channelsLast' ||
-    !isOne(attrs.dilations) ||
-    x.dtype !== 'float32' ||
-    dy.dtype !== 'float32'
-  )
+  if (!takesConvGradient(attrs, [x, dy]))
     return stockWebGpuKernel(tf.Conv2DBackpropFilter).kernelFunc(args as Parameters<tf.KernelFunc>[0]) as tf.TensorInfo;
   const info = tf.backend_util.computeConv2DInfo(
     x.shape as [number, number, number, number],

@@ -28,6 +28,7 @@
  * hundreds to thousands of workgroups as it is, and each sums its whole `K` (at most a few thousand terms) itself.
  */
 import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
+import { LANES, tileProduct, unroll } from './gemm-wgsl.js';
 import { MAIN_XYZ } from './webgpu-internals.js';
 
 /** The tile a workgroup of 256 invocations computes, 4x4 outputs an invocation. */
@@ -131,11 +132,6 @@ export function planBackpropInput(
   const dispatch: [number, number, number] = [Math.ceil(tilesM / folds), tilesN * phases, folds];
   return { phases, maxM, n: inC, maxK, workKept: dense === 0 ? 0 : kept / dense, tilesM, tilesN, dispatch, tile };
 }
-
-/** `count` lines from `line(i)`: the shader's fixed-size loops, unrolled. */
-const unroll = (count: number, line: (i: number) => string) =>
-  Array.from({ length: count }, (_, i) => line(i)).join('\n');
-const LANES = ['x', 'y', 'z', 'w'];
 
 /**
  * One 64x64 tile of one phase's `C` per workgroup; writes dx (`[batch, IH, IW, Cin]`) directly, every element once.
@@ -306,13 +302,7 @@ export class Conv2DBackpropInputGemmProgram implements WebGPUProgram {
             }`,
             )}
           }
-          workgroupBarrier();
-          for (var kk = 0; kk < ${TILE_K}; kk = kk + 1) {
-            let av = tileA[kk * ${GROUP_M} + row];
-            let bv = tileB[kk * ${GROUP_N} + col];
-            ${unroll(4, (i) => `acc[${i}] = fma(vec4<f32>(av.${LANES[i]}), bv, acc[${i}]);`)}
-          }
-          workgroupBarrier();
+          ${tileProduct(TILE_K, GROUP_M, GROUP_N)}
         }
 
         // Each row of C is a dx pixel of this phase: (b, ihStart + sH*jh, iwStart + sW*jw).

@@ -11,6 +11,7 @@ import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import type { WebGPUMemoryInfo } from '@tensorflow/tfjs-backend-webgpu/dist/backend_webgpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ConvCase, dyShape, explicit, label, type Pad, type Shape4, size } from '../../test/conv-cases.js';
 import { NO_GPU, onCpuAndGpu, random, values } from '../../test/gpu.js';
 import { conv2DBackpropInputConfig, conv2DBackpropInputPlan } from './conv2d-backprop-input.js';
 import {
@@ -23,22 +24,7 @@ import {
 import { webGpuKernelSet } from './install.js';
 import { runProgram } from './webgpu-internals.js';
 
-type Shape4 = [number, number, number, number];
-type Pad = 'same' | 'valid' | number | [[0, 0], [number, number], [number, number], [0, 0]];
-
-interface Case {
-  x: Shape4;
-  filter: Shape4;
-  strides: number | [number, number];
-  pad: Pad;
-}
-
-const explicit = (top: number, bottom: number, left: number, right: number): Pad => [
-  [0, 0],
-  [top, bottom],
-  [left, right],
-  [0, 0],
-];
+type Case = ConvCase;
 
 /** AlexNet's layers at reduced sizes, and shapes that cover several tiles of M and of N, and the odd corners. */
 const FIXED: Case[] = [
@@ -75,11 +61,6 @@ function randomCases(seed: number, count: number): Case[] {
   }
   return cases;
 }
-
-const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
-const label = (c: Case) => `x ${c.x} filter ${c.filter} stride ${c.strides} pad ${JSON.stringify(c.pad)}`;
-const dyShape = (c: Case) =>
-  tf.backend_util.computeConv2DInfo(c.x, c.filter, c.strides, 1, c.pad).outShape as unknown as Shape4;
 
 function backpropInput(
   dy: tf.Tensor4D,

@@ -5,14 +5,12 @@ import {
   Conv2DBackpropInputGemmProgram,
   planBackpropInput,
 } from './conv2d-backprop-input-program.js';
+import { takesConvGradient } from './gemm-wgsl.js';
 import { stockWebGpuKernel } from './stock.js';
 import { maxWorkgroupsPerDimension, runProgram } from './webgpu-internals.js';
 
 /** What the kernel was given, as tfjs-core's `Conv2DBackpropInputAttrs` (plus `dilations`, which TF.js never sets). */
 type Attrs = tf.Conv2DBackpropInputAttrs & { dilations?: number | [number, number] };
-
-const isOne = (d: number | [number, number] | undefined) =>
-  d === undefined || (Array.isArray(d) ? d.every((v) => v === 1) : d === 1);
 
 function convInfo(
   inputShape: readonly number[],
@@ -66,14 +64,9 @@ function conv2DBackpropInput(args: {
   const { dy, filter } = args.inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
   const attrs = args.attrs as unknown as Attrs;
   const backend = args.backend as WebGPUBackend;
-  const { inputShape, strides, pad, dataFormat, dimRoundingMode } = attrs;
+  const { inputShape, strides, pad, dimRoundingMode } = attrs;
   // TF.js's own kernel takes what this one does not: NCHW, dilations (which TF.js's gradient never asks for), ints.
-  if (
-    tf.backend_util.convertConv2DDataFormat(dataFormat) !== 'channelsLast' ||
-    !isOne(attrs.dilations) ||
-    dy.dtype !== 'float32' ||
-    filter.dtype !== 'float32'
-  )
+  if (!takesConvGradient(attrs, [dy, filter]))
     return stockWebGpuKernel(tf.Conv2DBackpropInput).kernelFunc(args as Parameters<tf.KernelFunc>[0]) as tf.TensorInfo;
   const info = convInfo(inputShape, filter.shape, strides, pad, dimRoundingMode);
   const plan = planFor(info, maxWorkgroupsPerDimension(backend));
