@@ -5,12 +5,13 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  renameSync,
   rmSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { writeSafetensors } from '@alexnet/torch-io';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -225,6 +226,9 @@ describe('alexnet train, given bad files', () => {
     );
     const valImage = join(root, 'val', readdirSync(join(root, 'val')).sort()[0]);
     for (const path of [trainImage, valImage]) writeFileSync(path, readFileSync(path).subarray(0, 40)); // truncated
+    // A newline in the training file's name: its line must stay one line.
+    const oddImage = join(dirname(trainImage), 'odd\nname.JPEG');
+    renameSync(trainImage, oddImage);
     const result = await alexnet(
       'train',
       ...['--data', root, '--model', 'alexnet_v2', '--image-size', '64', '--adaptive-pool', '--epochs', '1'],
@@ -242,7 +246,7 @@ describe('alexnet train, given bad files', () => {
     );
     expect(result.code, result.stderr).toBe(0);
     const output = result.stdout + result.stderr;
-    expect(output).toContain(`replacing the bad file ${trainImage}: `);
+    expect(output).toContain(`replacing the bad file ${dirname(trainImage)}/odd\\nname.JPEG: `);
     expect(output).toContain(`skipping the bad file ${valImage}: `);
     expect(output).toMatch(
       /epoch 1\/1 \| train loss [\d.]+ top-1 [\d.]+%, 1 bad file replaced \| val loss [\d.]+ top-1 [\d.]+% top-5 [\d.]+%, 1 bad file skipped \|/,
@@ -250,6 +254,32 @@ describe('alexnet train, given bad files', () => {
     // Validation scored the three images it could read, each once.
     expect(output).toMatch(/Validation top-1 [\d.]+%, top-5 [\d.]+% \(3 images\)/);
     expect(output).toMatch(/Loader: 1 worker threads/);
+  }, 120_000);
+});
+
+describe('alexnet predict, given bad images among good ones', () => {
+  it('predicts the good ones, names each bad one on its own line, and exits 2', async () => {
+    const good = join(data, 'train', 'n90000001', 'n90000001_1.JPEG');
+    const cut = join(tmp, 'cut.JPEG');
+    writeFileSync(cut, readFileSync(good).subarray(0, 40));
+    const text = join(tmp, 'notes\nnot-an-image.jpg');
+    writeFileSync(text, 'hello');
+    const args = ['predict', cut, good, text, '--model', 'alexnet_torchvision', '--top-k', '3', '--backend', 'cpu'];
+    const plain = await alexnet(...args);
+    expect(plain.code, plain.stderr).toBe(2);
+    // The good image's predictions, and only them, on stdout.
+    expect(plain.stdout.split('\n')[0]).toBe(good);
+    expect(plain.stdout.trimEnd().split('\n')).toHaveLength(4);
+    // Each bad file on one line, a newline in its name escaped.
+    expect(plain.stderr).toMatch(new RegExp(`(^|\\n)alexnet: Cannot read ${cut.replace(/[.]/g, '\\.')}: .+\\n`));
+    expect(plain.stderr).toMatch(/(^|\n)alexnet: Cannot read .*notes\\nnot-an-image\.jpg: .+\n/);
+    const json = await alexnet(...args, '--json');
+    expect(json.code).toBe(2);
+    const results = JSON.parse(json.stdout.trim().split('\n').pop() as string);
+    expect(results.map((r: { image: string }) => r.image)).toEqual([cut, good, text]);
+    expect(results[0].error).toMatch(/^Cannot read /);
+    expect(results[1].predictions).toHaveLength(3);
+    expect(results[2].error).toMatch(/^Cannot read /);
   }, 120_000);
 });
 

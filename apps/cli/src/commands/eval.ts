@@ -17,7 +17,7 @@ import {
   QUIET_OPTION,
   withDefaults,
 } from '../options.js';
-import { createOutput, pct, scored } from '../output.js';
+import { createOutput, pct, printable, scored } from '../output.js';
 import { transformsFor } from '../transforms.js';
 
 const EVAL_OPTIONS = {
@@ -76,7 +76,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
     transforms: transformsFor({ use: 'eval', preprocessing: model.preprocessing, size, tenCrop: options.tenCrop }),
     shuffle: false,
     workers: options.workers ?? 0,
-    onBadFile: (f) => out.info(`skipping ${f.path}: ${f.reason}`),
+    onBadFile: (f) => out.info(`skipping ${printable(f.path)}: ${printable(f.reason)}`),
   });
   try {
     const result = await evaluate(model, (epoch) => loader.epoch(epoch), {

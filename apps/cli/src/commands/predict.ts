@@ -14,7 +14,7 @@ import {
   parseOptions,
   withDefaults,
 } from '../options.js';
-import { createOutput } from '../output.js';
+import { createOutput, printable } from '../output.js';
 import { transformsFor } from '../transforms.js';
 
 const PREDICT_OPTIONS = {
@@ -55,15 +55,25 @@ export async function predict(argv: string[]): Promise<number> {
   });
   if (!options.weights)
     process.stderr.write('alexnet: no --weights given: the predictions come from untrained weights\n');
-  const results = [];
+  const results: Array<{ image: string; predictions: Prediction[] } | { image: string; error: string }> = [];
   model.eval();
-  for (const path of images) results.push({ image: path, predictions: await predictImage(model, path, options.topK) });
+  // A file that cannot be read is named and skipped: the other images still get their predictions.
+  for (const path of images) {
+    try {
+      results.push({ image: path, predictions: await predictImage(model, path, options.topK) });
+    } catch (error) {
+      if (!(error instanceof UsageError)) throw error;
+      process.stderr.write(`alexnet: ${printable(error.message)}\n`);
+      results.push({ image: path, error: error.message });
+    }
+  }
   if (options.json) {
     createOutput({}).json(results);
   } else {
-    for (const { image, predictions } of results) {
-      process.stdout.write(`${image}\n`);
-      for (const p of predictions) {
+    for (const result of results) {
+      if (!('predictions' in result)) continue;
+      process.stdout.write(`${printable(result.image)}\n`);
+      for (const p of result.predictions) {
         process.stdout.write(
           `  ${(100 * p.probability).toFixed(2).padStart(6)}%  ${p.label}${p.wnid ? ` (${p.wnid})` : ''}\n`,
         );
@@ -71,7 +81,8 @@ export async function predict(argv: string[]): Promise<number> {
     }
   }
   model.dispose();
-  return 0;
+  // As before for one image: a file that could not be read is the caller's mistake (exit 2).
+  return results.some((result) => 'error' in result) ? 2 : 0;
 }
 
 /** The `k` most probable classes of one image file; a file that cannot be read is a usage error naming it. */

@@ -11,6 +11,7 @@ import {
 } from '@alexnet/imagenet-data';
 import type { Preprocessing } from '@alexnet/models';
 import { UsageError } from '../errors.js';
+import { printable } from '../output.js';
 import { transformsFor } from '../transforms.js';
 import type { TrainConfig } from './options.js';
 import { RECIPES, SYNTHETIC } from './recipes.js';
@@ -61,7 +62,9 @@ export function trainingLoaders(
   info: (line: string) => void,
 ): { trainLoader: ImageLoader; valLoader: ImageLoader | null } {
   const size = config.imageSize;
-  const badFile = (action: string) => (f: { path: string; reason: string }) => info(`${action} ${f.path}: ${f.reason}`);
+  // A file name may hold a newline or an escape sequence: printed escaped, the line stays one line.
+  const badFile = (action: string) => (f: { path: string; reason: string }) =>
+    info(`${action} ${printable(f.path)}: ${printable(f.reason)}`);
   const trainLoader = new ImageLoader(data.trainSet, {
     batchSize: config.batchSize,
     transforms: transformsFor({ use: 'train', augmentation: RECIPES[config.recipe].augmentation, size }),
