@@ -2,6 +2,7 @@ import { RELU_GRAD } from '@alexnet/tfjs-extensions';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { elementWiseProgram } from './element-wise-program.js';
+import { runProgram } from './webgpu-internals.js';
 
 /**
  * ReLU's gradient in one pass, `dx = x > 0 ? dy : 0` (0 at x = 0, as TF.js and PyTorch): TF.js differentiates ReLU
@@ -20,7 +21,7 @@ function reluGrad({ inputs, backend }: Parameters<KernelFunc>[0]): TensorInfo {
     outputShape: x.shape,
     body: 'result[index] = select(0.0, DY[index], X[index] > 0.0);',
   });
-  return (backend as WebGPUBackend).runWebGPUProgram(program, [x, dy], 'float32');
+  return runProgram(backend as WebGPUBackend, program, [x, dy], []);
 }
 
 /** {@link RELU_GRAD} on WebGPU. */

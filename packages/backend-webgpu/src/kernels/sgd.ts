@@ -2,7 +2,7 @@ import { FUSED_SGD_UPDATE, type FusedSgdAttrs } from '@alexnet/tfjs-extensions';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { elementWiseProgram } from './element-wise-program.js';
-import { forgetDownloadedValues } from './webgpu-internals.js';
+import { forgetDownloadedValues, type ProgramUniforms, runProgram } from './webgpu-internals.js';
 
 const UNIFORMS = 'lr : f32, momentum : f32, dampening : f32, weightDecay : f32,';
 
@@ -85,7 +85,7 @@ function fusedSgd({ inputs, backend: anyBackend, attrs: anyAttrs }: Parameters<K
     first: attrs.first,
     inPlace,
   };
-  const uniformData = [
+  const uniformData: ProgramUniforms = [
     { type: 'float32', data: [attrs.lr] },
     { type: 'float32', data: [attrs.momentum] },
     { type: 'float32', data: [attrs.dampening] },
@@ -105,24 +105,31 @@ function fusedSgd({ inputs, backend: anyBackend, attrs: anyAttrs }: Parameters<K
       uniforms: UNIFORMS,
       body: bufferBody(s),
     });
-    newBuffer = backend.runWebGPUProgram(
+    newBuffer = runProgram(
+      backend,
       program,
       bufferInputs.map(([, t]) => t),
-      'float32',
       uniformData,
       inPlace ? buffer : undefined,
     );
   }
-  const names = ['G', ...(newBuffer ? ['B'] : []), ...(inPlace ? [] : ['OLD'])];
+  const paramInputs: Array<[string, TensorInfo]> = [['G', grad]];
+  if (newBuffer) paramInputs.push(['B', newBuffer]);
+  if (!inPlace) paramInputs.push(['OLD', param]);
   const program = elementWiseProgram({
     shaderKey: key('param', s),
-    variableNames: names,
+    variableNames: paramInputs.map(([name]) => name),
     outputShape: shape,
     uniforms: UNIFORMS,
     body: paramBody(s),
   });
-  const paramInputs = [grad, ...(newBuffer ? [newBuffer] : []), ...(inPlace ? [] : [param])];
-  const newParam = backend.runWebGPUProgram(program, paramInputs, 'float32', uniformData, inPlace ? param : undefined);
+  const newParam = runProgram(
+    backend,
+    program,
+    paramInputs.map(([, t]) => t),
+    uniformData,
+    inPlace ? param : undefined,
+  );
   if (inPlace) {
     // TF.js keeps the values a read downloaded and answers the next read from them: they are stale now.
     forgetDownloadedValues(backend, param);
