@@ -32,8 +32,10 @@ export async function download(url: string, sink: DownloadSink): Promise<number>
   let received = 0;
   let stalled: Error | null = null;
   let timer: ReturnType<typeof setTimeout> | undefined;
-  // Re-armed at every byte: fetch has no timeout of its own, and a server that stops sending would hang forever.
-  const arm = () => {
+  // Re-armed at every chunk (with the bytes so far): fetch has no timeout of its own, and a server that stops
+  // sending would hang forever.
+  const arm = (bytes: number) => {
+    received = bytes;
     clearTimeout(timer);
     timer = setTimeout(() => {
       stalled = new Error(
@@ -42,11 +44,9 @@ export async function download(url: string, sink: DownloadSink): Promise<number>
       controller.abort(stalled);
     }, idle);
   };
-  arm();
+  arm(0);
   try {
-    return await downloadBody(url, sink, controller.signal, arm, (n) => {
-      received = n;
-    });
+    return await downloadBody(url, sink, controller.signal, arm);
   } catch (error) {
     throw stalled ?? error;
   } finally {
@@ -58,8 +58,7 @@ async function downloadBody(
   url: string,
   sink: DownloadSink,
   signal: AbortSignal,
-  alive: () => void,
-  count: (received: number) => void,
+  alive: (received: number) => void,
 ): Promise<number> {
   let response: Response;
   try {
@@ -67,7 +66,7 @@ async function downloadBody(
   } catch (error) {
     throw new Error(`Cannot download ${url}: ${reason(error)}`, { cause: error });
   }
-  alive();
+  alive(0);
   if (!response.ok || !response.body) {
     await response.body?.cancel().catch(() => {});
     const status = response.ok ? 'the response has no body' : `HTTP ${response.status} ${response.statusText}`.trim();
@@ -91,9 +90,8 @@ async function downloadBody(
         });
       }
       if (chunk.done) break;
-      alive();
       received += chunk.value.byteLength;
-      count(received);
+      alive(received);
       if (announced !== null && received > announced) {
         throw new Error(`Download of ${url} sent more than the ${announced} bytes its Content-Length announced`);
       }
