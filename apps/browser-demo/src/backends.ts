@@ -2,8 +2,8 @@
  * The TF.js backends a page can run on, best first: WebGPU (through `@alexnet/tfjs-backend-webgpu`, on the
  * browser's `navigator.gpu`), WebGL, and the CPU backend (plain JavaScript, everywhere). Chosen automatically, a GPU
  * backend that runs in software (SwiftShader, a fallback adapter: what headless browsers and machines without a GPU
- * offer) is passed over, as the CLI's `--backend auto` does: it is far slower than plain JavaScript (a full-size
- * AlexNet forward took 82 s on SwiftShader's WebGPU, 0.9 s on the CPU backend, on one 2-core machine).
+ * offer) is passed over, as the CLI's `--backend auto` does: it is far slower than plain JavaScript (see the
+ * package README for a full-size checkpoint tried once by hand).
  */
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-webgl';
