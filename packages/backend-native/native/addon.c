@@ -84,14 +84,19 @@ static napi_value undefined(napi_env env) {
   return u;
 }
 
+/* In WINOGRAD_OFF, WINOGRAD_AUTO, WINOGRAD_ALWAYS order. */
+static const char *const WINOGRAD_MODES[] = {"off", "auto", "always"};
+
 static napi_value info(napi_env env, napi_callback_info cb) {
   (void)cb;
-  napi_value out, isa, threads;
+  napi_value out, isa, threads, winograd;
   CHECK(napi_create_object(env, &out));
   CHECK(napi_create_string_utf8(env, gemm_isa(), NAPI_AUTO_LENGTH, &isa));
   CHECK(napi_create_int32(env, threads_count(), &threads));
   CHECK(napi_set_named_property(env, out, "isa", isa));
   CHECK(napi_set_named_property(env, out, "threads", threads));
+  CHECK(napi_create_string_utf8(env, WINOGRAD_MODES[winograd_mode()], NAPI_AUTO_LENGTH, &winograd));
+  CHECK(napi_set_named_property(env, out, "winograd", winograd));
   return out;
 }
 
@@ -109,6 +114,23 @@ static napi_value set_isa(napi_env env, napi_callback_info cb) {
   size_t len = 0;
   napi_get_value_string_utf8(env, argv[0], name, sizeof name, &len);
   CHECK(napi_get_boolean(env, gemm_set_isa(name), &result));
+  return result;
+}
+
+/* setWinograd('off' | 'auto' | 'always'): false for any other name. */
+static napi_value set_winograd(napi_env env, napi_callback_info cb) {
+  napi_value argv[1], result;
+  args_of(env, cb, argv, 1);
+  char name[16] = {0};
+  size_t len = 0;
+  napi_get_value_string_utf8(env, argv[0], name, sizeof name, &len);
+  int found = 0;
+  for (int m = 0; m < 3; m++)
+    if (strcmp(name, WINOGRAD_MODES[m]) == 0) {
+      winograd_set_mode(m);
+      found = 1;
+    }
+  CHECK(napi_get_boolean(env, found, &result));
   return result;
 }
 
@@ -335,6 +357,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"info", NULL, info, NULL, NULL, NULL, napi_default, NULL},
       {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_default, NULL},
       {"setIsa", NULL, set_isa, NULL, NULL, NULL, napi_default, NULL},
+      {"setWinograd", NULL, set_winograd, NULL, NULL, NULL, napi_default, NULL},
       {"gemm", NULL, gemm, NULL, NULL, NULL, napi_default, NULL},
       {"conv2d", NULL, conv_forward, NULL, NULL, NULL, napi_default, NULL},
       {"conv2dBackpropInput", NULL, conv_backprop_input, NULL, NULL, NULL, napi_default, NULL},

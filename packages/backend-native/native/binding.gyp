@@ -7,6 +7,7 @@
         "gemm.c",
         "threads.c",
         "conv.c",
+        "winograd.c",
         "pool.c",
         "lrn.c",
         "elementwise.c",

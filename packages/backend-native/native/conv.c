@@ -5,6 +5,7 @@
  *   input gradient:   dcol[pixels x K]      = dy[pixels x out_c] * w^T, scattered back (col2im)
  *   filter gradient:  dw[K x out_c]        += col^T * dy
  * Images are spread over the threads when there are at least as many as threads; otherwise each product is split.
+ * 3x3 stride-1 shapes that winograd_applies to go to winograd.c instead.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -154,16 +155,28 @@ static void run_images(conv_job *job, image_fn fn) {
 }
 
 void conv2d_forward(const conv_shape *s, const float *x, const float *w, const float *bias, int relu, float *y) {
+  if (winograd_applies(s)) {
+    winograd_forward(s, x, w, bias, relu, y);
+    return;
+  }
   conv_job job = {.s = s, .x = x, .w = w, .bias = bias, .relu = relu, .y = y};
   run_images(&job, forward_image);
 }
 
 void conv2d_backprop_input(const conv_shape *s, const float *dy, const float *w, float *dx) {
+  if (winograd_applies(s)) {
+    winograd_backprop_input(s, dy, w, dx);
+    return;
+  }
   conv_job job = {.s = s, .dy = dy, .w = w, .dx = dx};
   run_images(&job, backprop_input_image);
 }
 
 void conv2d_backprop_filter(const conv_shape *s, const float *x, const float *dy, float *dw) {
+  if (winograd_applies(s)) {
+    winograd_backprop_filter(s, x, dy, dw);
+    return;
+  }
   const long size = (long)patch_size(s) * s->out_c;
   int threads = threads_count();
   if (s->batch < threads) threads = 1;

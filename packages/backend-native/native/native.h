@@ -49,6 +49,19 @@ void conv2d_forward(const conv_shape *s, const float *x, const float *w, const f
 void conv2d_backprop_input(const conv_shape *s, const float *dy, const float *w, float *dx);
 void conv2d_backprop_filter(const conv_shape *s, const float *x, const float *dy, float *dw);
 
+/* winograd.c: 3x3 stride-1 convolutions by F(2x2, 3x3), taken by conv.c's functions when winograd_applies. */
+enum { WINOGRAD_OFF = 0, WINOGRAD_AUTO = 1, WINOGRAD_ALWAYS = 2 };
+/* The measured rule's thresholds: both channel counts at least WINOGRAD_MIN_CHANNELS, their product at least
+ * WINOGRAD_MIN_PAIRS (winograd_applies). */
+#define WINOGRAD_MIN_CHANNELS 64
+#define WINOGRAD_MIN_PAIRS (192 * 128)
+int winograd_mode(void); /* ALEXNET_NATIVE_WINOGRAD: off, always, else auto */
+void winograd_set_mode(int mode);
+int winograd_applies(const conv_shape *s);
+void winograd_forward(const conv_shape *s, const float *x, const float *w, const float *bias, int relu, float *y);
+void winograd_backprop_input(const conv_shape *s, const float *dy, const float *w, float *dx);
+void winograd_backprop_filter(const conv_shape *s, const float *x, const float *dy, float *dw);
+
 void max_pool(const conv_shape *s, const float *x, float *y);
 /* y: the forward's output for x, whose values locate each window's maximum. */
 void max_pool_grad(const conv_shape *s, const float *x, const float *y, const float *dy, float *dx);

@@ -4,11 +4,19 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import nodeGypBuild from 'node-gyp-build';
 
+/**
+ * When 3x3 stride-1 convolutions use Winograd's F(2x2, 3x3) (2.25x fewer multiplications): `'auto'` where the
+ * measured rule says it pays (both channel counts at least 64, their product at least 192 x 128), `'always'` for every 3x3 stride-1 shape, `'off'`
+ * never.
+ */
+export type WinogradMode = 'off' | 'auto' | 'always';
+
 /** The functions the C addon exports (native/addon.c). Arrays are float32, row-major, NHWC. */
 export interface NativeAddon {
-  info(): { isa: string; threads: number };
+  info(): { isa: string; threads: number; winograd: WinogradMode };
   setThreads(threads: number): void;
   setIsa(isa: string): boolean;
+  setWinograd(mode: string): boolean;
   gemm(
     a: Float32Array,
     b: Float32Array,

@@ -1,7 +1,7 @@
 import { registerReluGradient, silenceTfjsNodeHint } from '@alexnet/tfjs-extensions';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
-import { loadAddon, type NativeAddon } from './addon.js';
+import { loadAddon, type NativeAddon, type WinogradMode } from './addon.js';
 import { BACKEND_NAME } from './backend-name.js';
 import { FloatPool } from './float-pool.js';
 import { nativeAddon } from './kernel-utils/runtime.js';
@@ -60,7 +60,15 @@ class NativeBackend extends MathBackendCPU {
 
 /** Where the backend stands: registered and with which instruction set and threads, or why not. */
 export type NativeBackendStatus =
-  | { available: true; isa: string; threads: number; addonPath: string; kernels: string[] }
+  | {
+      available: true;
+      isa: string;
+      threads: number;
+      /** When 3x3 stride-1 convolutions take the Winograd path. */
+      winograd: WinogradMode;
+      addonPath: string;
+      kernels: string[];
+    }
   | { available: false; reason: string };
 
 let status: NativeBackendStatus | undefined;
@@ -90,8 +98,8 @@ export function registerNativeBackend(): NativeBackendStatus {
   }
   // ReLU's gradient through this backend's single-pass kernel (RELU_GRAD) while it is the active backend.
   registerReluGradient();
-  const { isa, threads } = addon.info();
-  status = { available: true, isa, threads, addonPath: load.path, kernels: [...own].sort() };
+  const { isa, threads, winograd } = addon.info();
+  status = { available: true, isa, threads, winograd, addonPath: load.path, kernels: [...own].sort() };
   return status;
 }
 
@@ -99,8 +107,8 @@ export function registerNativeBackend(): NativeBackendStatus {
 export function nativeBackendStatus(): NativeBackendStatus {
   const current = registerNativeBackend();
   if (!current.available) return current;
-  const { isa, threads } = (loadAddon() as { addon: NativeAddon }).addon.info();
-  return { ...current, isa, threads };
+  const { isa, threads, winograd } = (loadAddon() as { addon: NativeAddon }).addon.info();
+  return { ...current, isa, threads, winograd };
 }
 
 /**
@@ -120,4 +128,14 @@ export function setNativeThreads(threads: number): void {
 export function setNativeIsa(isa: 'avx512' | 'avx2' | 'sse'): void {
   if (!nativeAddon().setIsa(isa))
     throw new Error(`this CPU does not support ${isa} (or it is not one of avx512, avx2, sse)`);
+}
+
+/**
+ * Sets when 3x3 stride-1 convolutions (forward and both gradients) use Winograd's F(2x2, 3x3): `'auto'` (default,
+ * or `ALEXNET_NATIVE_WINOGRAD`) where it was measured to pay, `'always'`, or `'off'` for the direct im2col path.
+ * Both agree with the CPU backend to float32 rounding; the bits differ between them.
+ */
+export function setNativeWinograd(mode: WinogradMode): void {
+  if (!nativeAddon().setWinograd(mode))
+    throw new RangeError(`Winograd mode must be one of off, auto, always, got ${JSON.stringify(mode)}`);
 }

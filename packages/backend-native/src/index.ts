@@ -15,7 +15,7 @@ import { registerNativeBackend } from './backend.js';
 
 /** The custom kernel names this backend registers; their one home is `@alexnet/tfjs-extensions`. */
 export { FUSED_SGD_UPDATE, type FusedSgdAttrs, RELU_GRAD } from '@alexnet/tfjs-extensions';
-export { type AddonLoad, loadAddon, type NativeAddon } from './addon.js';
+export { type AddonLoad, loadAddon, type NativeAddon, type WinogradMode } from './addon.js';
 export {
   BACKEND_NAME,
   type NativeBackendStatus,
@@ -23,6 +23,7 @@ export {
   registerNativeBackend,
   setNativeIsa,
   setNativeThreads,
+  setNativeWinograd,
 } from './backend.js';
 
 registerNativeBackend();

@@ -2,60 +2,7 @@ import { expectClose } from '@alexnet/test-utils';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { nativeBackendStatus, setNativeIsa, setNativeThreads } from './index.js';
-
-/** A seeded stream of numbers in [-1, 1), so every case is reproducible. */
-function numbers(seed: number) {
-  let state = seed >>> 0 || 1;
-  return (count: number) =>
-    Float32Array.from({ length: count }, () => {
-      state ^= state << 13;
-      state ^= state >>> 17;
-      state ^= state << 5;
-      return ((state >>> 0) / 2 ** 32) * 2 - 1;
-    });
-}
-
-type Arrays = Record<string, { shape: number[]; values: Float32Array }>;
-
-/** Runs `op` on fresh tensors on a backend and returns every output's values. */
-function runOn(
-  backend: string,
-  inputs: Arrays,
-  op: (t: Record<string, tf.Tensor>) => tf.Tensor | tf.Tensor[],
-): Float32Array[] {
-  const previous = tf.getBackend();
-  tf.setBackend(backend);
-  try {
-    return tf.tidy(() => {
-      const tensors = Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, tf.tensor(v.values, v.shape)]));
-      const out = op(tensors);
-      return (Array.isArray(out) ? out : [out])
-        .map((t) => t.dataSync() as Float32Array)
-        .map((a) => Float32Array.from(a));
-    });
-  } finally {
-    tf.setBackend(previous);
-  }
-}
-
-/** Asserts the native backend gives the CPU backend's results (forward and, through `op`, any gradients). */
-function expectLikeCpu(
-  label: string,
-  inputs: Arrays,
-  op: (t: Record<string, tf.Tensor>) => tf.Tensor | tf.Tensor[],
-  tolerance = 1e-5,
-): void {
-  const expected = runOn('cpu', inputs, op);
-  const actual = runOn('native', inputs, op);
-  expect(actual.length).toBe(expected.length);
-  actual.forEach((a, i) => {
-    expectClose(a, expected[i], tolerance, `${label} output ${i}`);
-  });
-}
-
-function input(random: (n: number) => Float32Array, ...shape: number[]) {
-  return { shape, values: random(shape.reduce((a, b) => a * b, 1)) };
-}
+import { expectLikeCpu, input, numbers, runOn } from './kernel-test-helpers.js';
 
 type Pad = 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];
 

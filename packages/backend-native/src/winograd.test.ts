@@ -1,0 +1,153 @@
+import { expectClose } from '@alexnet/test-utils';
+import * as tf from '@tensorflow/tfjs-core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { nativeBackendStatus, setNativeThreads, setNativeWinograd } from './index.js';
+import { type Arrays, expectLikeCpu, input, numbers, runOn } from './kernel-test-helpers.js';
+
+// The Winograd F(2x2, 3x3) path of 3x3 stride-1 convolutions (native/winograd.c), forced on with 'always' so that
+// small shapes take it, against the CPU backend and against the direct path.
+
+type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
+
+interface Case {
+  n: number;
+  h: number;
+  w: number;
+  c: number;
+  o: number;
+  pad: Pad;
+}
+
+/** Seeded shapes: odd and even sizes down to 1, channel counts off the 8-lane vectors, pads 0-4 on each side. */
+function randomCases(count: number, seed: number): Case[] {
+  const random = numbers(seed);
+  const pick = (values: number[]) => values[Math.floor(((random(1)[0] + 1) / 2) * values.length) % values.length];
+  const cases: Case[] = [];
+  for (let i = 0; i < count; i++) {
+    const kind = i % 3;
+    const rows = [pick([0, 1, 2, 3, 4]), pick([0, 1, 2, 3])];
+    const cols = [pick([0, 1, 2, 4]), pick([0, 1, 3])];
+    const pad: Pad = kind === 0 ? 'same' : kind === 1 ? 'valid' : ([[0, 0], rows, cols, [0, 0]] as Pad);
+    // The padded image must hold the filter at least once.
+    const padded = (pads: number[]) => (kind === 0 ? 0 : kind === 1 ? 0 : pads[0] + pads[1]);
+    const least = (pads: number[]) => (kind === 0 ? 1 : 3 - padded(pads));
+    cases.push({
+      n: pick([1, 2, 3, 5]),
+      h: Math.max(least(rows), pick([1, 2, 3, 4, 5, 7, 8, 13, 16])),
+      w: Math.max(least(cols), pick([1, 2, 3, 6, 9, 11, 14])),
+      c: pick([1, 3, 8, 9, 17, 33]),
+      o: pick([1, 5, 8, 16, 19, 40]),
+      pad,
+    });
+  }
+  return cases;
+}
+
+const CASES: Case[] = [
+  { n: 2, h: 13, w: 13, c: 24, o: 40, pad: 'same' }, // AlexNet's 3x3 layers in small
+  { n: 1, h: 1, w: 1, c: 9, o: 7, pad: 'same' }, // one pixel: only the centre tap meets the image
+  {
+    n: 3,
+    h: 6,
+    w: 5,
+    c: 16,
+    o: 16,
+    pad: [
+      [0, 0],
+      [3, 0],
+      [0, 4],
+      [0, 0],
+    ],
+  }, // pads past 2: the input gradient's are negative
+  ...randomCases(12, 2026),
+];
+
+/** A convolution's output, and the gradients of a random weighting of it (so dy is no constant). */
+function convAndGradients(spec: Case) {
+  return (t: Record<string, tf.Tensor>) => {
+    const y = tf.fused.conv2d({
+      x: t.x as tf.Tensor4D,
+      filter: t.f as tf.Tensor4D,
+      strides: 1,
+      pad: spec.pad,
+      bias: t.b,
+      activation: 'relu',
+    });
+    const plain = tf.conv2d(t.x as tf.Tensor4D, t.f as tf.Tensor4D, 1, spec.pad);
+    const weights = tf.reshape(tf.sin(tf.range(0, plain.size)), plain.shape);
+    const [dx, df] = tf.grads((x, f) =>
+      tf.sum(tf.mul(tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, 1, spec.pad), weights)),
+    )([t.x, t.f]);
+    return [y, plain, dx, df];
+  };
+}
+
+function inputsFor(spec: Case): Arrays {
+  const random = numbers(spec.n * 7919 + spec.h * 101 + spec.w * 13 + spec.c * 3 + spec.o);
+  return {
+    x: input(random, spec.n, spec.h, spec.w, spec.c),
+    f: input(random, 3, 3, spec.c, spec.o),
+    b: input(random, spec.o),
+  };
+}
+
+/** Whether two runs' outputs are bit for bit the same (toEqual walks millions of elements one by one: seconds). */
+function sameBits(a: Float32Array[], b: Float32Array[]): boolean {
+  const bytes = (x: Float32Array) => Buffer.from(x.buffer, x.byteOffset, x.byteLength);
+  return a.length === b.length && a.every((x, i) => bytes(x).equals(bytes(b[i])));
+}
+
+describe('Winograd F(2x2, 3x3) convolutions', () => {
+  const status = nativeBackendStatus();
+  afterEach(() => {
+    setNativeWinograd('auto');
+    if (status.available) setNativeThreads(status.threads);
+  });
+
+  it.each(CASES)('match the CPU backend forward (bias + ReLU) and in both gradients: %o', (spec) => {
+    setNativeWinograd('always');
+    expectLikeCpu('winograd', inputsFor(spec), convAndGradients(spec), 1e-5);
+  });
+
+  it('agree with the direct path over several chunks a thread, and give the same bits for a thread count', () => {
+    // 1024 input channels make a chunk 256 tiles; 8 images of 20 x 20 are 800 tiles, 400 a thread on 2 threads.
+    const spec: Case = { n: 8, h: 20, w: 19, c: 1024, o: 24, pad: 'same' };
+    const inputs = inputsFor(spec);
+    const op = convAndGradients(spec);
+    setNativeWinograd('off');
+    const direct = runOn('native', inputs, op);
+    setNativeWinograd('always');
+    const winograd = runOn('native', inputs, op);
+    winograd.forEach((values, i) => {
+      expectClose(values, direct[i], 1e-5, `output ${i}`);
+    });
+    expect(sameBits(runOn('native', inputs, op), winograd)).toBe(true);
+    setNativeThreads(3);
+    runOn('native', inputs, op).forEach((values, i) => {
+      expectClose(values, winograd[i], 1e-5, `3 threads, output ${i}`);
+    });
+  });
+
+  it('is taken only where the rule says it pays, and can be switched off', () => {
+    const wide: Case = { n: 1, h: 5, w: 5, c: 192, o: 128, pad: 'same' };
+    const narrow: Case = { n: 1, h: 5, w: 5, c: 64, o: 64, pad: 'same' };
+    // The two paths round differently, so bit equality tells which one ran.
+    const bits = (spec: Case, mode: 'off' | 'auto' | 'always') => {
+      setNativeWinograd(mode);
+      return runOn('native', inputsFor(spec), convAndGradients(spec));
+    };
+    expect(sameBits(bits(wide, 'auto'), bits(wide, 'always'))).toBe(true);
+    expect(sameBits(bits(wide, 'auto'), bits(wide, 'off'))).toBe(false);
+    expect(sameBits(bits(narrow, 'auto'), bits(narrow, 'off'))).toBe(true);
+    expect(sameBits(bits(narrow, 'auto'), bits(narrow, 'always'))).toBe(false);
+  });
+
+  it('reports its mode and refuses unknown ones', () => {
+    setNativeWinograd('off');
+    expect(nativeBackendStatus()).toMatchObject({ available: true, winograd: 'off' });
+    setNativeWinograd('auto');
+    expect(nativeBackendStatus()).toMatchObject({ winograd: 'auto' });
+    expect(() => setNativeWinograd('sometimes' as never)).toThrow(/one of off, auto, always, got "sometimes"/);
+    expect(nativeBackendStatus()).toMatchObject({ winograd: 'auto' });
+  });
+});
