@@ -1,9 +1,9 @@
 #!/usr/bin/env node
-// `pnpm --filter @alexnet/tfjs-backend-native bench:winograd [--batch 32] [--reps 3]`: 3x3 stride-1 convolutions
-// (forward, input gradient, filter gradient) through the direct im2col path and through Winograd F(2x2, 3x3), on
-// AlexNet's own 3x3 layers and on smaller channel counts, all threads. The rule in native/winograd.c
-// (`winograd_applies`: both channel counts >= WINOGRAD_MIN_CHANNELS) comes from these rows; the ratio column is
-// direct time / Winograd time (above 1: Winograd is faster). Direct-path GFLOP/s count 2 * N*OH*OW * 9 * C * O.
+// `pnpm --filter @alexnet/tfjs-backend-native bench:winograd [--batch 32] [--reps 3]`: 3x3 and 5x5 stride-1
+// convolutions (forward, input gradient, filter gradient) through the direct im2col path and through Winograd
+// F(2x2, 3x3) / F(2x2, 5x5), on AlexNet's own layers and on smaller channel counts, all threads. The rule in
+// native/winograd.c (`winograd_applies`) comes from these rows; the ratio column is direct time / Winograd time
+// (above 1: Winograd is faster). Direct-path GFLOP/s count 2 * N*OH*OW * k*k * C * O.
 import { parseArgs } from 'node:util';
 import { loadAddon } from '../dist/index.js';
 
@@ -19,20 +19,25 @@ if (!load.addon) {
 }
 const { addon } = load;
 
-// [label, size, in channels, out channels]: 'same' padding, as AlexNet's 3x3 layers.
+// [label, filter size, image size, in channels, out channels]: 'same' padding, as AlexNet's layers.
 const shapes = [
-  ['V2 conv3 (13 px)', 13, 192, 384],
-  ['V2 conv4', 13, 384, 256],
-  ['V2 conv5', 13, 256, 256],
-  ['V1 conv4 (13 px)', 13, 384, 384],
-  ['V2 at 1/2 width conv4', 13, 192, 128],
-  ['128 -> 128 at 13 px', 13, 128, 128],
-  ['128 -> 128 at 27 px', 27, 128, 128],
-  ['96 -> 96 at 27 px', 27, 96, 96],
-  ['64 -> 64 at 27 px', 27, 64, 64],
-  ['32 -> 32 at 27 px', 27, 32, 32],
-  ['256 -> 64 at 13 px', 13, 256, 64],
-  ['64 -> 256 at 13 px', 13, 64, 256],
+  ['V2 conv2 (27 px)', 5, 27, 64, 192],
+  ['V1 conv2 (27 px)', 5, 27, 96, 256],
+  ['V2 at 1/2 width conv2', 5, 27, 32, 96],
+  ['5x5 64 -> 64 at 27 px', 5, 27, 64, 64],
+  ['5x5 32 -> 64 at 27 px', 5, 27, 32, 64],
+  ['5x5 128 -> 128 at 13 px', 5, 13, 128, 128],
+  ['V2 conv3 (13 px)', 3, 13, 192, 384],
+  ['V2 conv4', 3, 13, 384, 384],
+  ['V2 conv5', 3, 13, 384, 256],
+  ['torchvision conv5', 3, 13, 256, 256],
+  ['V2 at 1/2 width conv4', 3, 13, 192, 128],
+  ['128 -> 128 at 13 px', 3, 13, 128, 128],
+  ['128 -> 128 at 27 px', 3, 27, 128, 128],
+  ['96 -> 96 at 27 px', 3, 27, 96, 96],
+  ['64 -> 64 at 27 px', 3, 27, 64, 64],
+  ['256 -> 64 at 13 px', 3, 13, 256, 64],
+  ['64 -> 256 at 13 px', 3, 13, 64, 256],
 ];
 const random = (n) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 12.9898) * 0.5);
 
@@ -48,16 +53,17 @@ function time(fn) {
 }
 
 console.log(
-  `3x3 stride-1 convolutions, batch ${batch}, ${addon.info().isa}, ${addon.info().threads} threads: ms (best of ${reps})`,
+  `stride-1 convolutions, batch ${batch}, ${addon.info().isa}, ${addon.info().threads} threads: ms (best of ${reps})`,
 );
 console.log(
-  `${'shape'.padEnd(22)} ${'pass'.padEnd(8)} ${'direct'.padStart(8)} ${'GFLOP/s'.padStart(8)} ${'winograd'.padStart(9)} ${'ratio'.padStart(6)}`,
+  `${'shape'.padEnd(24)} ${'pass'.padEnd(8)} ${'direct'.padStart(8)} ${'GFLOP/s'.padStart(8)} ${'winograd'.padStart(9)} ${'ratio'.padStart(6)}`,
 );
-for (const [label, size, c, o] of shapes) {
+for (const [label, k, size, c, o] of shapes) {
+  const pad = (k - 1) / 2;
   // batch, in_h, in_w, in_c, out_h, out_w, out_c, k_h, k_w, stride_h, stride_w, dil_h, dil_w, pad_top, pad_left
-  const shape = Int32Array.from([batch, size, size, c, size, size, o, 3, 3, 1, 1, 1, 1, 1, 1]);
+  const shape = Int32Array.from([batch, size, size, c, size, size, o, k, k, 1, 1, 1, 1, pad, pad]);
   const x = random(batch * size * size * c);
-  const w = random(9 * c * o);
+  const w = random(k * k * c * o);
   const y = new Float32Array(batch * size * size * o);
   const dy = random(y.length);
   const dx = new Float32Array(x.length);
@@ -67,14 +73,14 @@ for (const [label, size, c, o] of shapes) {
     ['input', () => addon.conv2dBackpropInput(shape, dy, w, dx)],
     ['filter', () => addon.conv2dBackpropFilter(shape, x, dy, dw)],
   ];
-  const flops = 2 * batch * size * size * 9 * c * o;
+  const flops = 2 * batch * size * size * k * k * c * o;
   for (const [pass, run] of passes) {
     addon.setWinograd('off');
     const direct = time(run);
     addon.setWinograd('always');
     const winograd = time(run);
     console.log(
-      `${label.padEnd(22)} ${pass.padEnd(8)} ${direct.toFixed(1).padStart(8)} ${(flops / direct / 1e6).toFixed(0).padStart(8)} ${winograd.toFixed(1).padStart(9)} ${(direct / winograd).toFixed(2).padStart(6)}`,
+      `${label.padEnd(24)} ${pass.padEnd(8)} ${direct.toFixed(1).padStart(8)} ${(flops / direct / 1e6).toFixed(0).padStart(8)} ${winograd.toFixed(1).padStart(9)} ${(direct / winograd).toFixed(2).padStart(6)}`,
     );
   }
 }

@@ -49,12 +49,14 @@ void conv2d_forward(const conv_shape *s, const float *x, const float *w, const f
 void conv2d_backprop_input(const conv_shape *s, const float *dy, const float *w, float *dx);
 void conv2d_backprop_filter(const conv_shape *s, const float *x, const float *dy, float *dw);
 
-/* winograd.c: 3x3 stride-1 convolutions by F(2x2, 3x3), taken by conv.c's functions when winograd_applies. */
+/* winograd.c: 3x3 and 5x5 stride-1 convolutions by F(2x2, 3x3) and F(2x2, 5x5), taken by conv.c's functions when
+ * winograd_applies. */
 enum { WINOGRAD_OFF = 0, WINOGRAD_AUTO = 1, WINOGRAD_ALWAYS = 2 };
 /* The measured rule's thresholds: both channel counts at least WINOGRAD_MIN_CHANNELS, their product at least
- * WINOGRAD_MIN_PAIRS (winograd_applies). */
+ * WINOGRAD_MIN_PAIRS_3X3 or WINOGRAD_MIN_PAIRS_5X5 (winograd_applies). */
 #define WINOGRAD_MIN_CHANNELS 64
-#define WINOGRAD_MIN_PAIRS (192 * 128)
+#define WINOGRAD_MIN_PAIRS_3X3 (192 * 128)
+#define WINOGRAD_MIN_PAIRS_5X5 (64 * 192)
 int winograd_mode(void); /* ALEXNET_NATIVE_WINOGRAD: off, always, else auto */
 void winograd_set_mode(int mode);
 int winograd_applies(const conv_shape *s);

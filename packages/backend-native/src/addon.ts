@@ -5,9 +5,9 @@ import { fileURLToPath } from 'node:url';
 import nodeGypBuild from 'node-gyp-build';
 
 /**
- * When 3x3 stride-1 convolutions use Winograd's F(2x2, 3x3) (2.25x fewer multiplications): `'auto'` where the
- * measured rule says it pays (both channel counts at least 64, their product at least 192 x 128), `'always'` for every 3x3 stride-1 shape, `'off'`
- * never.
+ * When 3x3 and 5x5 stride-1 convolutions use Winograd's F(2x2, 3x3) / F(2x2, 5x5) (2.25x / 2.8x fewer
+ * multiplications): `'auto'` where the measured rule says it pays (both channel counts at least 64, their product at
+ * least 192 x 128 for 3x3 and 64 x 192 for 5x5), `'always'` for every such shape, `'off'` never.
  */
 export type WinogradMode = 'off' | 'auto' | 'always';
 
