@@ -145,6 +145,7 @@ for name in "${order[@]}"; do
   if [ "$name" = epoch ]; then
     wait "$synth_pid"
     log "data synth (started at +${synth_start}s): exit $?: $(tail -1 "$work/synth.log")"
+    synth_pid=
     bench+=(--epoch-data "$work/synth")
   fi
   # The box as the overall budget cuts it, told to the stage too: each measurement gets its share of it, and the
@@ -157,5 +158,5 @@ log "report"
 timeout 20 "${bench[@]}" --report-only --markdown "$OUT/gpu-bench.md"
 cat "$OUT/gpu-bench.md"
 log "done in $(elapsed)s; figures in $OUT/gpu-bench.json and $OUT/gpu-bench.md"
-[ -n "$synth_pid" ] && kill "$synth_pid" 2>/dev/null # still writing when the epoch stage did not run
+[ -n "$synth_pid" ] && kill "$synth_pid" 2>/dev/null # not waited for: the epoch stage did not run
 rm -rf "$work"
