@@ -15,7 +15,7 @@
 // (--models alexnet_v2 --batch-sizes 1 --image-size 64 --adaptive-pool --steps 1 --pytorch-device cpu
 // --allow-software ...): scripts/gpu/run.sh --rehearsal does.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -74,7 +74,11 @@ const results = existsSync(values.results)
   ? JSON.parse(readFileSync(values.results, 'utf8'))
   : { started: new Date().toISOString(), host: hostFacts(), rows: [] };
 if (values.label) results.label = values.label;
-const save = () => writeFileSync(values.results, `${JSON.stringify(results, null, 2)}\n`);
+// Written whole, then renamed over the last version: a kill mid-write cannot leave the next stage a broken file.
+const save = () => {
+  writeFileSync(`${values.results}.partial`, `${JSON.stringify(results, null, 2)}\n`);
+  renameSync(`${values.results}.partial`, values.results);
+};
 const record = (row) => {
   results.rows.push({ ...row, at: new Date().toISOString() });
   save();
@@ -190,19 +194,27 @@ function failure(result) {
   return `exit ${result.code}: ${last}`;
 }
 
-/** A stage's clock: each measurement gets at most --measure-seconds and never more than the stage has left. */
+/**
+ * A stage's clock: `left(n)` is the next measurement's time box when n measurements (this one included) are left:
+ * at least --measure-seconds, more where earlier ones finished early (an equal share of what the stage has left),
+ * never more than the stage has left.
+ */
 function stageClock() {
   const end = Date.now() + stageSeconds * 1000;
-  return () => Math.min(measureSeconds, Math.floor((end - Date.now()) / 1000));
+  return (remaining = 1) => {
+    const left = Math.floor((end - Date.now()) / 1000);
+    return Math.min(left, Math.max(measureSeconds, Math.floor(left / remaining)));
+  };
 }
 
 /** `alexnet bench --backend webgpu --json` per model and batch size, with this project's kernels or the stock ones. */
 async function webgpuStage(kernels) {
   const engine = `webgpu-${kernels}`;
   const left = stageClock();
+  let remaining = models.length * batches.length;
   for (const model of models) {
     for (const batchSize of batches) {
-      const seconds = left();
+      const seconds = left(remaining--);
       const base = { engine, model, batchSize, imageSize: Number(values['image-size']) };
       if (seconds < 10) {
         record({ ...base, skipped: 'the stage time box was spent' });
@@ -251,11 +263,13 @@ async function pytorchStage() {
     record({ engine: 'pytorch', skipped: `${values.python} cannot import torch: no PyTorch figures` });
     return;
   }
-  const result = await run(values.python, args, { seconds: stageSeconds, env: { PYTHONUNBUFFERED: '1' } });
-  const lines = result.lines.filter((l) => l.stream === 'out' && l.text.startsWith('{'));
-  for (const line of lines) {
+  // Each measurement is recorded as its line comes: a later one that crashes or runs out of time loses only itself.
+  let measured = 0;
+  const onLine = (line) => {
+    if (line.stream !== 'out' || !line.text.startsWith('{')) return;
     const r = JSON.parse(line.text);
     const engine = device === 'cuda' ? `pytorch-cuda-${r.tf32 ? 'tf32' : 'fp32'}` : 'pytorch-cpu';
+    measured++;
     record({
       engine,
       model: r.model,
@@ -268,8 +282,9 @@ async function pytorchStage() {
       forward: r.forward.imagesPerSecond,
       peakGpuMB: r.peakGpuMB,
     });
-  }
-  if (result.code !== 0) record({ engine: 'pytorch', error: failure(result), measured: lines.length });
+  };
+  const result = await run(values.python, args, { seconds: stageSeconds, env: { PYTHONUNBUFFERED: '1' }, onLine });
+  if (result.code !== 0) record({ engine: 'pytorch', error: failure(result), measured });
 }
 
 /** One training run of --epoch-epochs epochs through the loader, with nvidia-smi's busy share over each epoch. */

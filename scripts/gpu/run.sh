@@ -24,13 +24,18 @@ start=$(date +%s)
 elapsed() { echo $(($(date +%s) - start)); }
 log() { echo "[+$(elapsed)s] $*" >&2; }
 
-# stage NAME SECONDS COMMAND...: runs COMMAND under `timeout`, never past the overall budget (10 s kept for the
-# report); a failure or a time-out is logged and the run goes on.
-stage() {
-  local name=$1 box=$2
-  shift 2
+# fit_box SECONDS: SECONDS, or what the overall budget has left (10 s kept for the report) where that is less.
+fit_box() {
   local left=$((budget - 10 - $(elapsed)))
-  [ "$box" -gt "$left" ] && box=$left
+  echo $(($1 < left ? $1 : left))
+}
+
+# stage NAME SECONDS COMMAND...: runs COMMAND under `timeout`, never past the overall budget (fit_box); a failure or
+# a time-out is logged and the run goes on.
+stage() {
+  local name=$1 box
+  box=$(fit_box "$2")
+  shift 2
   if [ "$box" -lt 5 ]; then
     log "$name: skipped, the overall budget of ${budget}s is spent"
     return 1
@@ -88,16 +93,21 @@ else
   log "nvidia-smi: absent (no NVIDIA GPU here): memory and busy share from nvidia-smi are not measured"
 fi
 
-# The epoch stage's synthetic set, written now on the CPU while the adapter check and PyTorch use the GPU.
+stages=${ALEXNET_GPU_STAGES:-pytorch,webgpu,stock,epoch}
+# The epoch stage's synthetic set, written now on the CPU while the adapter check and PyTorch use the GPU (only when
+# the epoch stage is to run: it would take CPU time from the other stages for nothing).
+synth_pid=
 if [ $mode = rehearsal ]; then synth_args=(--classes 2 --train-per-class 1 --min-side 64 --max-side 96); else
   synth_args=(--classes 8 --train-per-class 256 --min-side 256 --max-side 500); fi
-timeout 200 "$node" "$app/bin.js" data synth --out "$work/synth" --val-per-class 1 "${synth_args[@]}" >"$work/synth.log" 2>&1 &
-synth_pid=$!
-synth_start=$(elapsed)
+case ",$stages," in *,epoch,*)
+  timeout 200 "$node" "$app/bin.js" data synth --out "$work/synth" --val-per-class 1 "${synth_args[@]}" >"$work/synth.log" 2>&1 &
+  synth_pid=$!
+  synth_start=$(elapsed)
+  ;;
+esac
 
 allow=()
 [ $mode = rehearsal ] && allow=(--allow-software)
-stages=${ALEXNET_GPU_STAGES:-pytorch,webgpu,stock,epoch}
 stage adapter 60 "$node" "$app/probe.js" "${allow[@]}" >"$OUT/adapter.json"
 probe=$?
 cat "$OUT/adapter.json"
@@ -131,14 +141,16 @@ for entry in "${boxes[@]}"; do
   box_of[${entry%%:*}]=${entry##*:}
 done
 for name in "${order[@]}"; do
-  box=${box_of[$name]}
   case ",$stages," in *",$name,"*) ;; *) continue ;; esac
   if [ "$name" = epoch ]; then
     wait "$synth_pid"
     log "data synth (started at +${synth_start}s): exit $?: $(tail -1 "$work/synth.log")"
+    synth_pid=
     bench+=(--epoch-data "$work/synth")
   fi
-  # Each measurement gets its share of the stage; the stage's own clock stops early, before `timeout` has to.
+  # The box as the overall budget cuts it, told to the stage too: each measurement gets its share of it, and the
+  # stage's own clock stops early, recording what it measured and what it cut off, before `timeout` has to.
+  box=$(fit_box "${box_of[$name]}")
   stage "$name" "$box" "${bench[@]}" --stages "$name" --stage-seconds $((box - 5)) --measure-seconds $(((box - 5) / per_stage))
 done
 
@@ -146,4 +158,5 @@ log "report"
 timeout 20 "${bench[@]}" --report-only --markdown "$OUT/gpu-bench.md"
 cat "$OUT/gpu-bench.md"
 log "done in $(elapsed)s; figures in $OUT/gpu-bench.json and $OUT/gpu-bench.md"
+[ -n "$synth_pid" ] && kill "$synth_pid" 2>/dev/null # not waited for: the epoch stage did not run
 rm -rf "$work"
