@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // `pnpm --filter @alexnet/tfjs-backend-native bench:winograd [--batch 32] [--reps 3]`: 3x3 and 5x5 stride-1
 // convolutions (forward, input gradient, filter gradient) through the direct im2col path and through Winograd
-// F(2x2, 3x3) / F(2x2, 5x5), on AlexNet's own layers and on smaller channel counts, all threads. The rule in
-// native/winograd.c (`winograd_applies`) comes from these rows; the ratio column is direct time / Winograd time
-// (above 1: Winograd is faster). Direct-path GFLOP/s count 2 * N*OH*OW * k*k * C * O.
+// (F(4x4, 3x3) and F(2x2, 3x3) for 3x3, F(2x2, 5x5) for 5x5), on AlexNet's own layers and on smaller channel
+// counts, all threads. The rules in native/winograd.c (`winograd_applies`, `output_tile`) come from these rows; each
+// ratio is direct time / that Winograd's time (above 1: Winograd is faster). Direct-path GFLOP/s count
+// 2 * N*OH*OW * k*k * C * O.
 import { parseArgs } from 'node:util';
 import { loadAddon } from '../dist/index.js';
 
@@ -56,7 +57,7 @@ console.log(
   `stride-1 convolutions, batch ${batch}, ${addon.info().isa}, ${addon.info().threads} threads: ms (best of ${reps})`,
 );
 console.log(
-  `${'shape'.padEnd(24)} ${'pass'.padEnd(8)} ${'direct'.padStart(8)} ${'GFLOP/s'.padStart(8)} ${'winograd'.padStart(9)} ${'ratio'.padStart(6)}`,
+  `${'shape'.padEnd(24)} ${'pass'.padEnd(8)} ${'direct'.padStart(8)} ${'GFLOP/s'.padStart(8)} ${'F(2x2)'.padStart(8)} ${'ratio'.padStart(6)} ${'F(4x4)'.padStart(8)} ${'ratio'.padStart(6)}`,
 );
 for (const [label, k, size, c, o] of shapes) {
   const pad = (k - 1) / 2;
@@ -78,9 +79,16 @@ for (const [label, k, size, c, o] of shapes) {
     addon.setWinograd('off');
     const direct = time(run);
     addon.setWinograd('always');
-    const winograd = time(run);
+    // 3x3 both ways; 5x5 has F(2x2, 5x5) only.
+    const tiles = k === 3 ? [2, 4] : [2];
+    const cells = tiles.map((tile) => {
+      addon.setWinogradTile(tile);
+      const ms = time(run);
+      return `${ms.toFixed(1).padStart(8)} ${(direct / ms).toFixed(2).padStart(6)}`;
+    });
+    addon.setWinogradTile(0);
     console.log(
-      `${label.padEnd(24)} ${pass.padEnd(8)} ${direct.toFixed(1).padStart(8)} ${(flops / direct / 1e6).toFixed(0).padStart(8)} ${winograd.toFixed(1).padStart(9)} ${(direct / winograd).toFixed(2).padStart(6)}`,
+      `${label.padEnd(24)} ${pass.padEnd(8)} ${direct.toFixed(1).padStart(8)} ${(flops / direct / 1e6).toFixed(0).padStart(8)} ${cells.join(' ')}`,
     );
   }
 }

@@ -134,6 +134,14 @@ static napi_value set_winograd(napi_env env, napi_callback_info cb) {
   return result;
 }
 
+/* setWinogradTile(m): 3x3 convolutions' output tile, 2 or 4 (F(2x2, 3x3) or F(4x4, 3x3)); 0 the rule's choice. */
+static napi_value set_winograd_tile(napi_env env, napi_callback_info cb) {
+  napi_value argv[1];
+  args_of(env, cb, argv, 1);
+  winograd_set_tile((int)number(env, argv[0]));
+  return undefined(env);
+}
+
 /* gemm(a, b, c, m, n, k, transposeA, transposeB, accumulate): C = op(A) op(B), all row-major. */
 static napi_value gemm(napi_env env, napi_callback_info cb) {
   napi_value argv[9];
@@ -358,6 +366,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_default, NULL},
       {"setIsa", NULL, set_isa, NULL, NULL, NULL, napi_default, NULL},
       {"setWinograd", NULL, set_winograd, NULL, NULL, NULL, napi_default, NULL},
+      {"setWinogradTile", NULL, set_winograd_tile, NULL, NULL, NULL, napi_default, NULL},
       {"gemm", NULL, gemm, NULL, NULL, NULL, napi_default, NULL},
       {"conv2d", NULL, conv_forward, NULL, NULL, NULL, napi_default, NULL},
       {"conv2dBackpropInput", NULL, conv_backprop_input, NULL, NULL, NULL, napi_default, NULL},

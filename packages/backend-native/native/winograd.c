@@ -1,8 +1,9 @@
 /*
- * 3x3 and 5x5 stride-1 convolutions by Winograd's minimal filtering F(2x2, 3x3) and F(2x2, 5x5) (Lavin and Gray,
- * 2015): each 2x2 block of outputs ("tile") is computed from its a x a input patch (a = r + 1 for an r x r filter)
- * with a^2 multiplications a channel pair instead of 4 r^2 (16 instead of 36; 36 instead of 100), the a^2 products of
- * all tiles and channels being a^2 independent matrix products (the GEMM of gemm.c):
+ * 3x3 and 5x5 stride-1 convolutions by Winograd's minimal filtering F(4x4, 3x3), F(2x2, 3x3) and F(2x2, 5x5) (Lavin
+ * and Gray, 2015): each m x m block of outputs ("tile") is computed from its a x a input patch (a = m + r - 1 for an
+ * r x r filter) with a^2 multiplications a channel pair instead of m^2 r^2 (36 instead of 144, 16 instead of 36, 36
+ * instead of 100), the a^2 products of all tiles and channels being a^2 independent matrix products (the GEMM of
+ * gemm.c):
  *
  *   forward:          Y_t = A^T [ U (.) V_t ] A,  U = G g G^T (filter),  V_t = B^T d_t B (input patch)
  *   input gradient:   the forward of dy with the filter turned 180 degrees and its channels swapped
@@ -13,8 +14,8 @@
  * cache; the filter gradient sums each thread's partial dU in a fixed order (same bits for a thread count).
  *
  * The matrices are the usual Toom-Cook ones: points 0, 1, -1 and infinity for F(2, 3); 0, 1, -1, 2, -2 and infinity
- * for F(2, 5), whose filter transform divides by 6 and 24 and so rounds a little more (the tests hold both to the CPU
- * backend's 1e-5). Each 2-D transform is its 1-D one down the columns, then along the rows, written out without its
+ * for F(4, 3) and F(2, 5), whose transforms multiply by up to 8 and divide by 6 and 24 and so round more (the tests
+ * hold F(2, 3) to the CPU backend's 1e-5 of the largest value, the others to 3e-5). Each 2-D transform is its 1-D one down the columns, then along the rows, written out without its
  * zero terms. Whether a shape takes this path is `winograd_applies`, measured in bench/winograd.mjs;
  * ALEXNET_NATIVE_WINOGRAD=off (or winograd_set_mode) turns it off.
  */
@@ -23,18 +24,19 @@
 
 #include "native.h"
 
-/* A correlation with an r x r filter, stride 1: `in` is read at rows 2 * ty - pad_top + 0..r for output tile row ty. */
+/* A correlation with an r x r filter, stride 1, in m x m output tiles: `in` is read at rows m * ty - pad_top + 0..a-1
+ * for output tile row ty. */
 typedef struct {
-  int r; /* 3 or 5 */
+  int m, r; /* 4 and 3, 2 and 3, or 2 and 5 */
   int batch, in_h, in_w, in_c;
   int out_h, out_w, out_c;
   int pad_top, pad_left; /* may be negative (the input gradient of a convolution padded by more than r - 1) */
 } wino_geom;
 
-static long tiles_h(const wino_geom *g) { return (g->out_h + 1) / 2; }
-static long tiles_w(const wino_geom *g) { return (g->out_w + 1) / 2; }
+static long tiles_h(const wino_geom *g) { return (g->out_h + g->m - 1) / g->m; }
+static long tiles_w(const wino_geom *g) { return (g->out_w + g->m - 1) / g->m; }
 static long tiles_total(const wino_geom *g) { return (long)g->batch * tiles_h(g) * tiles_w(g); }
-static int positions(int r) { return (r + 1) * (r + 1); }
+static int positions(const wino_geom *g) { return (g->m + g->r - 1) * (g->m + g->r - 1); }
 
 /* Eight floats, loaded and stored unaligned: the transforms' lanes (SSE pairs on the baseline build). */
 typedef float v8 __attribute__((vector_size(32), aligned(4)));
@@ -120,6 +122,39 @@ typedef int v8i __attribute__((vector_size(32), aligned(4)));
     (y)[4 * (t)] = (2.f / 3) * ((x)[3 * (s)] + (x)[4 * (s)]) - (1.f / 6) * ((x)[s] + (x)[2 * (s)]) + (x)[5 * (s)];             \
   } while (0)
 
+/* F(4, 3): B^T is F(2, 5)'s (the same points); G (3 -> 6), A^T (6 -> 4), A (4 -> 6), G^T (6 -> 3). */
+#define G_6_3(x, s, y, t)                                                                                          \
+  do {                                                                                                             \
+    (y)[0] = 0.25f * (x)[0];                                                                                       \
+    (y)[t] = (-1.f / 6) * ((x)[0] + (x)[s] + (x)[2 * (s)]);                                                        \
+    (y)[2 * (t)] = (-1.f / 6) * ((x)[0] - (x)[s] + (x)[2 * (s)]);                                                  \
+    (y)[3 * (t)] = (1.f / 24) * (x)[0] + (1.f / 12) * (x)[s] + (1.f / 6) * (x)[2 * (s)];                           \
+    (y)[4 * (t)] = (1.f / 24) * (x)[0] - (1.f / 12) * (x)[s] + (1.f / 6) * (x)[2 * (s)];                           \
+    (y)[5 * (t)] = (x)[2 * (s)];                                                                                   \
+  } while (0)
+#define AT_6_4(x, s, y, t)                                                                                         \
+  do {                                                                                                             \
+    (y)[0] = (x)[0] + (x)[s] + (x)[2 * (s)] + (x)[3 * (s)] + (x)[4 * (s)];                                         \
+    (y)[t] = (x)[s] - (x)[2 * (s)] + 2.f * ((x)[3 * (s)] - (x)[4 * (s)]);                                          \
+    (y)[2 * (t)] = (x)[s] + (x)[2 * (s)] + 4.f * ((x)[3 * (s)] + (x)[4 * (s)]);                                    \
+    (y)[3 * (t)] = (x)[s] - (x)[2 * (s)] + 8.f * ((x)[3 * (s)] - (x)[4 * (s)]) + (x)[5 * (s)];                     \
+  } while (0)
+#define A_6_4(x, s, y, t)                                                                                          \
+  do {                                                                                                             \
+    (y)[0] = (x)[0];                                                                                               \
+    (y)[t] = (x)[0] + (x)[s] + (x)[2 * (s)] + (x)[3 * (s)];                                                        \
+    (y)[2 * (t)] = (x)[0] - (x)[s] + (x)[2 * (s)] - (x)[3 * (s)];                                                  \
+    (y)[3 * (t)] = (x)[0] + 2.f * (x)[s] + 4.f * (x)[2 * (s)] + 8.f * (x)[3 * (s)];                                \
+    (y)[4 * (t)] = (x)[0] - 2.f * (x)[s] + 4.f * (x)[2 * (s)] - 8.f * (x)[3 * (s)];                                \
+    (y)[5 * (t)] = (x)[3 * (s)];                                                                                   \
+  } while (0)
+#define GT_6_3(x, s, y, t)                                                                                         \
+  do {                                                                                                             \
+    (y)[0] = 0.25f * (x)[0] - (1.f / 6) * ((x)[s] + (x)[2 * (s)]) + (1.f / 24) * ((x)[3 * (s)] + (x)[4 * (s)]);    \
+    (y)[t] = (1.f / 6) * ((x)[2 * (s)] - (x)[s]) + (1.f / 12) * ((x)[3 * (s)] - (x)[4 * (s)]);                     \
+    (y)[2 * (t)] = (1.f / 6) * ((x)[3 * (s)] + (x)[4 * (s)] - (x)[s] - (x)[2 * (s)]) + (x)[5 * (s)];               \
+  } while (0)
+
 /* ---- 2-D transforms: a 1-D one down the columns of an (n_in rows) x (cols) block, then along the rows ---- */
 
 /* out (rows_out x cols_out) = T1 in T2^T, where `down` (n_in -> rows_out) runs down columns and `along`
@@ -131,48 +166,60 @@ typedef int v8i __attribute__((vector_size(32), aligned(4)));
     for (int i_ = 0; i_ < (rows_out); i_++) along((mid_ + i_ * (cols)), 1, ((out) + i_ * (cols_out)), 1);          \
   } while (0)
 
+/* The kinds, as (m, r): F(2x2, 3x3), F(4x4, 3x3), F(2x2, 5x5). */
+#define IS_23(m, r) ((m) == 2 && (r) == 3)
+#define IS_43(m, r) ((m) == 4)
+
 /* V = B^T d B: a x a -> a x a. */
-#define INPUT_TRANSFORM(T, r, d, v)                                                                                \
+#define INPUT_TRANSFORM(T, m, r, d, v)                                                                             \
   do {                                                                                                             \
-    if ((r) == 3)                                                                                                  \
+    if (IS_23(m, r))                                                                                               \
       TRANSFORM_2D(T, BT_4, BT_4, d, 4, 4, 4, v);                                                                  \
     else                                                                                                           \
       TRANSFORM_2D(T, BT_6, BT_6, d, 6, 6, 6, v);                                                                  \
   } while (0)
-/* Y = A^T m A: a x a -> 2 x 2. */
-#define OUTPUT_TRANSFORM(T, r, m, y)                                                                               \
+/* Y = A^T M A: a x a -> m x m. */
+#define OUTPUT_TRANSFORM(T, m, r, s, y)                                                                            \
   do {                                                                                                             \
-    if ((r) == 3)                                                                                                  \
-      TRANSFORM_2D(T, AT_4, AT_4, m, 4, 2, 2, y);                                                                  \
+    if (IS_23(m, r))                                                                                               \
+      TRANSFORM_2D(T, AT_4, AT_4, s, 4, 2, 2, y);                                                                  \
+    else if (IS_43(m, r))                                                                                          \
+      TRANSFORM_2D(T, AT_6_4, AT_6_4, s, 6, 4, 4, y);                                                              \
     else                                                                                                           \
-      TRANSFORM_2D(T, AT_6, AT_6, m, 6, 2, 2, y);                                                                  \
+      TRANSFORM_2D(T, AT_6, AT_6, s, 6, 2, 2, y);                                                                  \
   } while (0)
-/* W = A y A^T: 2 x 2 -> a x a (the output transform's adjoint). */
-#define GRADIENT_TRANSFORM(T, r, y, w)                                                                             \
+/* W = A y A^T: m x m -> a x a (the output transform's adjoint). */
+#define GRADIENT_TRANSFORM(T, m, r, y, w)                                                                          \
   do {                                                                                                             \
-    if ((r) == 3)                                                                                                  \
+    if (IS_23(m, r))                                                                                               \
       TRANSFORM_2D(T, A_4, A_4, y, 2, 4, 4, w);                                                                    \
+    else if (IS_43(m, r))                                                                                          \
+      TRANSFORM_2D(T, A_6_4, A_6_4, y, 4, 6, 6, w);                                                                \
     else                                                                                                           \
       TRANSFORM_2D(T, A_6, A_6, y, 2, 6, 6, w);                                                                    \
   } while (0)
 /* U = G g G^T: r x r -> a x a. */
-#define FILTER_TRANSFORM(T, r, g, u)                                                                               \
+#define FILTER_TRANSFORM(T, m, r, g, u)                                                                            \
   do {                                                                                                             \
-    if ((r) == 3)                                                                                                  \
+    if (IS_23(m, r))                                                                                               \
       TRANSFORM_2D(T, G_4, G_4, g, 3, 4, 4, u);                                                                    \
+    else if (IS_43(m, r))                                                                                          \
+      TRANSFORM_2D(T, G_6_3, G_6_3, g, 3, 6, 6, u);                                                                \
     else                                                                                                           \
       TRANSFORM_2D(T, G_6, G_6, g, 5, 6, 6, u);                                                                    \
   } while (0)
 /* dg = G^T du G: a x a -> r x r (the filter transform's adjoint). */
-#define FILTER_ADJOINT(T, r, du, g)                                                                                \
+#define FILTER_ADJOINT(T, m, r, du, g)                                                                             \
   do {                                                                                                             \
-    if ((r) == 3)                                                                                                  \
+    if (IS_23(m, r))                                                                                               \
       TRANSFORM_2D(T, GT_4, GT_4, du, 4, 3, 3, g);                                                                 \
+    else if (IS_43(m, r))                                                                                          \
+      TRANSFORM_2D(T, GT_6_3, GT_6_3, du, 6, 3, 3, g);                                                             \
     else                                                                                                           \
       TRANSFORM_2D(T, GT_6, GT_6, du, 6, 5, 5, g);                                                                 \
   } while (0)
 
-/* Each tile function below is written once for a filter size `r` and inlined into one copy per size, so that the
+/* Each tile function below is written once for a kind (m, r) and inlined into one copy per kind, so that the
  * transforms' loops are fully unrolled for it. */
 #define PER_SIZE static inline __attribute__((always_inline))
 
@@ -187,17 +234,17 @@ static void tile_position(const wino_geom *g, long t, int *n, int *ty, int *tx) 
 }
 
 /* v[i][xi][c] = V of tile t0 + i (i < count). */
-PER_SIZE void input_tiles_r(const int r, const wino_geom *g, const float *in, long t0, int count, float *v,
+PER_SIZE void input_tiles_k(const int m, const int r, const wino_geom *g, const float *in, long t0, int count, float *v,
                             const float *zeros) {
-  const int C = g->in_c, a = r + 1, P = a * a;
+  const int C = g->in_c, a = m + r - 1, P = a * a;
   for (int i = 0; i < count; i++) {
     int n, ty, tx;
     tile_position(g, t0 + i, &n, &ty, &tx);
     const float *p[36];
     for (int dy = 0; dy < a; dy++) {
-      int iy = 2 * ty - g->pad_top + dy;
+      int iy = m * ty - g->pad_top + dy;
       for (int dx = 0; dx < a; dx++) {
-        int ix = 2 * tx - g->pad_left + dx;
+        int ix = m * tx - g->pad_left + dx;
         int inside = iy >= 0 && iy < g->in_h && ix >= 0 && ix < g->in_w;
         p[a * dy + dx] = inside ? in + (((long)n * g->in_h + iy) * g->in_w + ix) * C : zeros;
       }
@@ -207,39 +254,39 @@ PER_SIZE void input_tiles_r(const int r, const wino_geom *g, const float *in, lo
     for (; c + 8 <= C; c += 8) {
       v8 d[36], t[36];
       for (int k = 0; k < P; k++) d[k] = *(const v8 *)(p[k] + c);
-      INPUT_TRANSFORM(v8, r, d, t);
+      INPUT_TRANSFORM(v8, m, r, d, t);
       for (int k = 0; k < P; k++) *(v8 *)(out + k * C + c) = t[k];
     }
     for (; c < C; c++) {
       float d[36], t[36];
       for (int k = 0; k < P; k++) d[k] = p[k][c];
-      INPUT_TRANSFORM(float, r, d, t);
+      INPUT_TRANSFORM(float, m, r, d, t);
       for (int k = 0; k < P; k++) out[k * C + c] = t[k];
     }
   }
 }
 
-/* Writes the 2 x 2 outputs of tiles t0 .. t0 + count from m[i][xi][o], with bias and ReLU. */
-PER_SIZE void output_tiles_r(const int r, const wino_geom *g, const float *m, long t0, int count, const float *bias,
-                             int relu, float *out) {
-  const int O = g->out_c, P = (r + 1) * (r + 1);
+/* Writes the m x m outputs of tiles t0 .. t0 + count from prod[i][xi][o], with bias and ReLU. */
+PER_SIZE void output_tiles_k(const int m, const int r, const wino_geom *g, const float *prod, long t0, int count,
+                             const float *bias, int relu, float *out) {
+  const int O = g->out_c, P = (m + r - 1) * (m + r - 1);
   for (int i = 0; i < count; i++) {
     int n, ty, tx;
     tile_position(g, t0 + i, &n, &ty, &tx);
-    float *dst[4];
-    int rows = 2 * ty + 1 < g->out_h ? 2 : 1, cols = 2 * tx + 1 < g->out_w ? 2 : 1;
-    for (int a = 0; a < 2; a++)
-      for (int b = 0; b < 2; b++)
-        dst[2 * a + b] = a < rows && b < cols ? out + (((long)n * g->out_h + 2 * ty + a) * g->out_w + 2 * tx + b) * O
+    float *dst[16];
+    int rows = g->out_h - m * ty < m ? g->out_h - m * ty : m, cols = g->out_w - m * tx < m ? g->out_w - m * tx : m;
+    for (int a = 0; a < m; a++)
+      for (int b = 0; b < m; b++)
+        dst[m * a + b] = a < rows && b < cols ? out + (((long)n * g->out_h + m * ty + a) * g->out_w + m * tx + b) * O
                                               : NULL;
-    const float *src = m + (long)i * P * O;
+    const float *src = prod + (long)i * P * O;
     int o = 0;
     for (; o + 8 <= O; o += 8) {
-      v8 s[36], y[4];
+      v8 s[36], y[16];
       for (int k = 0; k < P; k++) s[k] = *(const v8 *)(src + k * O + o);
-      OUTPUT_TRANSFORM(v8, r, s, y);
+      OUTPUT_TRANSFORM(v8, m, r, s, y);
       v8 b8 = bias ? *(const v8 *)(bias + o) : (v8){0};
-      for (int k = 0; k < 4; k++) {
+      for (int k = 0; k < m * m; k++) {
         if (!dst[k]) continue;
         v8 value = y[k] + b8;
         /* Negative lanes to 0, NaN kept (as the direct path's `x < 0 ? 0 : x`). */
@@ -248,10 +295,10 @@ PER_SIZE void output_tiles_r(const int r, const wino_geom *g, const float *m, lo
       }
     }
     for (; o < O; o++) {
-      float s[36], y[4];
+      float s[36], y[16];
       for (int k = 0; k < P; k++) s[k] = src[k * O + o];
-      OUTPUT_TRANSFORM(float, r, s, y);
-      for (int k = 0; k < 4; k++) {
+      OUTPUT_TRANSFORM(float, m, r, s, y);
+      for (int k = 0; k < m * m; k++) {
         if (!dst[k]) continue;
         float value = y[k] + (bias ? bias[o] : 0.f);
         dst[k][o] = relu && value < 0.f ? 0.f : value;
@@ -261,55 +308,63 @@ PER_SIZE void output_tiles_r(const int r, const wino_geom *g, const float *m, lo
 }
 
 /* w[i][xi][o] = A dY A^T of tiles t0 .. t0 + count of dy (the forward's output grid), zero past its edges. */
-PER_SIZE void gradient_tiles_r(const int r, const wino_geom *g, const float *dy, long t0, int count, float *w,
-                               const float *zeros) {
-  const int O = g->out_c, P = (r + 1) * (r + 1);
+PER_SIZE void gradient_tiles_k(const int m, const int r, const wino_geom *g, const float *dy, long t0, int count,
+                               float *w, const float *zeros) {
+  const int O = g->out_c, P = (m + r - 1) * (m + r - 1);
   for (int i = 0; i < count; i++) {
     int n, ty, tx;
     tile_position(g, t0 + i, &n, &ty, &tx);
-    const float *p[4];
-    for (int a = 0; a < 2; a++)
-      for (int b = 0; b < 2; b++) {
-        int oy = 2 * ty + a, ox = 2 * tx + b;
-        p[2 * a + b] = oy < g->out_h && ox < g->out_w ? dy + (((long)n * g->out_h + oy) * g->out_w + ox) * O : zeros;
+    const float *p[16];
+    for (int a = 0; a < m; a++)
+      for (int b = 0; b < m; b++) {
+        int oy = m * ty + a, ox = m * tx + b;
+        p[m * a + b] = oy < g->out_h && ox < g->out_w ? dy + (((long)n * g->out_h + oy) * g->out_w + ox) * O : zeros;
       }
     float *dst = w + (long)i * P * O;
     int o = 0;
     for (; o + 8 <= O; o += 8) {
-      v8 y[4], t[36];
-      for (int k = 0; k < 4; k++) y[k] = *(const v8 *)(p[k] + o);
-      GRADIENT_TRANSFORM(v8, r, y, t);
+      v8 y[16], t[36];
+      for (int k = 0; k < m * m; k++) y[k] = *(const v8 *)(p[k] + o);
+      GRADIENT_TRANSFORM(v8, m, r, y, t);
       for (int k = 0; k < P; k++) *(v8 *)(dst + k * O + o) = t[k];
     }
     for (; o < O; o++) {
-      float y[4], t[36];
-      for (int k = 0; k < 4; k++) y[k] = p[k][o];
-      GRADIENT_TRANSFORM(float, r, y, t);
+      float y[16], t[36];
+      for (int k = 0; k < m * m; k++) y[k] = p[k][o];
+      GRADIENT_TRANSFORM(float, m, r, y, t);
       for (int k = 0; k < P; k++) dst[k * O + o] = t[k];
     }
   }
 }
 
+/* One call per kind, so that each inlined copy has constant m and r. */
+#define BY_KIND(g, call)                                                                                           \
+  do {                                                                                                             \
+    if (IS_23((g)->m, (g)->r))                                                                                     \
+      call(2, 3);                                                                                                  \
+    else if (IS_43((g)->m, (g)->r))                                                                                \
+      call(4, 3);                                                                                                  \
+    else                                                                                                           \
+      call(2, 5);                                                                                                  \
+  } while (0)
+
 static void input_tiles(const wino_geom *g, const float *in, long t0, int count, float *v, const float *zeros) {
-  if (g->r == 3)
-    input_tiles_r(3, g, in, t0, count, v, zeros);
-  else
-    input_tiles_r(5, g, in, t0, count, v, zeros);
+#define INPUT_CALL(m, r) input_tiles_k(m, r, g, in, t0, count, v, zeros)
+  BY_KIND(g, INPUT_CALL);
+#undef INPUT_CALL
 }
 
-static void output_tiles(const wino_geom *g, const float *m, long t0, int count, const float *bias, int relu,
+static void output_tiles(const wino_geom *g, const float *prod, long t0, int count, const float *bias, int relu,
                          float *out) {
-  if (g->r == 3)
-    output_tiles_r(3, g, m, t0, count, bias, relu, out);
-  else
-    output_tiles_r(5, g, m, t0, count, bias, relu, out);
+#define OUTPUT_CALL(m, r) output_tiles_k(m, r, g, prod, t0, count, bias, relu, out)
+  BY_KIND(g, OUTPUT_CALL);
+#undef OUTPUT_CALL
 }
 
 static void gradient_tiles(const wino_geom *g, const float *dy, long t0, int count, float *w, const float *zeros) {
-  if (g->r == 3)
-    gradient_tiles_r(3, g, dy, t0, count, w, zeros);
-  else
-    gradient_tiles_r(5, g, dy, t0, count, w, zeros);
+#define GRADIENT_CALL(m, r) gradient_tiles_k(m, r, g, dy, t0, count, w, zeros)
+  BY_KIND(g, GRADIENT_CALL);
+#undef GRADIENT_CALL
 }
 
 /* Scratch for one thread's chunk, kept between calls (fresh pages cost more than the transforms). */
@@ -327,9 +382,9 @@ static float *scratch(float **buffer, long *floats, long wanted) {
 
 /* Tiles a chunk: about 1 MiB of one position's V (or M), so the products are long (fewer re-packed filter panels)
  * while a thread's scratch stays at 16 MiB or so for F(2x2, 3x3); 2^16 floats was 10-20% slower on V2's layers,
- * 2^18 the best. F(2x2, 5x5) has 36 positions to 16, so its chunks hold 16/36 as many tiles. */
-static int chunk_tiles(int r, int channels) {
-  long count = (1L << 18) * 16 / positions(r) / (channels < 1 ? 1 : channels);
+ * 2^18 the best. Kinds with 36 positions to 16 hold 16/36 as many tiles a chunk. */
+static int chunk_tiles(const wino_geom *g, int channels) {
+  long count = (1L << 18) * 16 / positions(g) / (channels < 1 ? 1 : channels);
   return count < 48 ? 48 : (int)count;
 }
 
@@ -356,8 +411,8 @@ static void forward_share(void *ctx, int thread, int threads) {
   const long total = tiles_total(g);
   const long begin = total * thread / threads, end = total * (thread + 1) / threads;
   if (begin >= end) return;
-  const int C = g->in_c, O = g->out_c, P = positions(g->r);
-  const int most = chunk_tiles(g->r, C > O ? C : O);
+  const int C = g->in_c, O = g->out_c, P = positions(g);
+  const int most = chunk_tiles(g, C > O ? C : O);
   const int chunk = end - begin < most ? (int)(end - begin) : most;
   float *v = scratch(&scratch_v, &scratch_v_floats, (long)P * chunk * C);
   float *m = scratch(&scratch_m, &scratch_m_floats, (long)P * chunk * O);
@@ -391,15 +446,15 @@ static float *filter_u, *filter_flipped;
 static long filter_u_floats, filter_flipped_floats;
 
 typedef struct {
-  int r;
+  int m, r;
   const float *w; /* HWIO: [r * r][C][O] */
   int C, O;
   float *u; /* [positions][C][O] */
 } filter_job;
 
 /* Rows [begin, end) of C: U = G g G^T for every (c, o), 8 outputs at a time. */
-PER_SIZE void filter_rows_r(const int r, const filter_job *job, long begin, long end) {
-  const int C = job->C, O = job->O, P = (r + 1) * (r + 1);
+PER_SIZE void filter_rows_k(const int m, const int r, const filter_job *job, long begin, long end) {
+  const int C = job->C, O = job->O, P = (m + r - 1) * (m + r - 1);
   const long plane = (long)C * O;
   for (long c = begin; c < end; c++) {
     const float *row = job->w + c * O;
@@ -408,13 +463,13 @@ PER_SIZE void filter_rows_r(const int r, const filter_job *job, long begin, long
     for (; o + 8 <= O; o += 8) {
       v8 g[25], u[36];
       for (int k = 0; k < r * r; k++) g[k] = *(const v8 *)(row + k * plane + o);
-      FILTER_TRANSFORM(v8, r, g, u);
+      FILTER_TRANSFORM(v8, m, r, g, u);
       for (int xi = 0; xi < P; xi++) *(v8 *)(dst + xi * plane + o) = u[xi];
     }
     for (; o < O; o++) {
       float g[25], u[36];
       for (int k = 0; k < r * r; k++) g[k] = row[k * plane + o];
-      FILTER_TRANSFORM(float, r, g, u);
+      FILTER_TRANSFORM(float, m, r, g, u);
       for (int xi = 0; xi < P; xi++) dst[xi * plane + o] = u[xi];
     }
   }
@@ -422,16 +477,15 @@ PER_SIZE void filter_rows_r(const int r, const filter_job *job, long begin, long
 
 static void filter_rows(void *ctx, long begin, long end) {
   const filter_job *job = ctx;
-  if (job->r == 3)
-    filter_rows_r(3, job, begin, end);
-  else
-    filter_rows_r(5, job, begin, end);
+#define FILTER_CALL(m, r) filter_rows_k(m, r, job, begin, end)
+  BY_KIND(job, FILTER_CALL);
+#undef FILTER_CALL
 }
 
-/* u[xi][c][o] from an HWIO r x r filter [r][r][C][O]. */
-static float *transform_filter(int r, const float *w, int C, int O) {
-  float *u = scratch(&filter_u, &filter_u_floats, (long)positions(r) * C * O);
-  filter_job job = {r, w, C, O, u};
+/* u[xi][c][o] from an HWIO r x r filter [r][r][C][O], for g's kind. */
+static float *transform_filter(const wino_geom *g, const float *w, int C, int O) {
+  float *u = scratch(&filter_u, &filter_u_floats, (long)positions(g) * C * O);
+  filter_job job = {g->m, g->r, w, C, O, u};
   parallel_range(C, 8, filter_rows, &job);
   return u;
 }
@@ -458,14 +512,37 @@ static void flip_taps(void *ctx, long begin, long end) {
   }
 }
 
+static int tile_3x3 = 0; /* 0: the rule's choice; 2 or 4: forced (winograd_set_tile) */
+
+void winograd_set_tile(int m) { tile_3x3 = m == 2 || m == 4 ? m : 0; }
+
+/* The output tile for an r x r filter on an out_h x out_w output: 5x5 has F(2x2, 5x5) only; 3x3 takes F(4x4, 3x3),
+ * which needs 1.36x fewer multiplications than F(2x2, 3x3) on 13 x 13 outputs and fewer wherever both sides are at
+ * least 4 (bench/winograd.mjs compares them), unless an output side is under 4. */
+static int output_tile(int r, int out_h, int out_w) {
+  if (r == 5) return 2;
+  if (tile_3x3) return tile_3x3;
+  return out_h >= 4 && out_w >= 4 ? 4 : 2;
+}
+
 static wino_geom forward_geom(const conv_shape *s) {
-  wino_geom g = {s->k_h, s->batch, s->in_h, s->in_w, s->in_c, s->out_h, s->out_w, s->out_c, s->pad_top, s->pad_left};
+  wino_geom g = {output_tile(s->k_h, s->out_h, s->out_w),
+                 s->k_h,
+                 s->batch,
+                 s->in_h,
+                 s->in_w,
+                 s->in_c,
+                 s->out_h,
+                 s->out_w,
+                 s->out_c,
+                 s->pad_top,
+                 s->pad_left};
   return g;
 }
 
 void winograd_forward(const conv_shape *s, const float *x, const float *w, const float *bias, int relu, float *y) {
   wino_geom g = forward_geom(s);
-  float *u = transform_filter(g.r, w, s->in_c, s->out_c);
+  float *u = transform_filter(&g, w, s->in_c, s->out_c);
   run_forward(&g, x, u, bias, relu, y);
 }
 
@@ -475,9 +552,18 @@ void winograd_backprop_input(const conv_shape *s, const float *dy, const float *
   float *flipped = scratch(&filter_flipped, &filter_flipped_floats, (long)taps * s->in_c * s->out_c);
   flip_job flip = {taps, w, s->in_c, s->out_c, flipped};
   parallel_range(taps, 1, flip_taps, &flip);
-  float *u = transform_filter(r, flipped, s->out_c, s->in_c);
-  wino_geom g = {r,         s->batch, s->out_h, s->out_w,         s->out_c,
-                 s->in_h,   s->in_w,  s->in_c,  r - 1 - s->pad_top, r - 1 - s->pad_left};
+  wino_geom g = {output_tile(r, s->in_h, s->in_w),
+                 r,
+                 s->batch,
+                 s->out_h,
+                 s->out_w,
+                 s->out_c,
+                 s->in_h,
+                 s->in_w,
+                 s->in_c,
+                 r - 1 - s->pad_top,
+                 r - 1 - s->pad_left};
+  float *u = transform_filter(&g, flipped, s->out_c, s->in_c);
   run_forward(&g, dy, u, NULL, 0, dx);
 }
 
@@ -494,11 +580,11 @@ static void gradient_share(void *ctx, int thread, int threads) {
   const wino_geom *g = job->g;
   const long total = tiles_total(g);
   const long begin = total * thread / threads, end = total * (thread + 1) / threads;
-  const int C = g->in_c, O = g->out_c, P = positions(g->r);
+  const int C = g->in_c, O = g->out_c, P = positions(g);
   float *du = job->partial[thread] = scratch(&scratch_du, &scratch_du_floats, (long)P * C * O);
   memset(du, 0, sizeof(float) * P * (long)C * O);
   if (begin >= end) return;
-  const int most = chunk_tiles(g->r, C > O ? C : O);
+  const int most = chunk_tiles(g, C > O ? C : O);
   const int chunk = end - begin < most ? (int)(end - begin) : most;
   float *v = scratch(&scratch_v, &scratch_v_floats, (long)P * chunk * C);
   float *w = scratch(&scratch_m, &scratch_m_floats, (long)P * chunk * O);
@@ -519,13 +605,13 @@ static void gradient_share(void *ctx, int thread, int threads) {
 
 /* dw(kh, kw, c, o) = G^T dU(., ., c, o) G for rows [begin, end) of C. */
 typedef struct {
-  int r, C, O;
+  int m, r, C, O;
   const float *du;
   float *dw;
 } adjoint_job;
 
-PER_SIZE void adjoint_rows_r(const int r, const adjoint_job *job, long begin, long end) {
-  const int C = job->C, O = job->O, P = (r + 1) * (r + 1);
+PER_SIZE void adjoint_rows_k(const int m, const int r, const adjoint_job *job, long begin, long end) {
+  const int C = job->C, O = job->O, P = (m + r - 1) * (m + r - 1);
   const long plane = (long)C * O;
   for (long c = begin; c < end; c++) {
     const float *src = job->du + c * O;
@@ -534,13 +620,13 @@ PER_SIZE void adjoint_rows_r(const int r, const adjoint_job *job, long begin, lo
     for (; o + 8 <= O; o += 8) {
       v8 d[36], g[25];
       for (int xi = 0; xi < P; xi++) d[xi] = *(const v8 *)(src + xi * plane + o);
-      FILTER_ADJOINT(v8, r, d, g);
+      FILTER_ADJOINT(v8, m, r, d, g);
       for (int k = 0; k < r * r; k++) *(v8 *)(dst + k * plane + o) = g[k];
     }
     for (; o < O; o++) {
       float d[36], g[25];
       for (int xi = 0; xi < P; xi++) d[xi] = src[xi * plane + o];
-      FILTER_ADJOINT(float, r, d, g);
+      FILTER_ADJOINT(float, m, r, d, g);
       for (int k = 0; k < r * r; k++) dst[k * plane + o] = g[k];
     }
   }
@@ -548,16 +634,15 @@ PER_SIZE void adjoint_rows_r(const int r, const adjoint_job *job, long begin, lo
 
 static void adjoint_rows(void *ctx, long begin, long end) {
   const adjoint_job *job = ctx;
-  if (job->r == 3)
-    adjoint_rows_r(3, job, begin, end);
-  else
-    adjoint_rows_r(5, job, begin, end);
+#define ADJOINT_CALL(m, r) adjoint_rows_k(m, r, job, begin, end)
+  BY_KIND(job, ADJOINT_CALL);
+#undef ADJOINT_CALL
 }
 
 void winograd_backprop_filter(const conv_shape *s, const float *x, const float *dy, float *dw) {
   wino_geom g = forward_geom(s);
   const int C = s->in_c, O = s->out_c;
-  const long size = (long)positions(g.r) * C * O;
+  const long size = (long)positions(&g) * C * O;
   int threads = threads_for(&g);
   float *partial[256];
   gradient_job job = {&g, x, dy, partial};
@@ -568,7 +653,7 @@ void winograd_backprop_filter(const conv_shape *s, const float *x, const float *
   /* Fixed order, so the sum's rounding does not depend on which thread finished first. */
   for (int t = 1; t < threads; t++)
     for (long i = 0; i < size; i++) partial[0][i] += partial[t][i];
-  adjoint_job adjoint = {g.r, C, O, partial[0], dw};
+  adjoint_job adjoint = {g.m, g.r, C, O, partial[0], dw};
   parallel_range(C, 8, adjoint_rows, &adjoint);
 }
 
@@ -595,11 +680,12 @@ int winograd_applies(const conv_shape *s) {
   if (s->stride_h != 1 || s->stride_w != 1 || s->dil_h != 1 || s->dil_w != 1) return 0;
   if (s->out_h < 1 || s->out_w < 1 || s->in_c < 1 || s->out_c < 1) return 0;
   if (m == WINOGRAD_ALWAYS) return 1;
-  /* The measured rule (bench/winograd.mjs, batch 32 and 128): the transforms move 4x (3x3) or 9x (5x5) the input
-   * and output and the products are only C deep, which pays once the channels give each product enough work. 3x3
-   * at 192 -> 128 gains 4-35%, at 128 -> 128 loses up to 10%; 5x5 at 64 -> 192 gains 14-32%, at 64 -> 64 loses up to
-   * 13% (5x5 saves more multiplications, 2.8x to 2.25x, so it pays sooner). */
-  const long pairs = (long)s->in_c * s->out_c;
-  const long least = s->k_h == 3 ? WINOGRAD_MIN_PAIRS_3X3 : WINOGRAD_MIN_PAIRS_5X5;
-  return s->in_c >= WINOGRAD_MIN_CHANNELS && s->out_c >= WINOGRAD_MIN_CHANNELS && pairs >= least;
+  /* The measured rule (bench/winograd.mjs, batch 32): the transforms move 2.25x (F(4x4, 3x3)), 4x (F(2x2, 3x3)) or
+   * 9x (F(2x2, 5x5)) the input and output, and the products are only C deep, which pays once both channel counts
+   * give them enough work. F(4x4, 3x3) gains 9-24% at 64 -> 64 (27 px) and 1.6-2.1x on V2's conv3-5; F(2x2, 5x5)
+   * gains 7% at 64 -> 64 and 18-47% on V2's conv2, loses 20-30% at 32 -> 96; F(2x2, 3x3), for outputs under 4 on a
+   * side, gains 4-35% at 192 -> 128 and loses up to 15% at 128 -> 128. */
+  if (s->in_c < WINOGRAD_MIN_CHANNELS || s->out_c < WINOGRAD_MIN_CHANNELS) return 0;
+  if (s->k_h == 3 && output_tile(3, s->out_h, s->out_w) == 2) return (long)s->in_c * s->out_c >= WINOGRAD_MIN_PAIRS_F2_3X3;
+  return 1;
 }

@@ -131,9 +131,9 @@ export function setNativeIsa(isa: 'avx512' | 'avx2' | 'sse'): void {
 }
 
 /**
- * Sets when 3x3 and 5x5 stride-1 convolutions (forward and both gradients) use Winograd's F(2x2, 3x3) / F(2x2, 5x5):
- * `'auto'` (default, or `ALEXNET_NATIVE_WINOGRAD`) where it was measured to pay, `'always'`, or `'off'` for the
- * direct im2col path.
+ * Sets when 3x3 and 5x5 stride-1 convolutions (forward and both gradients) use Winograd's minimal filtering
+ * (F(4x4, 3x3), F(2x2, 3x3), F(2x2, 5x5); see {@link WinogradMode}): `'auto'` (default, or `ALEXNET_NATIVE_WINOGRAD`)
+ * where it was measured to pay, `'always'`, or `'off'` for the direct im2col path.
  * Both agree with the CPU backend to float32 rounding; the bits differ between them.
  */
 export function setNativeWinograd(mode: WinogradMode): void {

@@ -1,11 +1,19 @@
 import { expectClose } from '@alexnet/test-utils';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { nativeBackendStatus, setNativeThreads, setNativeWinograd } from './index.js';
+import { loadAddon, nativeBackendStatus, setNativeThreads, setNativeWinograd } from './index.js';
 import { type Arrays, expectLikeCpu, input, numbers, runOn } from './kernel-test-helpers.js';
 
-// The Winograd F(2x2, 3x3) and F(2x2, 5x5) paths of 3x3 and 5x5 stride-1 convolutions (native/winograd.c), forced
-// on with 'always' so that small shapes take them, against the CPU backend and against the direct path.
+// The Winograd paths of 3x3 and 5x5 stride-1 convolutions (native/winograd.c): F(4x4, 3x3) and F(2x2, 3x3), each
+// forced through the addon's tile switch, and F(2x2, 5x5), forced on with 'always' so that small shapes take them,
+// against the CPU backend and against the direct path.
+
+/** The addon itself, for its tile switch (not part of the backend's API: benchmarks and these tests use it). */
+const addon = () => {
+  const load = loadAddon();
+  if (!load.addon) throw new Error(load.reason);
+  return load.addon;
+};
 
 type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
 
@@ -86,10 +94,15 @@ function convAndGradients(spec: Case) {
 }
 
 /**
- * F(2x2, 3x3) keeps within 1e-5 of the max; F(2x2, 5x5)'s transforms multiply by 4 and 5 and divide by 6 and 24, so it
- * rounds more (on V2's conv2 shape against float64: forward 2.9e-6, filter gradient 6.3e-6, the direct path 2.3e-7).
+ * F(2x2, 3x3) keeps within 1e-5 of the max; F(4x4, 3x3) and F(2x2, 5x5)'s transforms multiply by up to 8 and divide
+ * by 6 and 24, so they round more (F(2x2, 5x5) on V2's conv2 shape against float64: forward 2.9e-6, filter gradient
+ * 6.3e-6, the direct path 2.3e-7).
  */
-const tolerance = (spec: Case) => (spec.k === 5 ? 3e-5 : 1e-5);
+const tolerance = (spec: Case, tile: Tile) => (spec.k === 3 && tile === 2 ? 1e-5 : 3e-5);
+
+/** 3x3's output tile: 4 (F(4x4, 3x3), the rule's choice where both output sides are at least 4) or 2. */
+type Tile = 2 | 4;
+const TILES: Tile[] = [4, 2];
 
 function inputsFor(spec: Case): Arrays {
   const random = numbers(spec.k * 104729 + spec.n * 7919 + spec.h * 101 + spec.w * 13 + spec.c * 3 + spec.o);
@@ -110,22 +123,31 @@ describe('Winograd F(2x2, 3x3) convolutions', () => {
   const status = nativeBackendStatus();
   afterEach(() => {
     setNativeWinograd('auto');
+    addon().setWinogradTile(0);
     if (status.available) setNativeThreads(status.threads);
   });
 
-  it.each(CASES)('match the CPU backend forward (bias + ReLU) and in both gradients: %o', (spec) => {
-    setNativeWinograd('always');
-    expectLikeCpu('winograd', inputsFor(spec), convAndGradients(spec), tolerance(spec));
-  });
+  const runs = CASES.flatMap((spec) => (spec.k === 3 ? TILES.map((tile) => ({ tile, spec })) : [{ tile: 2, spec }]));
+  it.each(runs)(
+    'match the CPU backend forward (bias + ReLU) and in both gradients: tile $tile, $spec',
+    ({ tile, spec }) => {
+      setNativeWinograd('always');
+      addon().setWinogradTile(tile as Tile);
+      expectLikeCpu('winograd', inputsFor(spec), convAndGradients(spec), tolerance(spec, tile as Tile));
+    },
+  );
 
   it.each([
-    // 1024 input channels make a 3x3 chunk 256 tiles; 8 images of 20 x 19 are 800 tiles, 400 a thread on 2 threads.
-    { k: 3, n: 8, h: 20, w: 19, c: 1024, o: 24, pad: 'same' as const },
-    // 5x5 chunks hold 16/36 as many: 113 tiles for 1024 channels; 3 images of 20 x 19 are 300 tiles.
-    { k: 5, n: 3, h: 20, w: 19, c: 1024, o: 8, pad: 'same' as const },
+    // 1024 input channels make an F(2x2, 3x3) chunk 256 tiles; 8 images of 20 x 19 are 800 tiles, 400 a thread.
+    { tile: 2 as Tile, spec: { k: 3, n: 8, h: 20, w: 19, c: 1024, o: 24, pad: 'same' } as Case },
+    // Kinds with 36 positions hold 16/36 as many: F(4x4, 3x3) 56 tiles for 2048 channels, of 200 (100 a thread).
+    { tile: 4 as Tile, spec: { k: 3, n: 8, h: 20, w: 19, c: 2048, o: 16, pad: 'same' } as Case },
+    // F(2x2, 5x5): 113 tiles for 1024 channels; 3 images of 20 x 19 are 300 tiles.
+    { tile: 2 as Tile, spec: { k: 5, n: 3, h: 20, w: 19, c: 1024, o: 8, pad: 'same' } as Case },
   ])(
-    'agree with the direct path over several chunks a thread, and give the same bits for a thread count: %o',
-    (spec) => {
+    'agree with the direct path over several chunks a thread, and give the same bits for a thread count: tile $tile, $spec',
+    ({ tile, spec }) => {
+      addon().setWinogradTile(tile);
       const inputs = inputsFor(spec);
       const op = convAndGradients(spec);
       setNativeWinograd('off');
@@ -133,31 +155,38 @@ describe('Winograd F(2x2, 3x3) convolutions', () => {
       setNativeWinograd('always');
       const winograd = runOn('native', inputs, op);
       winograd.forEach((values, i) => {
-        expectClose(values, direct[i], tolerance(spec), `output ${i}`);
+        expectClose(values, direct[i], tolerance(spec, tile), `output ${i}`);
       });
       expect(sameBits(runOn('native', inputs, op), winograd)).toBe(true);
       setNativeThreads(3);
       runOn('native', inputs, op).forEach((values, i) => {
-        expectClose(values, winograd[i], tolerance(spec), `3 threads, output ${i}`);
+        expectClose(values, winograd[i], tolerance(spec, tile), `3 threads, output ${i}`);
       });
     },
   );
 
   it('is taken only where the rule says it pays, and can be switched off', () => {
-    const wide: Case = { k: 3, n: 1, h: 5, w: 5, c: 192, o: 128, pad: 'same' };
-    const narrow: Case = { k: 3, n: 1, h: 5, w: 5, c: 128, o: 128, pad: 'same' };
-    const wide5: Case = { k: 5, n: 1, h: 5, w: 5, c: 64, o: 192, pad: 'same' };
-    const narrow5: Case = { k: 5, n: 1, h: 5, w: 5, c: 64, o: 128, pad: 'same' };
+    // Both channel counts at least 64; F(2x2, 3x3), taken for outputs under 4 on a side, also 192 x 128 pairs.
+    const taken: Case[] = [
+      { k: 3, n: 1, h: 5, w: 5, c: 64, o: 64, pad: 'same' },
+      { k: 5, n: 1, h: 5, w: 5, c: 64, o: 64, pad: 'same' },
+      { k: 3, n: 1, h: 3, w: 5, c: 192, o: 128, pad: 'same' },
+    ];
+    const left: Case[] = [
+      { k: 3, n: 1, h: 5, w: 5, c: 48, o: 128, pad: 'same' },
+      { k: 5, n: 1, h: 5, w: 5, c: 32, o: 96, pad: 'same' },
+      { k: 3, n: 1, h: 3, w: 5, c: 128, o: 128, pad: 'same' },
+    ];
     // The two paths round differently, so bit equality tells which one ran.
     const bits = (spec: Case, mode: 'off' | 'auto' | 'always') => {
       setNativeWinograd(mode);
       return runOn('native', inputsFor(spec), convAndGradients(spec));
     };
-    for (const spec of [wide, wide5]) {
+    for (const spec of taken) {
       expect(sameBits(bits(spec, 'auto'), bits(spec, 'always'))).toBe(true);
       expect(sameBits(bits(spec, 'auto'), bits(spec, 'off'))).toBe(false);
     }
-    for (const spec of [narrow, narrow5]) {
+    for (const spec of left) {
       expect(sameBits(bits(spec, 'auto'), bits(spec, 'off'))).toBe(true);
       expect(sameBits(bits(spec, 'auto'), bits(spec, 'always'))).toBe(false);
     }
