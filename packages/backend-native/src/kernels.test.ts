@@ -113,6 +113,10 @@ describe('matrix products match the CPU backend', () => {
     [[2, 3, 4, 6], [6, 5], false, false],
     [[6, 4], [2, 6, 5], true, false],
     [[40, 300], [300, 17], false, false],
+    // B transposed with whole 32-column slivers and depths off the 8 x 8 transpose blocks (a dense layer's dy w^T).
+    [[33, 70], [77, 70], false, true],
+    [[5, 203], [64, 203], false, true],
+    [[2, 3, 9], [2, 40, 9], false, true],
   ];
   it.each(cases)('%o x %o (transposeA %s, transposeB %s) with gradients', (aShape, bShape, ta, tb) => {
     const random = numbers(aShape.length * 31 + bShape[0]);
