@@ -581,7 +581,10 @@ static void gradient_share(void *ctx, int thread, int threads) {
   const long total = tiles_total(g);
   const long begin = total * thread / threads, end = total * (thread + 1) / threads;
   const int C = g->in_c, O = g->out_c, P = positions(g);
-  float *du = job->partial[thread] = scratch(&scratch_du, &scratch_du_floats, (long)P * C * O);
+  /* Thread 0 sums into the filter transform's scratch (unused until the next forward), the others into their own. */
+  float *du = job->partial[thread] =
+      thread == 0 ? scratch(&filter_u, &filter_u_floats, (long)P * C * O)
+                  : scratch(&scratch_du, &scratch_du_floats, (long)P * C * O);
   memset(du, 0, sizeof(float) * P * (long)C * O);
   if (begin >= end) return;
   const int most = chunk_tiles(g, C > O ? C : O);
