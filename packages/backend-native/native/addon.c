@@ -107,31 +107,37 @@ static napi_value set_threads(napi_env env, napi_callback_info cb) {
   return undefined(env);
 }
 
-static napi_value set_isa(napi_env env, napi_callback_info cb) {
-  napi_value argv[1], result;
+/* The call's one argument as a string of under `size` bytes (longer ones are cut, so they match no name). */
+static void name_arg(napi_env env, napi_callback_info cb, char *name, size_t size) {
+  napi_value argv[1];
   args_of(env, cb, argv, 1);
-  char name[32] = {0};
   size_t len = 0;
-  napi_get_value_string_utf8(env, argv[0], name, sizeof name, &len);
-  CHECK(napi_get_boolean(env, gemm_set_isa(name), &result));
+  name[0] = 0;
+  napi_get_value_string_utf8(env, argv[0], name, size, &len);
+}
+
+static napi_value boolean(napi_env env, int value) {
+  napi_value result;
+  napi_get_boolean(env, value, &result);
   return result;
+}
+
+static napi_value set_isa(napi_env env, napi_callback_info cb) {
+  char name[32];
+  name_arg(env, cb, name, sizeof name);
+  return boolean(env, gemm_set_isa(name));
 }
 
 /* setWinograd('off' | 'auto' | 'always'): false for any other name. */
 static napi_value set_winograd(napi_env env, napi_callback_info cb) {
-  napi_value argv[1], result;
-  args_of(env, cb, argv, 1);
-  char name[16] = {0};
-  size_t len = 0;
-  napi_get_value_string_utf8(env, argv[0], name, sizeof name, &len);
-  int found = 0;
+  char name[16];
+  name_arg(env, cb, name, sizeof name);
   for (int m = 0; m < 3; m++)
     if (strcmp(name, WINOGRAD_MODES[m]) == 0) {
       winograd_set_mode(m);
-      found = 1;
+      return boolean(env, 1);
     }
-  CHECK(napi_get_boolean(env, found, &result));
-  return result;
+  return boolean(env, 0);
 }
 
 /* setWinogradTile(m): 3x3 convolutions' output tile, 2 or 4 (F(2x2, 3x3) or F(4x4, 3x3)); 0 the rule's choice. */

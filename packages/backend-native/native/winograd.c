@@ -221,7 +221,7 @@ typedef int v8i __attribute__((vector_size(32), aligned(4)));
 
 /* Each tile function below is written once for a kind (m, r) and inlined into one copy per kind, so that the
  * transforms' loops are fully unrolled for it. */
-#define PER_SIZE static inline __attribute__((always_inline))
+#define PER_KIND static inline __attribute__((always_inline))
 
 /* ---- tiles ---- */
 
@@ -234,7 +234,7 @@ static void tile_position(const wino_geom *g, long t, int *n, int *ty, int *tx) 
 }
 
 /* v[i][xi][c] = V of tile t0 + i (i < count). */
-PER_SIZE void input_tiles_k(const int m, const int r, const wino_geom *g, const float *in, long t0, int count, float *v,
+PER_KIND void input_tiles_k(const int m, const int r, const wino_geom *g, const float *in, long t0, int count, float *v,
                             const float *zeros) {
   const int C = g->in_c, a = m + r - 1, P = a * a;
   for (int i = 0; i < count; i++) {
@@ -267,7 +267,7 @@ PER_SIZE void input_tiles_k(const int m, const int r, const wino_geom *g, const 
 }
 
 /* Writes the m x m outputs of tiles t0 .. t0 + count from prod[i][xi][o], with bias and ReLU. */
-PER_SIZE void output_tiles_k(const int m, const int r, const wino_geom *g, const float *prod, long t0, int count,
+PER_KIND void output_tiles_k(const int m, const int r, const wino_geom *g, const float *prod, long t0, int count,
                              const float *bias, int relu, float *out) {
   const int O = g->out_c, P = (m + r - 1) * (m + r - 1);
   for (int i = 0; i < count; i++) {
@@ -308,7 +308,7 @@ PER_SIZE void output_tiles_k(const int m, const int r, const wino_geom *g, const
 }
 
 /* w[i][xi][o] = A dY A^T of tiles t0 .. t0 + count of dy (the forward's output grid), zero past its edges. */
-PER_SIZE void gradient_tiles_k(const int m, const int r, const wino_geom *g, const float *dy, long t0, int count,
+PER_KIND void gradient_tiles_k(const int m, const int r, const wino_geom *g, const float *dy, long t0, int count,
                                float *w, const float *zeros) {
   const int O = g->out_c, P = (m + r - 1) * (m + r - 1);
   for (int i = 0; i < count; i++) {
@@ -453,7 +453,7 @@ typedef struct {
 } filter_job;
 
 /* Rows [begin, end) of C: U = G g G^T for every (c, o), 8 outputs at a time. */
-PER_SIZE void filter_rows_k(const int m, const int r, const filter_job *job, long begin, long end) {
+PER_KIND void filter_rows_k(const int m, const int r, const filter_job *job, long begin, long end) {
   const int C = job->C, O = job->O, P = (m + r - 1) * (m + r - 1);
   const long plane = (long)C * O;
   for (long c = begin; c < end; c++) {
@@ -613,7 +613,7 @@ typedef struct {
   float *dw;
 } adjoint_job;
 
-PER_SIZE void adjoint_rows_k(const int m, const int r, const adjoint_job *job, long begin, long end) {
+PER_KIND void adjoint_rows_k(const int m, const int r, const adjoint_job *job, long begin, long end) {
   const int C = job->C, O = job->O, P = (m + r - 1) * (m + r - 1);
   const long plane = (long)C * O;
   for (long c = begin; c < end; c++) {
