@@ -5,7 +5,7 @@
  *   input gradient:   dcol[pixels x K]      = dy[pixels x out_c] * w^T, scattered back (col2im)
  *   filter gradient:  dw[K x out_c]        += col^T * dy
  * Images are spread over the threads when there are at least as many as threads; otherwise each product is split.
- * 3x3 stride-1 shapes that winograd_applies to go to winograd.c instead.
+ * 3x3 and 5x5 stride-1 shapes that winograd_applies to go to winograd.c instead.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -188,7 +188,7 @@ void conv2d_backprop_filter(const conv_shape *s, const float *x, const float *dy
   run_images(&job, backprop_filter_image);
   /* Fixed order, so the sum's rounding does not depend on which thread finished first. */
   for (int t = 1; t < threads; t++) {
-    for (long i = 0; i < size; i++) dw[i] += partial[t][i];
+    binary_op(0, size, dw, size, partial[t], size, dw);
     free(partial[t]);
   }
 }

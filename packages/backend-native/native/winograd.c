@@ -653,9 +653,8 @@ void winograd_backprop_filter(const conv_shape *s, const float *x, const float *
     gradient_share(&job, 0, 1);
   else
     threads_run(gradient_share, &job, threads);
-  /* Fixed order, so the sum's rounding does not depend on which thread finished first. */
-  for (int t = 1; t < threads; t++)
-    for (long i = 0; i < size; i++) partial[0][i] += partial[t][i];
+  /* Fixed order, so the sum's rounding does not depend on which thread finished first (each pass over all threads). */
+  for (int t = 1; t < threads; t++) binary_op(0, size, partial[0], size, partial[t], size, partial[0]);
   adjoint_job adjoint = {g.m, g.r, C, O, partial[0], dw};
   parallel_range(C, 8, adjoint_rows, &adjoint);
 }

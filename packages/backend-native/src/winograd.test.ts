@@ -28,7 +28,7 @@ interface Case {
   pad: Pad;
 }
 
-/** Seeded shapes: odd and even sizes down to 1, channel counts off the 8-lane vectors, pads 0-4 on each side. */
+/** Seeded shapes: odd and even sizes down to 1, channel counts off the 8-lane vectors, pads 0-5 on each side. */
 function randomCases(count: number, seed: number, k: number): Case[] {
   const random = numbers(seed);
   const pick = (values: number[]) => values[Math.floor(((random(1)[0] + 1) / 2) * values.length) % values.length];
@@ -119,7 +119,7 @@ function sameBits(a: Float32Array[], b: Float32Array[]): boolean {
   return a.length === b.length && a.every((x, i) => bytes(x).equals(bytes(b[i])));
 }
 
-describe('Winograd F(2x2, 3x3) convolutions', () => {
+describe('Winograd convolutions', () => {
   const status = nativeBackendStatus();
   afterEach(() => {
     setNativeWinograd('auto');
