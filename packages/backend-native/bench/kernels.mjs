@@ -19,6 +19,8 @@ const shapes = [
   ['conv4 forward (V2, one image)', 169, 384, 3456],
   ['fc1 forward (batch 32)', 32, 4096, 9216],
   ['fc1 weight gradient (batch 32)', 9216, 4096, 32],
+  // dy w^T: the right operand transposed, packed by 8 x 8 register transposes.
+  ['fc1 input gradient (batch 32)', 32, 9216, 4096, false, true],
 ];
 const random = (n) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 12.9898) * 0.5);
 
@@ -26,16 +28,16 @@ console.log(`native matrix product, GFLOP/s (${cores} cores)`);
 console.log(`${'shape'.padEnd(34)} ${'isa'.padEnd(7)} ${'1 thread'.padStart(9)} ${`${cores} threads`.padStart(10)}`);
 for (const isa of ['avx512', 'avx2', 'sse']) {
   if (!addon.setIsa(isa)) continue;
-  for (const [name, m, n, k] of shapes) {
+  for (const [name, m, n, k, transposeA = false, transposeB = false] of shapes) {
     const a = random(m * k);
     const b = random(k * n);
     const c = new Float32Array(m * n);
     const rate = (threads) => {
       addon.setThreads(threads);
-      addon.gemm(a, b, c, m, n, k, false, false, false);
+      addon.gemm(a, b, c, m, n, k, transposeA, transposeB, false);
       const reps = Math.max(2, Math.round(2e9 / (2 * m * n * k)));
       const start = performance.now();
-      for (let r = 0; r < reps; r++) addon.gemm(a, b, c, m, n, k, false, false, false);
+      for (let r = 0; r < reps; r++) addon.gemm(a, b, c, m, n, k, transposeA, transposeB, false);
       return (2 * m * n * k * reps) / ((performance.now() - start) / 1000) / 1e9;
     };
     console.log(
