@@ -300,18 +300,37 @@ static napi_value transpose_fn(napi_env env, napi_callback_info cb) {
   return undefined(env);
 }
 
-/* binary(op, a, b, out): out[i] = a[i % a.length] op b[i % b.length]; 0 add, 1 subtract, 2 multiply. */
+/* binary(op, a, b, out[, innerA, innerB]): out[i] = a[(i / innerA) % a.length] op b[(i / innerB) % b.length]; op 0
+ * add, 1 subtract, 2 multiply (out a Float32Array), 3 greater-or-equal (out a Uint8Array of 0 and 1). */
 static napi_value binary_fn(napi_env env, napi_callback_info cb) {
-  napi_value argv[4];
-  args_of(env, cb, argv, 4);
-  size_t na, nb, n;
-  float *a = floats(env, argv[1], "a", &na, 0), *b = floats(env, argv[2], "b", &nb, 0),
-        *out = floats(env, argv[3], "out", &n, 0);
-  if (!a || !b || !out) return NULL;
+  napi_value argv[6];
+  args_of(env, cb, argv, 6);
   int op = (int)number(env, argv[0]);
-  if (op < 0 || op > 2) return fail(env, "binary: op must be 0 (add), 1 (subtract) or 2 (multiply)");
-  if (na == 0 || nb == 0 || n % na != 0 || n % nb != 0) return fail(env, "binary: a and b lengths must divide out's");
-  binary_op(op, (long)n, a, (long)na, b, (long)nb, out);
+  if (op < BINARY_ADD || op > BINARY_GREATER_EQUAL)
+    return fail(env, "binary: op must be 0 (add), 1 (subtract), 2 (multiply) or 3 (greater-or-equal)");
+  size_t na, nb, n;
+  float *a = floats(env, argv[1], "a", &na, 0), *b = floats(env, argv[2], "b", &nb, 0);
+  if (!a || !b) return NULL;
+  void *out = NULL;
+  if (op == BINARY_GREATER_EQUAL) {
+    bool is_typed = false;
+    napi_typedarray_type kind;
+    napi_is_typedarray(env, argv[3], &is_typed);
+    if (!is_typed || napi_get_typedarray_info(env, argv[3], &kind, &n, &out, NULL, NULL) != napi_ok ||
+        kind != napi_uint8_array)
+      return fail(env, "binary: out must be a Uint8Array for greater-or-equal");
+  } else if (!(out = floats(env, argv[3], "out", &n, 0))) {
+    return NULL;
+  }
+  napi_valuetype type;
+  double inner_a = 1, inner_b = 1;
+  if (napi_typeof(env, argv[4], &type) == napi_ok && type != napi_undefined) inner_a = number(env, argv[4]);
+  if (napi_typeof(env, argv[5], &type) == napi_ok && type != napi_undefined) inner_b = number(env, argv[5]);
+  if (!(inner_a >= 1 && inner_b >= 1) || inner_a != (long)inner_a || inner_b != (long)inner_b)
+    return fail(env, "binary: innerA and innerB must be whole numbers of at least 1");
+  if (na == 0 || nb == 0 || n % (na * (size_t)inner_a) != 0 || n % (nb * (size_t)inner_b) != 0)
+    return fail(env, "binary: each operand's length times its inner repeat must divide out's length");
+  if (n > 0) binary_op_repeat(op, (long)n, a, (long)na, (long)inner_a, b, (long)nb, (long)inner_b, out);
   return undefined(env);
 }
 

@@ -188,7 +188,7 @@ void conv2d_backprop_filter(const conv_shape *s, const float *x, const float *dy
   run_images(&job, backprop_filter_image);
   /* Fixed order, so the sum's rounding does not depend on which thread finished first. */
   for (int t = 1; t < threads; t++) {
-    binary_op(0, size, dw, size, partial[t], size, dw);
+    binary_op(BINARY_ADD, size, dw, size, partial[t], size, dw);
     free(partial[t]);
   }
 }

@@ -1,5 +1,5 @@
 /*
- * Element-wise kernels: ReLU, Step, add / subtract / multiply, and the SGD update. Memory-bound; split into contiguous
+ * Element-wise kernels: ReLU, Step, add / subtract / multiply / greater-or-equal, and the SGD update. Memory-bound; split into contiguous
  * ranges over the threads, with loops the compiler vectorises.
  */
 #include <math.h>
@@ -69,41 +69,96 @@ void relu_backward(long n, const float *y, const float *dy, float *dx) {
 }
 
 
-/* ---- element-wise add, subtract, multiply; an operand shorter than the output repeats (scalar, bias row) ---- */
+/* ---- element-wise add, subtract, multiply and >=, where an operand may repeat along the output ---- */
+
+/* Operand x's element for output index i is x[(i / inner) % n]: inner 1 repeats x as a whole (a scalar, a bias row),
+ * inner > 1 repeats each element inner times (a column, [M, 1] against [M, N]). */
+typedef struct {
+  const float *values;
+  long n, inner;
+} operand;
 
 typedef struct {
   int op;
-  const float *a, *b;
-  long na, nb;
-  float *out;
+  operand a, b;
+  void *out;
 } binary_job;
 
-static void binary_range(void *ctx, long begin, long end) {
-  const binary_job *j = ctx;
-  const float *a = j->a, *b = j->b;
-  float *out = j->out;
-  if (j->na == j->nb) {
-    /* The common case (same shapes) as plain loops the compiler vectorises. */
-    if (j->op == 0)
-      for (long i = begin; i < end; i++) out[i] = a[i] + b[i];
-    else if (j->op == 1)
-      for (long i = begin; i < end; i++) out[i] = a[i] - b[i];
-    else
-      for (long i = begin; i < end; i++) out[i] = a[i] * b[i];
-    return;
+/* From output index i, how many following indices read x contiguously (stride 1) or one value (stride 0). */
+static long operand_run(const operand *x, long i, long *index, int *stride) {
+  *index = (i / x->inner) % x->n;
+  if (x->n == 1) {
+    *stride = 0;
+    return 1L << 62;
   }
-  long ia = begin % j->na, ib = begin % j->nb;
-  for (long i = begin; i < end; i++) {
-    float x = a[ia], y = b[ib];
-    out[i] = j->op == 0 ? x + y : j->op == 1 ? x - y : x * y;
-    if (++ia == j->na) ia = 0;
-    if (++ib == j->nb) ib = 0;
+  if (x->inner == 1) {
+    *stride = 1;
+    return x->n - *index;
+  }
+  *stride = 0;
+  return x->inner - i % x->inner;
+}
+
+/* One run: each (stride a, stride b) pair its own loop, so that each is a plain loop the compiler vectorises. */
+#define BINARY_RUN(T, EXPR)                                                                                           \
+  do {                                                                                                                \
+    T *restrict o = (T *)out;                                                                                         \
+    if (sa && sb)                                                                                                     \
+      for (long k = 0; k < len; k++) {                                                                                \
+        float x = pa[k], y = pb[k];                                                                                   \
+        o[k] = EXPR;                                                                                                  \
+      }                                                                                                               \
+    else if (sa) {                                                                                                    \
+      const float y = pb[0];                                                                                          \
+      for (long k = 0; k < len; k++) {                                                                                \
+        float x = pa[k];                                                                                              \
+        o[k] = EXPR;                                                                                                  \
+      }                                                                                                               \
+    } else if (sb) {                                                                                                  \
+      const float x = pa[0];                                                                                          \
+      for (long k = 0; k < len; k++) {                                                                                \
+        float y = pb[k];                                                                                              \
+        o[k] = EXPR;                                                                                                  \
+      }                                                                                                               \
+    } else {                                                                                                          \
+      const float x = pa[0], y = pb[0];                                                                               \
+      const T v = EXPR;                                                                                               \
+      for (long k = 0; k < len; k++) o[k] = v;                                                                        \
+    }                                                                                                                 \
+  } while (0)
+
+static void binary_run(int op, const float *restrict pa, int sa, const float *restrict pb, int sb, void *out,
+                       long len) {
+  switch (op) {
+  case BINARY_ADD: BINARY_RUN(float, x + y); break;
+  case BINARY_SUB: BINARY_RUN(float, x - y); break;
+  case BINARY_MUL: BINARY_RUN(float, x * y); break;
+  default: BINARY_RUN(unsigned char, x >= y); break; /* NaN compares false, as TF.js's CPU kernel */
   }
 }
 
-void binary_op(int op, long n, const float *a, long na, const float *b, long nb, float *out) {
-  binary_job job = {op, a, b, na, nb, out};
+static void binary_range(void *ctx, long begin, long end) {
+  const binary_job *j = ctx;
+  const size_t width = j->op == BINARY_GREATER_EQUAL ? 1 : sizeof(float);
+  for (long i = begin; i < end;) {
+    long ia, ib, len = end - i;
+    int sa, sb;
+    long run_a = operand_run(&j->a, i, &ia, &sa), run_b = operand_run(&j->b, i, &ib, &sb);
+    if (run_a < len) len = run_a;
+    if (run_b < len) len = run_b;
+    binary_run(j->op, j->a.values + ia, sa, j->b.values + ib, sb, (char *)j->out + i * width, len);
+    i += len;
+  }
+}
+
+void binary_op_repeat(int op, long n, const float *a, long na, long inner_a, const float *b, long nb, long inner_b,
+                      void *out) {
+  binary_job job = {op, {a, na, inner_a}, {b, nb, inner_b}, out};
   parallel_range(n, 1 << 16, binary_range, &job);
+}
+
+void binary_op(int op, long n, const float *a, long na, const float *b, long nb, float *out) {
+  binary_op_repeat(op, n, a, na, 1, b, nb, 1, out);
 }
 
 /* ---- SGD: one pass over parameter, gradient and momentum buffer ---- */

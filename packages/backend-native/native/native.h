@@ -81,7 +81,14 @@ void column_sum(long rows, int cols, const float *x, float *out);
 int transpose(int rank, const long *shape, const int *perm, const float *x, float *out);
 
 /* out[i] = a[i % na] op b[i % nb] for i < n (op 0 add, 1 subtract, 2 multiply); na and nb divide n. */
+/* The element-wise operations of binary_op (their codes are the addon's). */
+enum { BINARY_ADD = 0, BINARY_SUB = 1, BINARY_MUL = 2, BINARY_GREATER_EQUAL = 3 };
+/* out[i] = a[i % na] op b[i % nb] (float32 out; not BINARY_GREATER_EQUAL). */
 void binary_op(int op, long n, const float *a, long na, const float *b, long nb, float *out);
+/* out[i] = a[(i / inner_a) % na] op b[(i / inner_b) % nb]: out is float32, or one byte 0 / 1 an element for
+ * BINARY_GREATER_EQUAL. */
+void binary_op_repeat(int op, long n, const float *a, long na, long inner_a, const float *b, long nb, long inner_b,
+                      void *out);
 
 /* out = x > 0 ? 1 : alpha (NaN stays NaN): TF.js's Step, the fused ReLU's gradient mask. */
 void step_forward(long n, const float *x, float alpha, float *out);

@@ -26,6 +26,13 @@ describe('the addon', () => {
     expect(() => load.addon.conv2d(new Int32Array(3), f, f, null, false, f)).toThrow(
       'shape must be an Int32Array of 15',
     );
+    expect(() => load.addon.binary(3, f, f, f as never)).toThrow('out must be a Uint8Array for greater-or-equal');
+    expect(() => load.addon.binary(0, f, f, f, 0.5)).toThrow('innerA and innerB must be whole numbers');
+    // 2 elements repeated 3 times do not tile 4.
+    expect(() => load.addon.binary(0, f, new Float32Array(2), f, 1, 3)).toThrow('must divide out');
+    const out = new Float32Array(6);
+    load.addon.binary(2, Float32Array.of(1, 2, 3, 4, 5, 6), Float32Array.of(10, 100), out, 1, 3);
+    expect(Array.from(out)).toEqual([10, 20, 30, 400, 500, 600]);
   });
 
   it.runIf(existsSync(prebuilt))('ships a prebuilt binary built from the sources in native/', () => {

@@ -66,7 +66,12 @@ export interface NativeAddon {
   ): void;
   columnSum(x: Float32Array, out: Float32Array): void;
   transpose(x: Float32Array, shape: Int32Array, perm: Int32Array, out: Float32Array): void;
-  binary(op: 0 | 1 | 2, a: Float32Array, b: Float32Array, out: Float32Array): void;
+  /**
+   * `out[i] = a[floor(i / innerA) % a.length] op b[floor(i / innerB) % b.length]` (inner repeats default 1): op 0
+   * add, 1 subtract, 2 multiply into a Float32Array; 3 greater-or-equal into a Uint8Array of 0 and 1.
+   */
+  binary(op: 0 | 1 | 2, a: Float32Array, b: Float32Array, out: Float32Array, innerA?: number, innerB?: number): void;
+  binary(op: 3, a: Float32Array, b: Float32Array, out: Uint8Array, innerA?: number, innerB?: number): void;
   step(x: Float32Array, alpha: number, out: Float32Array): void;
   relu(x: Float32Array, y: Float32Array): void;
   reluGrad(x: Float32Array, dy: Float32Array, dx: Float32Array): void;

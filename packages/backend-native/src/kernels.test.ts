@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { nativeBackendStatus, setNativeIsa, setNativeThreads } from './index.js';
 import { expectLikeCpu, input, numbers, runOn } from './kernel-test-helpers.js';
+import { repeatLayout } from './kernel-utils/binary-op.js';
 
 type Pad = 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];
 
@@ -318,6 +319,32 @@ describe('element-wise add, subtract and multiply match the CPU backend', () => 
       [3, 1, 5],
     ],
     [[1000, 70], [70]],
+    // Columns and middle blocks: the loss's [batch, classes] against [batch, 1]; a per-channel [C, 1, 1].
+    [
+      [32, 1000],
+      [32, 1],
+    ],
+    [
+      [7, 1],
+      [7, 13],
+    ],
+    [
+      [2, 6, 5, 3],
+      [6, 1, 1],
+    ],
+    [
+      [3, 1, 4, 1],
+      [3, 5, 4, 2],
+    ],
+    // Not a repeat of either (each operand broadcasts along the other): the CPU kernel's case.
+    [
+      [5, 1, 3],
+      [5, 4, 3],
+    ],
+    [
+      [4, 1],
+      [1, 6],
+    ],
   ])('%o with %o, with gradients', (aShape, bShape) => {
     const random = numbers(aShape.length * 7 + bShape.length);
     const inputs = { a: input(random, ...(aShape as number[])), b: input(random, ...(bShape as number[])) };
@@ -327,6 +354,79 @@ describe('element-wise add, subtract and multiply match the CPU backend', () => 
       tf.mul(t.a, t.b),
       ...tf.grads((a, b) => tf.sum(tf.mul(tf.sub(tf.add(a, b), b), tf.mul(a, b))))([t.a, t.b]),
     ]);
+  });
+});
+
+describe('greater-or-equal matches the CPU backend', () => {
+  it.each([
+    [[33, 70], []],
+    [[], [5, 9]],
+    [
+      [4, 6],
+      [4, 6],
+    ],
+    [
+      [8, 1],
+      [8, 17],
+    ],
+    [[3, 70], [70]],
+    [
+      [5, 1, 3],
+      [5, 4, 3],
+    ],
+  ])('%o with %o, NaN and ties included, into a bool tensor', (aShape, bShape) => {
+    const random = numbers(aShape.length * 5 + bShape.length + 1);
+    const a = input(random, ...(aShape as number[]));
+    const b = input(random, ...(bShape as number[]));
+    // Ties (a value equal to the other operand's) and NaNs on either side, where >= must say false.
+    // A scalar a of 0 falls inside b's spread, so the mask holds both values.
+    if (a.values.length > 1) a.values[0] = Number.NaN;
+    else a.values[0] = 0;
+    if (b.values.length > 1) b.values[1] = Number.NaN;
+    if (a.values.length > 2) a.values[2] = b.values[2 % b.values.length];
+    const kinds: string[] = [];
+    const op = (t: Record<string, tf.Tensor>) => {
+      const mask = tf.greaterEqual(t.a, t.b);
+      kinds.push(`${mask.dtype} ${mask.shape}`);
+      return tf.cast(mask, 'float32');
+    };
+    const expected = runOn('cpu', { a, b }, op);
+    const actual = runOn('native', { a, b }, op);
+    expect(kinds[1]).toBe(kinds[0]);
+    expect(kinds[1]).toMatch(/^bool /);
+    expect(Array.from(actual[0])).toEqual(Array.from(expected[0]));
+    expect(new Set(actual[0])).toEqual(new Set([0, 1]));
+  });
+});
+
+describe('repeatLayout, the broadcasts the element-wise kernels run natively', () => {
+  it.each([
+    [[], [4, 5], 1],
+    [[5], [4, 5], 1],
+    [[1, 5], [4, 5], 1],
+    [[4, 1], [4, 5], 5],
+    [[3, 1, 1], [2, 3, 4, 5], 20],
+    [[1, 3, 4, 1], [2, 3, 4, 5], 5],
+    [[2, 3, 4, 5], [2, 3, 4, 5], 1],
+  ])('%o in %o repeats each element %i times', (shape, out, inner) => {
+    expect(repeatLayout(shape as number[], out as number[])).toEqual({ inner });
+  });
+
+  it.each([
+    [
+      [5, 1, 3],
+      [5, 4, 3],
+    ],
+    [
+      [3, 1, 5],
+      [2, 3, 4, 5],
+    ],
+    [
+      [1, 6],
+      [4, 6, 1],
+    ],
+  ])('%o in %o does not (the CPU kernel runs it)', (shape, out) => {
+    expect(repeatLayout(shape, out)).toBeUndefined();
   });
 });
 

@@ -17,6 +17,7 @@ import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter.js';
 import { conv2DBackpropInputConfig } from './conv2d-backprop-input.js';
 import { fusedConv2DConfig } from './fused-conv2d.js';
 import { fusedMatMulConfig } from './fused-mat-mul.js';
+import { greaterEqualConfig } from './greater-equal.js';
 import { lrnConfig } from './lrn.js';
 import { lrnGradConfig } from './lrn-grad.js';
 import { maxPoolConfig } from './max-pool.js';
@@ -39,6 +40,7 @@ export const nativeKernelConfigs: readonly KernelConfig[] = [
   addConfig,
   subConfig,
   multiplyConfig,
+  greaterEqualConfig,
   batchMatMulConfig,
   fusedMatMulConfig,
   maxPoolConfig,

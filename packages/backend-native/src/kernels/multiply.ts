@@ -2,7 +2,7 @@ import { type KernelConfig, Multiply } from '@tensorflow/tfjs-core';
 import { BACKEND_NAME } from '../backend-name.js';
 import { binaryOp } from '../kernel-utils/binary-op.js';
 
-/** Native Multiply of float32 tensors of one shape, or with a scalar or trailing operand (see {@link binaryOp}). */
+/** Native Multiply of float32 tensors of one shape, or with an operand repeating along the other (see {@link binaryOp}). */
 export const multiplyConfig: KernelConfig = {
   kernelName: Multiply,
   backendName: BACKEND_NAME,
