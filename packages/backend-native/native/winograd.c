@@ -10,8 +10,8 @@
  *   filter gradient:  dg = G^T [ sum_t (A dY_t A^T) (.) V_t ] G   (the forward's adjoint in g)
  *
  * Elementwise (.) over the a^2 positions xi becomes, summed over channels, M[xi] = V[xi] x U[xi]: a [tiles x C] by
- * [C x O] product for each xi. Tiles are spread over the threads in chunks that keep each thread's V and M near its
- * cache; the filter gradient sums each thread's partial dU in a fixed order (same bits for a thread count).
+ * [C x O] product for each xi. Tiles are taken a chunk at a time, in phases split over the threads (see chunk_job);
+ * the filter gradient sums each dU[xi] over the chunks in order, so its bits do not depend on the thread count.
  *
  * The matrices are the usual Toom-Cook ones: points 0, 1, -1 and infinity for F(2, 3); 0, 1, -1, 2, -2 and infinity
  * for F(4, 3) and F(2, 5), whose transforms multiply by up to 8 and divide by 6 and 24 and so round more (the tests
@@ -367,9 +367,9 @@ static void gradient_tiles(const wino_geom *g, const float *dy, long t0, int cou
 #undef GRADIENT_CALL
 }
 
-/* Scratch for one thread's chunk, kept between calls (fresh pages cost more than the transforms). */
-static __thread float *scratch_v, *scratch_m, *scratch_du;
-static __thread long scratch_v_floats, scratch_m_floats, scratch_du_floats;
+/* Scratch kept between calls (fresh pages cost more than the transforms); the addon is only called from one thread. */
+static float *scratch_v, *scratch_m;
+static long scratch_v_floats, scratch_m_floats;
 
 static float *scratch(float **buffer, long *floats, long wanted) {
   if (*floats < wanted) {
@@ -380,12 +380,16 @@ static float *scratch(float **buffer, long *floats, long wanted) {
   return *buffer;
 }
 
-/* Tiles a chunk: about 1 MiB of one position's V (or M), so the products are long (fewer re-packed filter panels)
- * while a thread's scratch stays at 16 MiB or so for F(2x2, 3x3); 2^16 floats was 10-20% slower on V2's layers,
- * 2^18 the best. Kinds with 36 positions to 16 hold 16/36 as many tiles a chunk. */
+/* Tiles a chunk: at most 2^17 x 16 floats of V (or M) over all positions, 8 MiB a buffer, shared by the threads. On
+ * V2's conv2-5 (all three passes, 2 threads, best of 7 against 2^18) 2^17 took 5% less time at batch 32 and 4% at 128
+ * (conv2 11-15% less, conv3-5 within 7% either way); 2^16 took 3% more. Kinds with 36 positions to 16 hold 16/36 as
+ * many tiles a chunk. */
 static int chunk_tiles(const wino_geom *g, int channels) {
-  long count = (1L << 18) * 16 / positions(g) / (channels < 1 ? 1 : channels);
-  return count < 48 ? 48 : (int)count;
+  long most = (1L << 17) * 16 / positions(g) / (channels < 1 ? 1 : channels), total = tiles_total(g);
+  if (most < 48) most = 48;
+  /* Chunks of equal size: 512 tiles in two of 256, not 303 and 209. */
+  long chunks = (total + most - 1) / most;
+  return (int)((total + chunks - 1) / chunks);
 }
 
 /* A thread gets at least a few dozen tiles, so tiny images do not pay for waking threads. */
@@ -396,47 +400,105 @@ static int threads_for(const wino_geom *g) {
   return threads > 256 ? 256 : threads;
 }
 
-/* ---- forward (also the input gradient) ---- */
+/* Thread t's share [*begin, *end) of n items. */
+static void share_of(long n, int t, int threads, long *begin, long *end) {
+  *begin = n * t / threads;
+  *end = n * (t + 1) / threads;
+}
 
+/* Runs fn on `threads` threads, or on this one. */
+static void run_on(thread_fn fn, void *ctx, int threads) {
+  if (threads <= 1)
+    fn(ctx, 0, 1);
+  else
+    threads_run(fn, ctx, threads);
+}
+
+/*
+ * A chunk is done in phases, each split over all the threads: the tiles' transforms (split by tile), then the
+ * positions' products (split by position and, where positions are fewer than several a thread, by column blocks of
+ * the output channels), then the output transforms. So one V and one M serve every thread, and in the filter gradient
+ * each dU[xi] block is summed by one thread over the chunks in order: no per-thread partial sums, and the same bits
+ * whatever the thread count.
+ */
 typedef struct {
   const wino_geom *g;
-  const float *in, *u, *bias;
-  float *out;
-  int relu;
-} forward_job;
+  long t0;
+  int count;       /* tiles in this chunk */
+  int C, O;        /* the products' depth and width: [count x C] x [C x O] (forward) */
+  int col_blocks;  /* O split into this many column blocks a position */
+  const float *in, *dy, *u, *bias, *zeros;
+  float *v, *m, *out;
+  int relu, accumulate;
+} chunk_job;
 
-static void forward_share(void *ctx, int thread, int threads) {
-  const forward_job *job = ctx;
-  const wino_geom *g = job->g;
-  const long total = tiles_total(g);
-  const long begin = total * thread / threads, end = total * (thread + 1) / threads;
-  if (begin >= end) return;
-  const int C = g->in_c, O = g->out_c, P = positions(g);
-  const int most = chunk_tiles(g, C > O ? C : O);
-  const int chunk = end - begin < most ? (int)(end - begin) : most;
-  float *v = scratch(&scratch_v, &scratch_v_floats, (long)P * chunk * C);
-  float *m = scratch(&scratch_m, &scratch_m_floats, (long)P * chunk * O);
-  float *zeros = calloc(C, sizeof(float));
-  for (long t0 = begin; t0 < end; t0 += chunk) {
-    int count = end - t0 < chunk ? (int)(end - t0) : chunk;
-    input_tiles(g, job->in, t0, count, v, zeros);
-    for (int xi = 0; xi < P; xi++) {
-      gemm_args p = {v + (long)xi * C, (long)P * C, 1, job->u + (long)xi * C * O, O, 1, m + (long)xi * O, (long)P * O,
-                     count, O, C, 0};
-      gemm_single(&p);
-    }
-    output_tiles(g, m, t0, count, job->bias, job->relu, job->out);
+/* Column blocks a position: enough items (positions x blocks) for 4 a thread, blocks at least 32 channels wide. */
+static int column_blocks(int positions, int width, int threads) {
+  int blocks = (4 * threads + positions - 1) / positions;
+  int most = (width + 31) / 32;
+  return blocks < 1 ? 1 : blocks > most ? most : blocks;
+}
+
+/* Product item i's position and column range [*o0, *o1) of `width`. */
+static int item_columns(const chunk_job *job, long i, int width, int *o0, int *o1) {
+  const int block = (int)(i % job->col_blocks);
+  const int step = (width / job->col_blocks + 31) / 32 * 32;
+  *o0 = block * step;
+  *o1 = block == job->col_blocks - 1 || *o0 + step > width ? width : *o0 + step;
+  return (int)(i / job->col_blocks);
+}
+
+/* ---- forward (also the input gradient) ---- */
+
+static void forward_inputs(void *ctx, int t, int threads) {
+  const chunk_job *job = ctx;
+  long b, e;
+  share_of(job->count, t, threads, &b, &e);
+  if (b < e) input_tiles(job->g, job->in, job->t0 + b, (int)(e - b), job->v + b * positions(job->g) * job->C, job->zeros);
+}
+
+static void forward_products(void *ctx, int t, int threads) {
+  const chunk_job *job = ctx;
+  const int C = job->C, O = job->O, P = positions(job->g);
+  long b, e;
+  share_of((long)P * job->col_blocks, t, threads, &b, &e);
+  for (long i = b; i < e; i++) {
+    int o0, o1;
+    const int xi = item_columns(job, i, O, &o0, &o1);
+    if (o0 >= o1) continue;
+    /* M[xi] (count x O) = V[xi] (count x C) U[xi] (C x O), columns o0..o1 */
+    gemm_args p = {job->v + (long)xi * C, (long)P * C, 1, job->u + (long)xi * C * O + o0, O, 1,
+                   job->m + (long)xi * O + o0, (long)P * O, job->count, o1 - o0, C, 0};
+    gemm_single(&p);
   }
-  free(zeros);
+}
+
+static void forward_outputs(void *ctx, int t, int threads) {
+  const chunk_job *job = ctx;
+  long b, e;
+  share_of(job->count, t, threads, &b, &e);
+  if (b < e)
+    output_tiles(job->g, job->m + b * positions(job->g) * job->O, job->t0 + b, (int)(e - b), job->bias, job->relu,
+                 job->out);
 }
 
 static void run_forward(const wino_geom *g, const float *in, const float *u, const float *bias, int relu, float *out) {
-  forward_job job = {g, in, u, bias, out, relu};
-  int threads = threads_for(g);
-  if (threads <= 1)
-    forward_share(&job, 0, 1);
-  else
-    threads_run(forward_share, &job, threads);
+  const int C = g->in_c, O = g->out_c, P = positions(g);
+  const long total = tiles_total(g);
+  const int threads = threads_for(g);
+  const int chunk = chunk_tiles(g, C > O ? C : O);
+  float *zeros = calloc(C, sizeof(float));
+  chunk_job job = {g, 0, 0, C, O, column_blocks(P, O, threads), in, NULL, u, bias, zeros,
+                   scratch(&scratch_v, &scratch_v_floats, (long)P * chunk * C),
+                   scratch(&scratch_m, &scratch_m_floats, (long)P * chunk * O), out, relu, 0};
+  for (long t0 = 0; t0 < total; t0 += chunk) {
+    job.t0 = t0;
+    job.count = total - t0 < chunk ? (int)(total - t0) : chunk;
+    run_on(forward_inputs, &job, threads);
+    run_on(forward_products, &job, threads);
+    run_on(forward_outputs, &job, threads);
+  }
+  free(zeros);
 }
 
 /* ---- filters ---- */
@@ -569,41 +631,30 @@ void winograd_backprop_input(const conv_shape *s, const float *dy, const float *
 
 /* ---- filter gradient ---- */
 
-typedef struct {
-  const wino_geom *g;
-  const float *x, *dy;
-  float **partial; /* [threads] dU accumulators, positions x C x O each */
-} gradient_job;
+static void gradient_inputs(void *ctx, int t, int threads) {
+  const chunk_job *job = ctx;
+  const int P = positions(job->g);
+  long b, e;
+  share_of(job->count, t, threads, &b, &e);
+  if (b >= e) return;
+  input_tiles(job->g, job->in, job->t0 + b, (int)(e - b), job->v + b * P * job->C, job->zeros);
+  gradient_tiles(job->g, job->dy, job->t0 + b, (int)(e - b), job->m + b * P * job->O, job->zeros);
+}
 
-static void gradient_share(void *ctx, int thread, int threads) {
-  const gradient_job *job = ctx;
-  const wino_geom *g = job->g;
-  const long total = tiles_total(g);
-  const long begin = total * thread / threads, end = total * (thread + 1) / threads;
-  const int C = g->in_c, O = g->out_c, P = positions(g);
-  /* Thread 0 sums into the filter transform's scratch (unused until the next forward), the others into their own. */
-  float *du = job->partial[thread] =
-      thread == 0 ? scratch(&filter_u, &filter_u_floats, (long)P * C * O)
-                  : scratch(&scratch_du, &scratch_du_floats, (long)P * C * O);
-  memset(du, 0, sizeof(float) * P * (long)C * O);
-  if (begin >= end) return;
-  const int most = chunk_tiles(g, C > O ? C : O);
-  const int chunk = end - begin < most ? (int)(end - begin) : most;
-  float *v = scratch(&scratch_v, &scratch_v_floats, (long)P * chunk * C);
-  float *w = scratch(&scratch_m, &scratch_m_floats, (long)P * chunk * O);
-  float *zeros = calloc(C > O ? C : O, sizeof(float));
-  for (long t0 = begin; t0 < end; t0 += chunk) {
-    int count = end - t0 < chunk ? (int)(end - t0) : chunk;
-    input_tiles(g, job->x, t0, count, v, zeros);
-    gradient_tiles(g, job->dy, t0, count, w, zeros);
-    for (int xi = 0; xi < P; xi++) {
-      /* dU[xi] (C x O) += V[xi]^T (C x count) W[xi] (count x O) */
-      gemm_args p = {v + (long)xi * C, 1, (long)P * C, w + (long)xi * O, (long)P * O, 1, du + (long)xi * C * O, O, C, O,
-                     count, 1};
-      gemm_single(&p);
-    }
+static void gradient_products(void *ctx, int t, int threads) {
+  const chunk_job *job = ctx;
+  const int C = job->C, O = job->O, P = positions(job->g);
+  long b, e;
+  share_of((long)P * job->col_blocks, t, threads, &b, &e);
+  for (long i = b; i < e; i++) {
+    int o0, o1;
+    const int xi = item_columns(job, i, O, &o0, &o1);
+    if (o0 >= o1) continue;
+    /* dU[xi] (C x O) (+)= V[xi]^T (C x count) W[xi] (count x O), columns o0..o1 */
+    gemm_args p = {job->v + (long)xi * C, 1, (long)P * C, job->m + (long)xi * O + o0, (long)P * O, 1,
+                   job->out + (long)xi * C * O + o0, O, C, o1 - o0, job->count, job->accumulate};
+    gemm_single(&p);
   }
-  free(zeros);
 }
 
 /* dw(kh, kw, c, o) = G^T dU(., ., c, o) G for rows [begin, end) of C. */
@@ -644,18 +695,25 @@ static void adjoint_rows(void *ctx, long begin, long end) {
 
 void winograd_backprop_filter(const conv_shape *s, const float *x, const float *dy, float *dw) {
   wino_geom g = forward_geom(s);
-  const int C = s->in_c, O = s->out_c;
-  const long size = (long)positions(&g) * C * O;
-  int threads = threads_for(&g);
-  float *partial[256];
-  gradient_job job = {&g, x, dy, partial};
-  if (threads <= 1)
-    gradient_share(&job, 0, 1);
-  else
-    threads_run(gradient_share, &job, threads);
-  /* Fixed order, so the sum's rounding does not depend on which thread finished first (each pass over all threads). */
-  for (int t = 1; t < threads; t++) binary_op(0, size, partial[0], size, partial[t], size, partial[0]);
-  adjoint_job adjoint = {g.m, g.r, C, O, partial[0], dw};
+  const int C = s->in_c, O = s->out_c, P = positions(&g);
+  const long total = tiles_total(&g);
+  const int threads = threads_for(&g);
+  const int chunk = chunk_tiles(&g, C > O ? C : O);
+  float *zeros = calloc(C > O ? C : O, sizeof(float));
+  /* dU lives in the filter transform's scratch (unused until the next forward); the first chunk writes it. */
+  float *du = scratch(&filter_u, &filter_u_floats, (long)P * C * O);
+  chunk_job job = {&g, 0, 0, C, O, column_blocks(P, O, threads), x, dy, NULL, NULL, zeros,
+                   scratch(&scratch_v, &scratch_v_floats, (long)P * chunk * C),
+                   scratch(&scratch_m, &scratch_m_floats, (long)P * chunk * O), du, 0, 0};
+  for (long t0 = 0; t0 < total; t0 += chunk) {
+    job.t0 = t0;
+    job.count = total - t0 < chunk ? (int)(total - t0) : chunk;
+    job.accumulate = t0 > 0;
+    run_on(gradient_inputs, &job, threads);
+    run_on(gradient_products, &job, threads);
+  }
+  free(zeros);
+  adjoint_job adjoint = {g.m, g.r, C, O, du, dw};
   parallel_range(C, 8, adjoint_rows, &adjoint);
 }
 

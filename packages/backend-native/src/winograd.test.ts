@@ -138,14 +138,14 @@ describe('Winograd convolutions', () => {
   );
 
   it.each([
-    // 1024 input channels make an F(2x2, 3x3) chunk 256 tiles; 8 images of 20 x 19 are 800 tiles, 400 a thread.
+    // 1024 input channels make an F(2x2, 3x3) chunk at most 128 tiles; 8 images of 20 x 19 are 800 tiles, 7 chunks.
     { tile: 2 as Tile, spec: { k: 3, n: 8, h: 20, w: 19, c: 1024, o: 24, pad: 'same' } as Case },
-    // Kinds with 36 positions hold 16/36 as many: F(4x4, 3x3) 56 tiles for 2048 channels, of 200 (100 a thread).
+    // Kinds with 36 positions hold 16/36 as many: F(4x4, 3x3) 48 tiles (the least) for 2048 channels, of 200 (5 chunks).
     { tile: 4 as Tile, spec: { k: 3, n: 8, h: 20, w: 19, c: 2048, o: 16, pad: 'same' } as Case },
-    // F(2x2, 5x5): 113 tiles for 1024 channels; 3 images of 20 x 19 are 300 tiles.
+    // F(2x2, 5x5): 56 tiles for 1024 channels; 3 images of 20 x 19 are 300 tiles (6 chunks).
     { tile: 2 as Tile, spec: { k: 5, n: 3, h: 20, w: 19, c: 1024, o: 8, pad: 'same' } as Case },
   ])(
-    'agree with the direct path over several chunks a thread, and give the same bits for a thread count: tile $tile, $spec',
+    'agree with the direct path over several chunks, and give the same bits for any thread count: tile $tile, $spec',
     ({ tile, spec }) => {
       addon().setWinogradTile(tile);
       const inputs = inputsFor(spec);
@@ -158,9 +158,35 @@ describe('Winograd convolutions', () => {
         expectClose(values, direct[i], tolerance(spec, tile), `output ${i}`);
       });
       expect(sameBits(runOn('native', inputs, op), winograd)).toBe(true);
+      // Each position's products are summed by one thread over the chunks in order, whatever the thread count.
       setNativeThreads(3);
+      expect(sameBits(runOn('native', inputs, op), winograd)).toBe(true);
+      setNativeThreads(1);
+      expect(sameBits(runOn('native', inputs, op), winograd)).toBe(true);
+    },
+  );
+
+  it.each([
+    // With more threads than a few a position, each position's product is split into column blocks of the output
+    // channels: 8 threads over F(2x2, 3x3)'s 16 positions make 2 blocks of 96 channels (256 tiles, 32 a thread) ...
+    { tile: 2 as Tile, threads: 8, spec: { k: 3, n: 4, h: 16, w: 16, c: 40, o: 96, pad: 'same' } as Case },
+    // ... 12 threads over 36 positions 2 blocks (384 tiles), and 16 over F(2x2, 5x5)'s 36 positions 2 (64 + 36 channels).
+    { tile: 4 as Tile, threads: 12, spec: { k: 3, n: 24, h: 16, w: 16, c: 8, o: 72, pad: 'same' } as Case },
+    { tile: 2 as Tile, threads: 16, spec: { k: 5, n: 8, h: 16, w: 16, c: 8, o: 100, pad: 'same' } as Case },
+  ])(
+    'split each product into column blocks on many threads, with the same bits as on one: tile $tile, $threads threads',
+    ({ tile, threads, spec }) => {
+      setNativeWinograd('always');
+      addon().setWinogradTile(tile);
+      const inputs = inputsFor(spec);
+      const op = convAndGradients(spec);
+      setNativeThreads(1);
+      const single = runOn('native', inputs, op);
+      setNativeThreads(threads);
+      expect(sameBits(runOn('native', inputs, op), single)).toBe(true);
+      setNativeWinograd('off');
       runOn('native', inputs, op).forEach((values, i) => {
-        expectClose(values, winograd[i], tolerance(spec, tile), `3 threads, output ${i}`);
+        expectClose(values, single[i], tolerance(spec, tile), `direct path, output ${i}`);
       });
     },
   );
