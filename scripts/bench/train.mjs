@@ -4,7 +4,12 @@
 // run, with the ratios. Every measurement runs in its own process so that its peak RSS is its own.
 //
 //   pnpm bench:train [--models alexnet_v1,alexnet_v2] [--batch-sizes 32,128] [--steps 3] [--image-size 224]
-//                    [--engines native,pytorch,wasm] [--wasm-batch-sizes 32,128] [--wasm-models ...] [--json out.json]
+//                    [--engines native,pytorch,wasm] [--wasm-batch-sizes 32,128] [--wasm-models ...] [--rounds 1]
+//                    [--json out.json]
+//
+// --rounds N measures every engine N times a model and batch size, alternating their order (native, pytorch, then
+// pytorch, native, ...), and prints each round's ratios and their median: on a shared host whose speed drifts by
+// 10-30% over minutes, the ratio of two measurements taken side by side is steadier than either speed.
 //
 // PyTorch comes from Debian's python3-torch (+ libopenblas0), run by /usr/bin/python3 (or $ALEXNET_BENCH_PYTHON)
 // with as many threads as cores (Debian's build defaults to one here). Where it is missing its column says so.
@@ -28,6 +33,7 @@ const { values } = parseArgs({
     steps: { type: 'string', default: '3' },
     'image-size': { type: 'string', default: '224' },
     engines: { type: 'string', default: 'native,pytorch,wasm' },
+    rounds: { type: 'string', default: '1' },
     json: { type: 'string' },
   },
 });
@@ -41,6 +47,11 @@ const batches = list(values['batch-sizes']).map(Number);
 const wasmBatches = new Set(list(values['wasm-batch-sizes']).map(Number));
 const wasmModels = new Set(list(values['wasm-models']));
 const engines = list(values.engines);
+const rounds = Number(values.rounds);
+if (!Number.isInteger(rounds) || rounds < 1) {
+  console.error(`--rounds must be a whole number of at least 1, got ${JSON.stringify(values.rounds)}`);
+  process.exit(2);
+}
 const threads = availableParallelism();
 const python = process.env.ALEXNET_BENCH_PYTHON ?? '/usr/bin/python3';
 
@@ -90,35 +101,63 @@ function measure(engine, model, batchSize) {
 const results = [];
 const fmt = (x) => (x === undefined ? '-' : x.toFixed(2));
 const ratio = (a, b) => (a && b ? `${(a / b).toFixed(2)}x` : '-');
+const median = (xs) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
 console.log(
-  `AlexNet images/s at ${values['image-size']}x${values['image-size']}, ${values.steps} timed steps (wasm: 1) after one warm-up, ${threads} cores`,
+  `AlexNet images/s at ${values['image-size']}x${values['image-size']}, ${values.steps} timed steps (wasm: 1) after one warm-up, ${threads} cores${rounds > 1 ? `, ${rounds} rounds` : ''}`,
 );
 console.log('model       batch  engine    train    forward  peak MB');
 for (const model of models) {
   for (const batchSize of batches) {
-    const row = {};
-    for (const engine of engines) {
-      if (engine === 'pytorch' && !torchVersion) continue;
-      if (engine === 'wasm' && !(wasmBatches.has(batchSize) && wasmModels.has(model))) continue;
-      const r = measure(engine, model, batchSize);
-      row[engine] = r;
-      results.push({ engine, model, batchSize, ...r });
-      const line = r.error
-        ? `${engine.padEnd(8)}  ${r.error}`
-        : `${engine.padEnd(8)}  ${fmt(r.train.imagesPerSecond).padStart(7)}  ${fmt(r.forward.imagesPerSecond).padStart(7)}  ${String(Math.round(r.peakRssMB)).padStart(7)}`;
-      console.log(`${model.padEnd(11)} ${String(batchSize).padStart(5)}  ${line}`);
+    const present = engines.filter(
+      (engine) =>
+        !(engine === 'pytorch' && !torchVersion) &&
+        !(engine === 'wasm' && !(wasmBatches.has(batchSize) && wasmModels.has(model))),
+    );
+    /** Per other engine, each round's native / other ratios. */
+    const paired = {};
+    for (let round = 0; round < rounds; round++) {
+      const row = {};
+      // Odd rounds run the engines in reverse, so that a drift in the host's speed favours neither side.
+      for (const engine of round % 2 ? [...present].reverse() : present) {
+        const r = measure(engine, model, batchSize);
+        row[engine] = r;
+        results.push({ engine, model, batchSize, round, ...r });
+        const line = r.error
+          ? `${engine.padEnd(8)}  ${r.error}`
+          : `${engine.padEnd(8)}  ${fmt(r.train.imagesPerSecond).padStart(7)}  ${fmt(r.forward.imagesPerSecond).padStart(7)}  ${String(Math.round(r.peakRssMB)).padStart(7)}`;
+        console.log(`${model.padEnd(11)} ${String(batchSize).padStart(5)}  ${line}`);
+      }
+      const n = row.native && !row.native.error ? row.native : null;
+      for (const other of ['pytorch', 'wasm']) {
+        const o = row[other] && !row[other].error ? row[other] : null;
+        if (!n || !o) continue;
+        console.log(
+          `${' '.repeat(18)}native / ${other}: training ${ratio(n.train.imagesPerSecond, o.train.imagesPerSecond)}, inference ${ratio(n.forward.imagesPerSecond, o.forward.imagesPerSecond)}, peak memory ${ratio(n.peakRssMB, o.peakRssMB)}`,
+        );
+        (paired[other] ??= []).push({
+          train: n.train.imagesPerSecond / o.train.imagesPerSecond,
+          forward: n.forward.imagesPerSecond / o.forward.imagesPerSecond,
+          memory: n.peakRssMB / o.peakRssMB,
+        });
+      }
     }
-    const n = row.native && !row.native.error ? row.native : null;
-    for (const other of ['pytorch', 'wasm']) {
-      const o = row[other] && !row[other].error ? row[other] : null;
-      if (!n || !o) continue;
+    if (rounds < 2) continue;
+    for (const [other, list] of Object.entries(paired)) {
+      const range = (key) => {
+        const xs = list.map((r) => r[key]);
+        return `${median(xs).toFixed(2)}x (${Math.min(...xs).toFixed(2)}-${Math.max(...xs).toFixed(2)})`;
+      };
       console.log(
-        `${' '.repeat(18)}native / ${other}: training ${ratio(n.train.imagesPerSecond, o.train.imagesPerSecond)}, inference ${ratio(n.forward.imagesPerSecond, o.forward.imagesPerSecond)}, peak memory ${ratio(n.peakRssMB, o.peakRssMB)}`,
+        `${' '.repeat(18)}median of ${list.length} rounds, native / ${other}: training ${range('train')}, inference ${range('forward')}, peak memory ${range('memory')}`,
       );
     }
   }
 }
 if (values.json) {
-  writeFileSync(values.json, `${JSON.stringify({ threads, torch: torchVersion, results }, null, 2)}\n`);
+  writeFileSync(values.json, `${JSON.stringify({ threads, torch: torchVersion, rounds, results }, null, 2)}\n`);
   console.log(`wrote ${values.json}`);
 }
