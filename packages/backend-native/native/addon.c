@@ -305,8 +305,9 @@ static napi_value transpose_fn(napi_env env, napi_callback_info cb) {
 static napi_value binary_fn(napi_env env, napi_callback_info cb) {
   napi_value argv[6];
   args_of(env, cb, argv, 6);
-  int op = (int)number(env, argv[0]);
-  if (op < BINARY_ADD || op > BINARY_GREATER_EQUAL)
+  double code = number(env, argv[0]);
+  int op = code >= BINARY_ADD && code <= BINARY_GREATER_EQUAL && code == (int)code ? (int)code : -1;
+  if (op < 0)
     return fail(env, "binary: op must be 0 (add), 1 (subtract), 2 (multiply) or 3 (greater-or-equal)");
   size_t na, nb, n;
   float *a = floats(env, argv[1], "a", &na, 0), *b = floats(env, argv[2], "b", &nb, 0);
@@ -326,11 +327,14 @@ static napi_value binary_fn(napi_env env, napi_callback_info cb) {
   double inner_a = 1, inner_b = 1;
   if (napi_typeof(env, argv[4], &type) == napi_ok && type != napi_undefined) inner_a = number(env, argv[4]);
   if (napi_typeof(env, argv[5], &type) == napi_ok && type != napi_undefined) inner_b = number(env, argv[5]);
-  if (!(inner_a >= 1 && inner_b >= 1) || inner_a != (long)inner_a || inner_b != (long)inner_b)
-    return fail(env, "binary: innerA and innerB must be whole numbers of at least 1");
-  if (na == 0 || nb == 0 || n % (na * (size_t)inner_a) != 0 || n % (nb * (size_t)inner_b) != 0)
+  /* Bounded by out's length before any conversion or product, so neither can overflow. */
+  if (!(inner_a >= 1 && inner_b >= 1 && inner_a <= (double)n + 1 && inner_b <= (double)n + 1) ||
+      inner_a != (double)(size_t)inner_a || inner_b != (double)(size_t)inner_b)
+    return fail(env, "binary: innerA and innerB must be whole numbers from 1 to out's length");
+  size_t ia = (size_t)inner_a, ib = (size_t)inner_b;
+  if (na == 0 || nb == 0 || n % na != 0 || (n / na) % ia != 0 || n % nb != 0 || (n / nb) % ib != 0)
     return fail(env, "binary: each operand's length times its inner repeat must divide out's length");
-  if (n > 0) binary_op_repeat(op, (long)n, a, (long)na, (long)inner_a, b, (long)nb, (long)inner_b, out);
+  if (n > 0) binary_op_repeat(op, (long)n, a, (long)na, (long)ia, b, (long)nb, (long)ib, out);
   return undefined(env);
 }
 

@@ -102,7 +102,7 @@ static long operand_run(const operand *x, long i, long *index, int *stride) {
 /* One run: each (stride a, stride b) pair its own loop, so that each is a plain loop the compiler vectorises. */
 #define BINARY_RUN(T, EXPR)                                                                                           \
   do {                                                                                                                \
-    T *restrict o = (T *)out;                                                                                         \
+    T *o = (T *)out;                                                                                                  \
     if (sa && sb)                                                                                                     \
       for (long k = 0; k < len; k++) {                                                                                \
         float x = pa[k], y = pb[k];                                                                                   \
@@ -127,7 +127,8 @@ static long operand_run(const operand *x, long i, long *index, int *stride) {
     }                                                                                                                 \
   } while (0)
 
-static void binary_run(int op, const float *restrict pa, int sa, const float *restrict pb, int sb, void *out,
+/* Not restrict: out may be a or b (an in-place sum); GCC checks the overlap at run time and still vectorises. */
+static void binary_run(int op, const float *pa, int sa, const float *pb, int sb, void *out,
                        long len) {
   switch (op) {
   case BINARY_ADD: BINARY_RUN(float, x + y); break;

@@ -80,10 +80,10 @@ void column_sum(long rows, int cols, const float *x, float *out);
 /* Permutes the axes of x (shape[rank]) into out: output axis a is input axis perm[a]. Rank 1 to 6; 0 otherwise. */
 int transpose(int rank, const long *shape, const int *perm, const float *x, float *out);
 
-/* out[i] = a[i % na] op b[i % nb] for i < n (op 0 add, 1 subtract, 2 multiply); na and nb divide n. */
 /* The element-wise operations of binary_op (their codes are the addon's). */
 enum { BINARY_ADD = 0, BINARY_SUB = 1, BINARY_MUL = 2, BINARY_GREATER_EQUAL = 3 };
-/* out[i] = a[i % na] op b[i % nb] (float32 out; not BINARY_GREATER_EQUAL). */
+/* out[i] = a[i % na] op b[i % nb] for i < n, na and nb dividing n (float32 out; not BINARY_GREATER_EQUAL); out may be
+ * a or b (each element is read before it is written). */
 void binary_op(int op, long n, const float *a, long na, const float *b, long nb, float *out);
 /* out[i] = a[(i / inner_a) % na] op b[(i / inner_b) % nb]: out is float32, or one byte 0 / 1 an element for
  * BINARY_GREATER_EQUAL. */

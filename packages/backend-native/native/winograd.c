@@ -380,13 +380,15 @@ static float *scratch(float **buffer, long *floats, long wanted) {
   return *buffer;
 }
 
-/* Tiles a chunk: at most 2^17 x 16 floats of V (or M) over all positions, 8 MiB a buffer, shared by the threads. On
+/* Tiles a chunk: at most 2^17 x 16 floats of V (or M) over all positions, 8 MiB a buffer shared by the threads, but
+ * never under 48 tiles (so wider layers than AlexNet's take more). On
  * V2's conv2-5 (all three passes, 2 threads, best of 7 against 2^18) 2^17 took 5% less time at batch 32 and 4% at 128
  * (conv2 11-15% less, conv3-5 within 7% either way); 2^16 took 3% more. Kinds with 36 positions to 16 hold 16/36 as
  * many tiles a chunk. */
 static int chunk_tiles(const wino_geom *g, int channels) {
   long most = (1L << 17) * 16 / positions(g) / (channels < 1 ? 1 : channels), total = tiles_total(g);
   if (most < 48) most = 48;
+  if (total < 1) return (int)most;
   /* Chunks of equal size: 512 tiles in two of 256, not 303 and 209. */
   long chunks = (total + most - 1) / most;
   return (int)((total + chunks - 1) / chunks);
@@ -418,8 +420,8 @@ static void run_on(thread_fn fn, void *ctx, int threads) {
  * A chunk is done in phases, each split over all the threads: the tiles' transforms (split by tile), then the
  * positions' products (split by position and, where positions are fewer than several a thread, by column blocks of
  * the output channels), then the output transforms. So one V and one M serve every thread, and in the filter gradient
- * each dU[xi] block is summed by one thread over the chunks in order: no per-thread partial sums, and the same bits
- * whatever the thread count.
+ * each block of dU[xi] (a position, a column block) is summed by one thread over the chunks in order: no per-thread
+ * partial sums, and the same bits whatever the thread count.
  */
 typedef struct {
   const wino_geom *g;
@@ -738,7 +740,7 @@ int winograd_applies(const conv_shape *s) {
   if (m == WINOGRAD_OFF) return 0;
   if (s->k_h != s->k_w || (s->k_h != 3 && s->k_h != 5)) return 0;
   if (s->stride_h != 1 || s->stride_w != 1 || s->dil_h != 1 || s->dil_w != 1) return 0;
-  if (s->out_h < 1 || s->out_w < 1 || s->in_c < 1 || s->out_c < 1) return 0;
+  if (s->batch < 1 || s->out_h < 1 || s->out_w < 1 || s->in_c < 1 || s->out_c < 1) return 0;
   if (m == WINOGRAD_ALWAYS) return 1;
   /* The measured rule (bench/winograd.mjs, batch 32): the transforms move 2.25x (F(4x4, 3x3)), 4x (F(2x2, 3x3)) or
    * 9x (F(2x2, 5x5)) the input and output, and the products are only C deep, which pays once both channel counts

@@ -28,6 +28,9 @@ describe('the addon', () => {
     );
     expect(() => load.addon.binary(3, f, f, f as never)).toThrow('out must be a Uint8Array for greater-or-equal');
     expect(() => load.addon.binary(0, f, f, f, 0.5)).toThrow('innerA and innerB must be whole numbers');
+    // A repeat whose product with a's length would wrap around 64 bits is refused, not divided by.
+    expect(() => load.addon.binary(0, f, f, f, 2 ** 62)).toThrow("from 1 to out's length");
+    expect(() => load.addon.binary(2.5 as never, f, f, f)).toThrow('binary: op must be 0 (add)');
     // 2 elements repeated 3 times do not tile 4.
     expect(() => load.addon.binary(0, f, new Float32Array(2), f, 1, 3)).toThrow('must divide out');
     const out = new Float32Array(6);

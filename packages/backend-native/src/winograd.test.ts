@@ -168,7 +168,7 @@ describe('Winograd convolutions', () => {
 
   it.each([
     // With more threads than a few a position, each position's product is split into column blocks of the output
-    // channels: 8 threads over F(2x2, 3x3)'s 16 positions make 2 blocks of 96 channels (256 tiles, 32 a thread) ...
+    // channels: 8 threads over F(2x2, 3x3)'s 16 positions make 2 blocks of 96 channels, 64 + 32 (256 tiles) ...
     { tile: 2 as Tile, threads: 8, spec: { k: 3, n: 4, h: 16, w: 16, c: 40, o: 96, pad: 'same' } as Case },
     // ... 12 threads over 36 positions 2 blocks (384 tiles), and 16 over F(2x2, 5x5)'s 36 positions 2 (64 + 36 channels).
     { tile: 4 as Tile, threads: 12, spec: { k: 3, n: 24, h: 16, w: 16, c: 8, o: 72, pad: 'same' } as Case },
@@ -190,6 +190,15 @@ describe('Winograd convolutions', () => {
       });
     },
   );
+
+  it('leaves an empty batch to the direct path, whose filter gradient is zeros', () => {
+    setNativeWinograd('always');
+    // batch, in_h, in_w, in_c, out_h, out_w, out_c, k_h, k_w, stride_h, stride_w, dil_h, dil_w, pad_top, pad_left
+    const shape = Int32Array.from([0, 9, 9, 64, 9, 9, 64, 3, 3, 1, 1, 1, 1, 1, 1]);
+    const dw = new Float32Array(3 * 3 * 64 * 64).fill(7);
+    addon().conv2dBackpropFilter(shape, new Float32Array(0), new Float32Array(0), dw);
+    expect(dw.every((v) => v === 0)).toBe(true);
+  });
 
   it('is taken only where the rule says it pays, and can be switched off', () => {
     // Both channel counts at least 64; F(2x2, 3x3), taken for outputs under 4 on a side, also 192 x 128 pairs.
