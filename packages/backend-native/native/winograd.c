@@ -450,6 +450,18 @@ static int item_columns(const chunk_job *job, long i, int width, int *o0, int *o
   return (int)(i / job->col_blocks);
 }
 
+/* Runs fn on thread t's share of the chunk's product items: (position, column block) pairs. */
+static void for_items(const chunk_job *job, int t, int threads,
+                      void (*fn)(const chunk_job *job, int xi, int o0, int o1)) {
+  long b, e;
+  share_of((long)positions(job->g) * job->col_blocks, t, threads, &b, &e);
+  for (long i = b; i < e; i++) {
+    int o0, o1;
+    const int xi = item_columns(job, i, job->O, &o0, &o1);
+    if (o0 < o1) fn(job, xi, o0, o1);
+  }
+}
+
 /* ---- forward (also the input gradient) ---- */
 
 static void forward_inputs(void *ctx, int t, int threads) {
@@ -459,21 +471,15 @@ static void forward_inputs(void *ctx, int t, int threads) {
   if (b < e) input_tiles(job->g, job->in, job->t0 + b, (int)(e - b), job->v + b * positions(job->g) * job->C, job->zeros);
 }
 
-static void forward_products(void *ctx, int t, int threads) {
-  const chunk_job *job = ctx;
+/* M[xi] (count x O) = V[xi] (count x C) U[xi] (C x O), columns o0..o1 */
+static void forward_product(const chunk_job *job, int xi, int o0, int o1) {
   const int C = job->C, O = job->O, P = positions(job->g);
-  long b, e;
-  share_of((long)P * job->col_blocks, t, threads, &b, &e);
-  for (long i = b; i < e; i++) {
-    int o0, o1;
-    const int xi = item_columns(job, i, O, &o0, &o1);
-    if (o0 >= o1) continue;
-    /* M[xi] (count x O) = V[xi] (count x C) U[xi] (C x O), columns o0..o1 */
-    gemm_args p = {job->v + (long)xi * C, (long)P * C, 1, job->u + (long)xi * C * O + o0, O, 1,
-                   job->m + (long)xi * O + o0, (long)P * O, job->count, o1 - o0, C, 0};
-    gemm_single(&p);
-  }
+  gemm_args p = {job->v + (long)xi * C, (long)P * C, 1, job->u + (long)xi * C * O + o0, O, 1,
+                 job->m + (long)xi * O + o0, (long)P * O, job->count, o1 - o0, C, 0};
+  gemm_single(&p);
 }
+
+static void forward_products(void *ctx, int t, int threads) { for_items(ctx, t, threads, forward_product); }
 
 static void forward_outputs(void *ctx, int t, int threads) {
   const chunk_job *job = ctx;
@@ -643,21 +649,15 @@ static void gradient_inputs(void *ctx, int t, int threads) {
   gradient_tiles(job->g, job->dy, job->t0 + b, (int)(e - b), job->m + b * P * job->O, job->zeros);
 }
 
-static void gradient_products(void *ctx, int t, int threads) {
-  const chunk_job *job = ctx;
+/* dU[xi] (C x O) (+)= V[xi]^T (C x count) W[xi] (count x O), columns o0..o1 */
+static void gradient_product(const chunk_job *job, int xi, int o0, int o1) {
   const int C = job->C, O = job->O, P = positions(job->g);
-  long b, e;
-  share_of((long)P * job->col_blocks, t, threads, &b, &e);
-  for (long i = b; i < e; i++) {
-    int o0, o1;
-    const int xi = item_columns(job, i, O, &o0, &o1);
-    if (o0 >= o1) continue;
-    /* dU[xi] (C x O) (+)= V[xi]^T (C x count) W[xi] (count x O), columns o0..o1 */
-    gemm_args p = {job->v + (long)xi * C, 1, (long)P * C, job->m + (long)xi * O + o0, (long)P * O, 1,
-                   job->out + (long)xi * C * O + o0, O, C, o1 - o0, job->count, job->accumulate};
-    gemm_single(&p);
-  }
+  gemm_args p = {job->v + (long)xi * C, 1, (long)P * C, job->m + (long)xi * O + o0, (long)P * O, 1,
+                 job->out + (long)xi * C * O + o0, O, C, o1 - o0, job->count, job->accumulate};
+  gemm_single(&p);
 }
+
+static void gradient_products(void *ctx, int t, int threads) { for_items(ctx, t, threads, gradient_product); }
 
 /* dw(kh, kw, c, o) = G^T dU(., ., c, o) G for rows [begin, end) of C. */
 typedef struct {
