@@ -431,7 +431,7 @@ typedef struct {
   int col_blocks;  /* O split into this many column blocks a position */
   const float *in, *dy, *u, *bias, *zeros;
   float *v, *m, *out;
-  int relu, accumulate;
+  int relu, accumulate; /* accumulate: dU is added to (every chunk after the first) */
 } chunk_job;
 
 /* Column blocks a position: enough items (positions x blocks) for 4 a thread, blocks at least 32 channels wide. */
@@ -490,23 +490,36 @@ static void forward_outputs(void *ctx, int t, int threads) {
                  job->out);
 }
 
-static void run_forward(const wino_geom *g, const float *in, const float *u, const float *bias, int relu, float *out) {
+/*
+ * Runs `phases` in order over each chunk of job->g's tiles, every phase on all the threads. Fills in the job's sizes
+ * and scratch; the caller sets its tensors.
+ */
+static void run_chunks(chunk_job *job, const thread_fn *phases, int phase_count) {
+  const wino_geom *g = job->g;
   const int C = g->in_c, O = g->out_c, P = positions(g);
   const long total = tiles_total(g);
   const int threads = threads_for(g);
   const int chunk = chunk_tiles(g, C > O ? C : O);
-  float *zeros = calloc(C, sizeof(float));
-  chunk_job job = {g, 0, 0, C, O, column_blocks(P, O, threads), in, NULL, u, bias, zeros,
-                   scratch(&scratch_v, &scratch_v_floats, (long)P * chunk * C),
-                   scratch(&scratch_m, &scratch_m_floats, (long)P * chunk * O), out, relu, 0};
+  job->C = C;
+  job->O = O;
+  job->col_blocks = column_blocks(P, O, threads);
+  float *zeros = calloc(C > O ? C : O, sizeof(float));
+  job->zeros = zeros;
+  job->v = scratch(&scratch_v, &scratch_v_floats, (long)P * chunk * C);
+  job->m = scratch(&scratch_m, &scratch_m_floats, (long)P * chunk * O);
   for (long t0 = 0; t0 < total; t0 += chunk) {
-    job.t0 = t0;
-    job.count = total - t0 < chunk ? (int)(total - t0) : chunk;
-    run_on(forward_inputs, &job, threads);
-    run_on(forward_products, &job, threads);
-    run_on(forward_outputs, &job, threads);
+    job->t0 = t0;
+    job->count = total - t0 < chunk ? (int)(total - t0) : chunk;
+    job->accumulate = t0 > 0;
+    for (int i = 0; i < phase_count; i++) run_on(phases[i], job, threads);
   }
   free(zeros);
+}
+
+static void run_forward(const wino_geom *g, const float *in, const float *u, const float *bias, int relu, float *out) {
+  static const thread_fn phases[] = {forward_inputs, forward_products, forward_outputs};
+  chunk_job job = {.g = g, .in = in, .u = u, .bias = bias, .out = out, .relu = relu};
+  run_chunks(&job, phases, 3);
 }
 
 /* ---- filters ---- */
@@ -696,25 +709,13 @@ static void adjoint_rows(void *ctx, long begin, long end) {
 }
 
 void winograd_backprop_filter(const conv_shape *s, const float *x, const float *dy, float *dw) {
+  static const thread_fn phases[] = {gradient_inputs, gradient_products};
   wino_geom g = forward_geom(s);
-  const int C = s->in_c, O = s->out_c, P = positions(&g);
-  const long total = tiles_total(&g);
-  const int threads = threads_for(&g);
-  const int chunk = chunk_tiles(&g, C > O ? C : O);
-  float *zeros = calloc(C > O ? C : O, sizeof(float));
+  const int C = s->in_c, O = s->out_c;
   /* dU lives in the filter transform's scratch (unused until the next forward); the first chunk writes it. */
-  float *du = scratch(&filter_u, &filter_u_floats, (long)P * C * O);
-  chunk_job job = {&g, 0, 0, C, O, column_blocks(P, O, threads), x, dy, NULL, NULL, zeros,
-                   scratch(&scratch_v, &scratch_v_floats, (long)P * chunk * C),
-                   scratch(&scratch_m, &scratch_m_floats, (long)P * chunk * O), du, 0, 0};
-  for (long t0 = 0; t0 < total; t0 += chunk) {
-    job.t0 = t0;
-    job.count = total - t0 < chunk ? (int)(total - t0) : chunk;
-    job.accumulate = t0 > 0;
-    run_on(gradient_inputs, &job, threads);
-    run_on(gradient_products, &job, threads);
-  }
-  free(zeros);
+  float *du = scratch(&filter_u, &filter_u_floats, (long)positions(&g) * C * O);
+  chunk_job job = {.g = &g, .in = x, .dy = dy, .out = du};
+  run_chunks(&job, phases, 2);
   adjoint_job adjoint = {g.m, g.r, C, O, du, dw};
   parallel_range(C, 8, adjoint_rows, &adjoint);
 }
