@@ -3,14 +3,8 @@
 // layers reduce to, for each instruction set this CPU has, on one thread and on all of them; and what a fresh output
 // array costs against a recycled one (why the backend pools them).
 import { availableParallelism } from 'node:os';
-import { loadAddon } from '../dist/index.js';
+import { addon } from './addon.mjs';
 
-const load = loadAddon();
-if (!load.addon) {
-  console.error(load.reason);
-  process.exit(1);
-}
-const { addon } = load;
 const cores = availableParallelism();
 const shapes = [
   ['square 1024', 1024, 1024, 1024],

@@ -3,14 +3,7 @@
 // land from a float64 reference on V2's conv2 (F(2x2, 5x5)) and conv4 (F(4x4, 3x3)) shapes at batch 4, forward and
 // filter gradient: the worst absolute error over the largest reference value. ReLU-like (non-negative) inputs, small
 // dy and weights, as in training. The tolerances of src/winograd.test.ts rest on these figures.
-import { loadAddon } from '../dist/index.js';
-
-const load = loadAddon();
-if (!load.addon) {
-  console.error(load.reason);
-  process.exit(1);
-}
-const { addon } = load;
+import { addon } from './addon.mjs';
 
 let state = 1;
 const uniform = () => {

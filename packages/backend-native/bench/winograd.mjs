@@ -6,19 +6,13 @@
 // ratio is direct time / that Winograd's time (above 1: Winograd is faster). Direct-path GFLOP/s count
 // 2 * N*OH*OW * k*k * C * O.
 import { parseArgs } from 'node:util';
-import { loadAddon } from '../dist/index.js';
+import { addon } from './addon.mjs';
 
 const { values } = parseArgs({
   options: { batch: { type: 'string', default: '32' }, reps: { type: 'string', default: '3' } },
 });
 const batch = Number(values.batch);
 const reps = Number(values.reps);
-const load = loadAddon();
-if (!load.addon) {
-  console.error(load.reason);
-  process.exit(1);
-}
-const { addon } = load;
 
 // [label, filter size, image size, in channels, out channels]: 'same' padding, as AlexNet's layers.
 const shapes = [
