@@ -97,6 +97,28 @@ static napi_value info(napi_env env, napi_callback_info cb) {
   CHECK(napi_set_named_property(env, out, "threads", threads));
   CHECK(napi_create_string_utf8(env, WINOGRAD_MODES[winograd_mode()], NAPI_AUTO_LENGTH, &winograd));
   CHECK(napi_set_named_property(env, out, "winograd", winograd));
+  gemm_blocks b = gemm_current_blocks();
+  cache_sizes c = gemm_cache_sizes();
+  static const char *const SOURCES[] = {"caches", "environment", "set"};
+  napi_value blocks, caches, value;
+  CHECK(napi_create_object(env, &blocks));
+  CHECK(napi_create_int32(env, b.kc, &value));
+  CHECK(napi_set_named_property(env, blocks, "kc", value));
+  CHECK(napi_create_int32(env, b.mc, &value));
+  CHECK(napi_set_named_property(env, blocks, "mc", value));
+  CHECK(napi_create_int32(env, b.nc, &value));
+  CHECK(napi_set_named_property(env, blocks, "nc", value));
+  CHECK(napi_create_string_utf8(env, SOURCES[gemm_blocks_source()], NAPI_AUTO_LENGTH, &value));
+  CHECK(napi_set_named_property(env, blocks, "source", value));
+  CHECK(napi_set_named_property(env, out, "gemmBlocks", blocks));
+  CHECK(napi_create_object(env, &caches));
+  CHECK(napi_create_double(env, (double)c.l1d, &value));
+  CHECK(napi_set_named_property(env, caches, "l1d", value));
+  CHECK(napi_create_double(env, (double)c.l2, &value));
+  CHECK(napi_set_named_property(env, caches, "l2", value));
+  CHECK(napi_create_double(env, (double)c.l3, &value));
+  CHECK(napi_set_named_property(env, caches, "l3", value));
+  CHECK(napi_set_named_property(env, out, "caches", caches));
   return out;
 }
 
@@ -146,6 +168,19 @@ static napi_value set_winograd_tile(napi_env env, napi_callback_info cb) {
   args_of(env, cb, argv, 1);
   winograd_set_tile((int)number(env, argv[0]));
   return undefined(env);
+}
+
+/* setGemmBlocks(kc, mc, nc): the matrix products' cache blocking; (0, 0, 0) returns to the derived one. false if
+ * refused (out of range or not whole numbers). */
+static napi_value set_gemm_blocks(napi_env env, napi_callback_info cb) {
+  napi_value argv[3];
+  args_of(env, cb, argv, 3);
+  double kc = number(env, argv[0]), mc = number(env, argv[1]), nc = number(env, argv[2]);
+  /* Bounded before the casts (a huge or NaN double does not convert to int); gemm_set_blocks checks the ranges. */
+  double values[3] = {kc, mc, nc};
+  for (int i = 0; i < 3; i++)
+    if (!(values[i] >= 0 && values[i] <= 1 << 20) || values[i] != (int)values[i]) return boolean(env, 0);
+  return boolean(env, gemm_set_blocks((int)kc, (int)mc, (int)nc));
 }
 
 /* gemm(a, b, c, m, n, k, transposeA, transposeB, accumulate): C = op(A) op(B), all row-major. */
@@ -396,6 +431,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"setIsa", NULL, set_isa, NULL, NULL, NULL, napi_default, NULL},
       {"setWinograd", NULL, set_winograd, NULL, NULL, NULL, napi_default, NULL},
       {"setWinogradTile", NULL, set_winograd_tile, NULL, NULL, NULL, napi_default, NULL},
+      {"setGemmBlocks", NULL, set_gemm_blocks, NULL, NULL, NULL, napi_default, NULL},
       {"gemm", NULL, gemm, NULL, NULL, NULL, napi_default, NULL},
       {"conv2d", NULL, conv_forward, NULL, NULL, NULL, napi_default, NULL},
       {"conv2dBackpropInput", NULL, conv_backprop_input, NULL, NULL, NULL, napi_default, NULL},

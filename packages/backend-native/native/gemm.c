@@ -3,8 +3,11 @@
  * AVX2 + FMA and a portable SSE fallback, chosen once at run time from the CPU's features (ALEXNET_NATIVE_ISA or
  * gemm_set_isa overrides the choice, for tests and benchmarks).
  */
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "native.h"
 
@@ -50,7 +53,7 @@
 #undef MR
 #undef SUFFIX
 
-typedef void (*gemm_impl)(const gemm_args *, float *, float *);
+typedef void (*gemm_impl)(const gemm_args *, const gemm_blocks *, float *, float *);
 
 static const struct {
   const char *name;
@@ -98,8 +101,149 @@ int gemm_set_isa(const char *name) {
   return 0;
 }
 
+/* ---- Cache blocking ---- */
+
+/* One number from a sysfs file ("32K", "1024K", "2"), in bytes where it has a K or M suffix; -1 if unreadable. */
+static long sysfs_number(int index, const char *name) {
+  char path[96];
+  snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu0/cache/index%d/%s", index, name);
+  FILE *f = fopen(path, "r");
+  if (!f) return -1;
+  long value = -1;
+  char unit = 0;
+  int read = fscanf(f, "%ld%c", &value, &unit);
+  fclose(f);
+  if (read < 1) return -1;
+  return value * (unit == 'K' ? 1024 : unit == 'M' ? 1 << 20 : 1);
+}
+
+/* A data (or unified) cache's size in bytes: sysconf's (glibc reads CPUID), else sysfs's, else 0. */
+static long cache_size(int level, int sysconf_name) {
+  long size = sysconf(sysconf_name);
+  if (size > 0) return size;
+  for (int index = 0; index < 8; index++) {
+    if (sysfs_number(index, "level") != level) continue;
+    char path[96], type[32] = "";
+    snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu0/cache/index%d/type", index);
+    FILE *f = fopen(path, "r");
+    if (f) {
+      if (fscanf(f, "%31s", type) != 1) type[0] = 0;
+      fclose(f);
+    }
+    if (strcmp(type, "Instruction") == 0) continue;
+    long bytes = sysfs_number(index, "size");
+    if (bytes > 0) return bytes;
+  }
+  return 0;
+}
+
+static cache_sizes caches;
+static int caches_read = 0;
+
+cache_sizes gemm_cache_sizes(void) {
+  if (!caches_read) {
+    caches.l1d = cache_size(1, _SC_LEVEL1_DCACHE_SIZE);
+    caches.l2 = cache_size(2, _SC_LEVEL2_CACHE_SIZE);
+    caches.l3 = cache_size(3, _SC_LEVEL3_CACHE_SIZE);
+    caches_read = 1;
+  }
+  return caches;
+}
+
+static int round_to(int value, int unit, int min, int max) {
+  value = value / unit * unit;
+  return value < min ? min : value > max ? max : value;
+}
+
+/* Limits on every blocking, so that a cache size misread (or an override) cannot ask for absurd buffers. */
+#define KC_MIN 32
+#define KC_MAX 1024
+#define MC_MAX 1536
+#define NC_MAX 8192
+
+/*
+ * The blocking for an mr x nr micro-tile, from the cache sizes. In this loop order one packed sliver of B (kc x nr)
+ * is reused from L1 while the slivers of A stream past it from L2, and the packed block of A (mc x kc) is reused from
+ * L2 while the panel of B streams from L3 (the usual analysis: Low et al., "Analytical modeling is enough for
+ * high-performance BLIS", 2016).
+ *   kc: L1d / 128 bytes, so that the AVX-512 tile's B sliver (32 floats wide) fills L1d: 256 on a 32 KiB L1d, 384 on
+ *       a 48 KiB one. The narrower tiles keep the same depth: on AVX2 512 measured no faster than 256, and a deeper
+ *       slab changes how each sum is split.
+ *   mc: the block of A takes a quarter of L2, the rest left to the B slivers and C's tiles passing through.
+ *   nc: the panel of B takes half of one core's share of L3, at most 2 MiB (its buffer is per thread).
+ * On a 32 KiB L1d and 512 KiB L2 this is the fixed blocking the kernels had before (256, 120 or 126, 2048). Measured on
+ * a Zen 4 core (32 KiB L1d, 1 MiB L2; bench/gemm-blocks.mjs): the products AlexNet reduces to vary by under 5% over kc
+ * 256-512, mc 120-504 and nc 512-4096, and kc 128 is 3-4% slower: the rule mainly keeps blocks sized for one cache
+ * hierarchy off another.
+ */
+static gemm_blocks derive_blocks(int mr, int nr) {
+  cache_sizes c = gemm_cache_sizes();
+  long l1 = c.l1d > 0 ? c.l1d : 32 * 1024, l2 = c.l2 > 0 ? c.l2 : 512 * 1024;
+  long cores = sysconf(_SC_NPROCESSORS_ONLN);
+  long l3_share = c.l3 > 0 ? c.l3 / (cores > 0 ? cores : 1) : 2 * l2;
+  int kc = round_to((int)(l1 / 128), 8, 128, 512);
+  int mc = round_to((int)(l2 / 4 / (kc * (long)sizeof(float))), mr, mr, MC_MAX);
+  long panel = l3_share / 2 < (2L << 20) ? l3_share / 2 : (2L << 20);
+  int nc = round_to((int)(panel / (kc * (long)sizeof(float))), nr, nr * 4, NC_MAX);
+  return (gemm_blocks){kc, mc, nc};
+}
+
+static gemm_blocks derived[3], forced;
+static int source = GEMM_BLOCKS_CACHES;
+static pthread_once_t derive_once = PTHREAD_ONCE_INIT;
+
+static int valid_blocks(int kc, int mc, int nc) {
+  return kc >= KC_MIN && kc <= KC_MAX && mc >= 1 && mc <= MC_MAX && nc >= 1 && nc <= NC_MAX;
+}
+
+/* Once, before any product (worker threads read the result): every ISA's blocking, then the environment's override. */
+static void derive_all(void) {
+  for (int i = 0; i < 3; i++) derived[i] = derive_blocks(ISAS[i].mr, ISAS[i].nr);
+  const char *env = getenv("ALEXNET_NATIVE_GEMM_BLOCKS");
+  int kc, mc, nc, end = 0;
+  if (env && sscanf(env, "%d,%d,%d%n", &kc, &mc, &nc, &end) == 3 && env[end] == 0 && valid_blocks(kc, mc, nc)) {
+    forced = (gemm_blocks){kc, mc, nc};
+    source = GEMM_BLOCKS_ENVIRONMENT;
+  }
+}
+
+static gemm_blocks blocks_for(int i) {
+  pthread_once(&derive_once, derive_all);
+  if (source == GEMM_BLOCKS_CACHES) return derived[i];
+  /* Whole micro-tiles, so that the packed slivers line up with the tiles. */
+  return (gemm_blocks){forced.kc, round_to(forced.mc, ISAS[i].mr, ISAS[i].mr, MC_MAX),
+                       round_to(forced.nc, ISAS[i].nr, ISAS[i].nr, NC_MAX)};
+}
+
+gemm_blocks gemm_current_blocks(void) { return blocks_for(isa()); }
+
+int gemm_blocks_source(void) {
+  pthread_once(&derive_once, derive_all);
+  return source;
+}
+
+int gemm_set_blocks(int kc, int mc, int nc) {
+  pthread_once(&derive_once, derive_all);
+  if (kc == 0 && mc == 0 && nc == 0) {
+    source = GEMM_BLOCKS_CACHES;
+    return 1;
+  }
+  if (!valid_blocks(kc, mc, nc)) return 0;
+  forced = (gemm_blocks){kc, mc, nc};
+  source = GEMM_BLOCKS_SET;
+  return 1;
+}
+
 /* Packing buffers, one pair per thread, grown on demand and kept. */
 static __thread float *pack_a, *pack_b;
+static __thread long pack_a_floats, pack_b_floats;
+
+static float *grown(float *buffer, long *floats, long need) {
+  if (need <= *floats) return buffer;
+  free(buffer);
+  *floats = need;
+  return aligned_alloc(64, sizeof(float) * need);
+}
 
 void gemm_single(const gemm_args *g) {
   if (g->m <= 0 || g->n <= 0) return;
@@ -108,11 +252,12 @@ void gemm_single(const gemm_args *g) {
       for (int i = 0; i < g->m; i++) memset(g->c + (long)i * g->ldc, 0, sizeof(float) * g->n);
     return;
   }
-  if (!pack_a) {
-    pack_a = aligned_alloc(64, sizeof(float) * (MC_BLOCK + 32) * KC_BLOCK);
-    pack_b = aligned_alloc(64, sizeof(float) * KC_BLOCK * (NC_BLOCK + 32));
-  }
-  ISAS[isa()].fn(g, pack_a, pack_b);
+  int i = isa();
+  gemm_blocks b = blocks_for(i);
+  /* One micro-tile of slack on each: the last sliver is zero-padded to a whole tile. */
+  pack_a = grown(pack_a, &pack_a_floats, (long)(b.mc + ISAS[i].mr) * b.kc);
+  pack_b = grown(pack_b, &pack_b_floats, (long)b.kc * (b.nc + ISAS[i].nr));
+  ISAS[i].fn(g, &b, pack_a, pack_b);
 }
 
 typedef struct {

@@ -14,11 +14,11 @@ typedef struct {
   int accumulate;
 } gemm_args;
 
-/* Cache blocking, the same for every instruction set: a KC x NC panel of B (2 MiB) stays in L2/L3, an MC x KC block of
- * A (128 KiB) in L2, one sliver of each in L1. */
-#define KC_BLOCK 256
-#define MC_BLOCK 128
-#define NC_BLOCK 2048
+/* Cache blocking: the depth of a packed slab (kc), the rows of a packed block of A (mc) and the columns of a packed panel
+ * of B (nc). gemm_blocks_for derives them from the cache sizes read at run time and the micro-tile (gemm.c). */
+typedef struct {
+  int kc, mc, nc;
+} gemm_blocks;
 
 /* threads.c: a fixed pool; `run` calls fn(ctx, thread, threads) once on every thread, the caller being thread 0. */
 typedef void (*thread_fn)(void *ctx, int thread, int threads);
@@ -35,6 +35,18 @@ const char *gemm_isa(void);
 enum { ISA_AVX512 = 0, ISA_AVX2 = 1, ISA_SSE = 2 };
 int native_isa(void);
 int gemm_set_isa(const char *name);
+/* The blocking in use for the chosen ISA: derived from the cache sizes, unless ALEXNET_NATIVE_GEMM_BLOCKS="kc,mc,nc"
+ * or gemm_set_blocks overrides it (mc and nc then rounded down to whole micro-tiles). */
+gemm_blocks gemm_current_blocks(void);
+enum { GEMM_BLOCKS_CACHES = 0, GEMM_BLOCKS_ENVIRONMENT = 1, GEMM_BLOCKS_SET = 2 };
+int gemm_blocks_source(void);
+/* kc in [32, 1024], mc in [1, 1536], nc in [1, 8192], else refused (0); all zero returns to the derived blocking. */
+int gemm_set_blocks(int kc, int mc, int nc);
+/* The data cache sizes in bytes the blocking was derived from (0 where the system does not say). */
+typedef struct {
+  long l1d, l2, l3;
+} cache_sizes;
+cache_sizes gemm_cache_sizes(void);
 void gemm_single(const gemm_args *g);           /* on the calling thread */
 void gemm_parallel(const gemm_args *g, int threads); /* split over the larger of m and n */
 

@@ -12,9 +12,31 @@ import nodeGypBuild from 'node-gyp-build';
  */
 export type WinogradMode = 'off' | 'auto' | 'always';
 
+/**
+ * The matrix products' cache blocking: the depth of a packed slab (`kc`), the rows of a packed block of A (`mc`) and the
+ * columns of a packed panel of B (`nc`), and where they come from: derived from the CPU's cache sizes (`'caches'`),
+ * from `ALEXNET_NATIVE_GEMM_BLOCKS="kc,mc,nc"` (`'environment'`) or from {@link setNativeGemmBlocks} (`'set'`).
+ */
+export interface GemmBlocks {
+  kc: number;
+  mc: number;
+  nc: number;
+  source: 'caches' | 'environment' | 'set';
+}
+
+/** The data cache sizes in bytes that the blocking is derived from (0 where the system does not say). */
+export interface CacheSizes {
+  l1d: number;
+  l2: number;
+  l3: number;
+}
+
 /** The functions the C addon exports (native/addon.c). Arrays are float32, row-major, NHWC. */
 export interface NativeAddon {
-  info(): { isa: string; threads: number; winograd: WinogradMode };
+  info(): { isa: string; threads: number; winograd: WinogradMode; gemmBlocks: GemmBlocks; caches: CacheSizes };
+  /** kc in [32, 1024], mc in [1, 1536], nc in [1, 8192] (mc and nc then rounded down to whole micro-tiles); (0, 0, 0)
+   * returns to the derived blocking. False when refused. */
+  setGemmBlocks(kc: number, mc: number, nc: number): boolean;
   setThreads(threads: number): void;
   setIsa(isa: string): boolean;
   setWinograd(mode: string): boolean;

@@ -1,7 +1,7 @@
 import { registerReluGradient, silenceTfjsNodeHint } from '@alexnet/tfjs-extensions';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
-import { loadAddon, type NativeAddon, type WinogradMode } from './addon.js';
+import { type CacheSizes, type GemmBlocks, loadAddon, type NativeAddon, type WinogradMode } from './addon.js';
 import { BACKEND_NAME } from './backend-name.js';
 import { FloatPool } from './float-pool.js';
 import { nativeAddon } from './kernel-utils/runtime.js';
@@ -66,6 +66,10 @@ export type NativeBackendStatus =
       threads: number;
       /** When 3x3 and 5x5 stride-1 convolutions take the Winograd path. */
       winograd: WinogradMode;
+      /** The matrix products' cache blocking for `isa`, and where it comes from. */
+      gemmBlocks: GemmBlocks;
+      /** The cache sizes (bytes) it was derived from, as the system reports them. */
+      caches: CacheSizes;
       addonPath: string;
       kernels: string[];
     }
@@ -98,8 +102,16 @@ export function registerNativeBackend(): NativeBackendStatus {
   }
   // ReLU's gradient through this backend's single-pass kernel (RELU_GRAD) while it is the active backend.
   registerReluGradient();
-  const { isa, threads, winograd } = addon.info();
-  status = { available: true, isa, threads, winograd, addonPath: load.path, kernels: [...own].sort() };
+  const info = addon.info();
+  const blocksVariable = process.env.ALEXNET_NATIVE_GEMM_BLOCKS;
+  if (blocksVariable !== undefined && info.gemmBlocks.source !== 'environment') {
+    console.warn(
+      `@alexnet/tfjs-backend-native: ALEXNET_NATIVE_GEMM_BLOCKS=${JSON.stringify(blocksVariable)} ignored: it must be "kc,mc,nc" ` +
+        `with kc in [32, 1024], mc in [1, 1536], nc in [1, 8192]; using kc ${info.gemmBlocks.kc}, mc ${info.gemmBlocks.mc}, ` +
+        `nc ${info.gemmBlocks.nc} from the cache sizes`,
+    );
+  }
+  status = { available: true, ...info, addonPath: load.path, kernels: [...own].sort() };
   return status;
 }
 
@@ -107,8 +119,7 @@ export function registerNativeBackend(): NativeBackendStatus {
 export function nativeBackendStatus(): NativeBackendStatus {
   const current = registerNativeBackend();
   if (!current.available) return current;
-  const { isa, threads, winograd } = (loadAddon() as { addon: NativeAddon }).addon.info();
-  return { ...current, isa, threads, winograd };
+  return { ...current, ...(loadAddon() as { addon: NativeAddon }).addon.info() };
 }
 
 /**
@@ -128,6 +139,20 @@ export function setNativeThreads(threads: number): void {
 export function setNativeIsa(isa: 'avx512' | 'avx2' | 'sse'): void {
   if (!nativeAddon().setIsa(isa))
     throw new Error(`this CPU does not support ${isa} (or it is not one of avx512, avx2, sse)`);
+}
+
+/**
+ * Sets the matrix products' cache blocking (see {@link GemmBlocks}), or `'auto'` for the one derived from the cache
+ * sizes (the default, unless `ALEXNET_NATIVE_GEMM_BLOCKS="kc,mc,nc"` is set). For benchmarks and tests. `mc` and `nc`
+ * change only the speed; `kc` also changes where each dot product is split into partial sums, so the result can differ
+ * in the last bits. `mc` and `nc` are rounded down to whole micro-tiles (at least one).
+ */
+export function setNativeGemmBlocks(blocks: { kc: number; mc: number; nc: number } | 'auto'): void {
+  const { kc, mc, nc } = blocks === 'auto' ? { kc: 0, mc: 0, nc: 0 } : blocks;
+  if (!nativeAddon().setGemmBlocks(kc, mc, nc))
+    throw new RangeError(
+      `GEMM blocks must be whole numbers with kc in [32, 1024], mc in [1, 1536], nc in [1, 8192], got ${JSON.stringify(blocks)}`,
+    );
 }
 
 /**

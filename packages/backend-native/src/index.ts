@@ -15,12 +15,20 @@ import { registerNativeBackend } from './backend.js';
 
 /** The custom kernel names this backend registers; their one home is `@alexnet/tfjs-extensions`. */
 export { FUSED_SGD_UPDATE, type FusedSgdAttrs, RELU_GRAD } from '@alexnet/tfjs-extensions';
-export { type AddonLoad, loadAddon, type NativeAddon, type WinogradMode } from './addon.js';
+export {
+  type AddonLoad,
+  type CacheSizes,
+  type GemmBlocks,
+  loadAddon,
+  type NativeAddon,
+  type WinogradMode,
+} from './addon.js';
 export {
   BACKEND_NAME,
   type NativeBackendStatus,
   nativeBackendStatus,
   registerNativeBackend,
+  setNativeGemmBlocks,
   setNativeIsa,
   setNativeThreads,
   setNativeWinograd,
