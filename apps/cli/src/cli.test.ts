@@ -230,11 +230,20 @@ describe('alexnet', () => {
     const native = await alexnet(...tinyBench, ...oneStep, '--profile');
     expect(native.code, native.stderr).toBe(0);
     const profiled = JSON.parse(native.stdout.trim().split('\n').pop() as string);
-    expect(profiled).toMatchObject({ backend: 'native', peakGflops: { basis: expect.stringMatching(/^estimate: /) } });
+    expect(profiled).toMatchObject({
+      backend: 'native',
+      peakGflops: { basis: expect.stringMatching(/^estimate: /) },
+      measuredPeakGflops: { basis: expect.stringMatching(/^measured: \d+ threads x 12 independent FMA chains/) },
+    });
+    expect(profiled.measuredPeakGflops.gflops).toBeGreaterThan(0);
     const kernel = (name: string) => profiled.kernels.find((k: { name: string }) => k.name === name);
     for (const name of ['FusedConv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', '_FusedMatMul']) {
       expect(kernel(name).gflops, name).toBeGreaterThan(0);
       expect(kernel(name).peakShare, name).toBeCloseTo(kernel(name).gflops / profiled.peakGflops.gflops, 9);
+      expect(kernel(name).measuredPeakShare, name).toBeCloseTo(
+        kernel(name).gflops / profiled.measuredPeakGflops.gflops,
+        9,
+      );
     }
     expect(kernel('LRNGrad')).not.toHaveProperty('gflops');
     const missing = { ALEXNET_NATIVE_ADDON: join(tmp, 'no-such-addon.node') };

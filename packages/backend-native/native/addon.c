@@ -170,6 +170,17 @@ static napi_value set_winograd_tile(napi_env env, napi_callback_info cb) {
   return undefined(env);
 }
 
+/* fmaPeak(seconds): GFLOP/s of the current thread count running independent FMA chains (peak.c), about 1.5 x seconds
+ * of work; seconds from 0.001 to 10. */
+static napi_value fma_peak(napi_env env, napi_callback_info cb) {
+  napi_value argv[1], result;
+  args_of(env, cb, argv, 1);
+  double seconds = number(env, argv[0]);
+  if (!(seconds >= 0.001 && seconds <= 10)) return fail(env, "fmaPeak: seconds must be from 0.001 to 10");
+  CHECK(napi_create_double(env, fma_peak_gflops(threads_count(), seconds), &result));
+  return result;
+}
+
 /* setGemmBlocks(kc, mc, nc): the matrix products' cache blocking; (0, 0, 0) returns to the derived one. false if
  * refused (out of range or not whole numbers). */
 static napi_value set_gemm_blocks(napi_env env, napi_callback_info cb) {
@@ -431,6 +442,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"setIsa", NULL, set_isa, NULL, NULL, NULL, napi_default, NULL},
       {"setWinograd", NULL, set_winograd, NULL, NULL, NULL, napi_default, NULL},
       {"setWinogradTile", NULL, set_winograd_tile, NULL, NULL, NULL, napi_default, NULL},
+      {"fmaPeak", NULL, fma_peak, NULL, NULL, NULL, napi_default, NULL},
       {"setGemmBlocks", NULL, set_gemm_blocks, NULL, NULL, NULL, napi_default, NULL},
       {"gemm", NULL, gemm, NULL, NULL, NULL, napi_default, NULL},
       {"conv2d", NULL, conv_forward, NULL, NULL, NULL, napi_default, NULL},

@@ -11,7 +11,8 @@
         "pool.c",
         "lrn.c",
         "elementwise.c",
-        "layout.c"
+        "layout.c",
+        "peak.c"
       ],
       "cflags": ["-O3", "-std=gnu11", "-fno-math-errno"],
       "cflags!": ["-O2"],

@@ -113,6 +113,9 @@ void relu_backward(long n, const float *y, const float *dy, float *dx);
 void sgd_update(long n, float *param, const float *grad, float *buf, float lr, float momentum, float dampening,
                 float weight_decay, int nesterov, int first);
 
+/* peak.c: GFLOP/s of `threads` threads running independent FMA chains in the chosen ISA for about 1.5 x `seconds`. */
+double fma_peak_gflops(int threads, double seconds);
+
 /*
  * Brackets for a kernel's AVX-512 and AVX2 builds (a `.inc` source included once under each). The test build
  * ALEXNET_TEST_WIDE_PORTABLE compiles the AVX-512 build for any CPU (gemm.c's tiling check) and reports every

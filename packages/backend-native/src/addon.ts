@@ -37,6 +37,8 @@ export interface NativeAddon {
   /** kc in [32, 1024], mc in [1, 1536], nc in [1, 8192] (mc and nc then rounded down to whole micro-tiles); (0, 0, 0)
    * returns to the derived blocking. False when refused. */
   setGemmBlocks(kc: number, mc: number, nc: number): boolean;
+  /** GFLOP/s of the current threads running independent FMA chains in the current ISA, about 1.5 x `seconds`. */
+  fmaPeak(seconds: number): number;
   setThreads(threads: number): void;
   setIsa(isa: string): boolean;
   setWinograd(mode: string): boolean;

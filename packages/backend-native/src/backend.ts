@@ -141,6 +141,27 @@ export function setNativeIsa(isa: 'avx512' | 'avx2' | 'sse'): void {
     throw new Error(`this CPU does not support ${isa} (or it is not one of avx512, avx2, sse)`);
 }
 
+/** The measured fp32 ceiling of the vector units, see {@link measureNativePeak}. */
+export interface NativePeak {
+  /** GFLOP/s of all the threads together. */
+  gflops: number;
+  isa: string;
+  threads: number;
+}
+
+/**
+ * Measures the fp32 ceiling of this machine's vector units as the native kernels use them: every thread runs 12
+ * independent FMA chains in the current instruction set's widest vectors, with no memory traffic, for about
+ * 1.5 x `seconds` (default 0.05), and the fastest of five runs counts. A yardstick for kernels' GFLOP/s that holds where
+ * the reported clock does not (virtual machines report the nominal clock; cores boost above it).
+ */
+export function measureNativePeak(seconds = 0.05): NativePeak {
+  if (!(seconds >= 0.001 && seconds <= 10)) throw new RangeError(`seconds must be from 0.001 to 10, got ${seconds}`);
+  const addon = nativeAddon();
+  const { isa, threads } = addon.info();
+  return { gflops: addon.fmaPeak(seconds), isa, threads };
+}
+
 /**
  * Sets the matrix products' cache blocking (see {@link GemmBlocks}), or `'auto'` for the one derived from the cache
  * sizes (the default, unless `ALEXNET_NATIVE_GEMM_BLOCKS="kc,mc,nc"` is set). For benchmarks and tests. `mc` and `nc`

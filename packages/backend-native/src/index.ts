@@ -25,7 +25,9 @@ export {
 } from './addon.js';
 export {
   BACKEND_NAME,
+  measureNativePeak,
   type NativeBackendStatus,
+  type NativePeak,
   nativeBackendStatus,
   registerNativeBackend,
   setNativeGemmBlocks,

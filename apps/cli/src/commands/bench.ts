@@ -37,13 +37,27 @@ Forward and training images/s of a model on the chosen backend (random data, one
 --json prints { backend, model, batchSize, forward: { imagesPerSecond }, train: { imagesPerSecond }, peakRssMB } per batch size;
 on webgpu also gpuPoolMB (TF.js's GPU buffer pool, the process's peak so far) and webgpuKernels (which kernel set ran).
 --profile adds one profiled training step: the time of each TF.js kernel, largest first, and for the convolutions and
-matrix products their GFLOP/s and share of the CPU's fp32 peak (an estimate: ISA x threads x clock x 2 FMA units a
-core, assumed); --json adds kernels [{ name, ms, calls, gflops?, peakShare? }] and peakGflops { gflops, basis }.`,
+matrix products their GFLOP/s and share of the CPU's fp32 peak (an estimate: ISA x threads x clock x FMA units a
+core, assumed) and, on native, of the measured ceiling (independent FMA chains on every thread); --json adds
+kernels [{ name, ms, calls, gflops?, peakShare?, measuredPeakShare? }], peakGflops and measuredPeakGflops { gflops, basis }.`,
   options: [BENCH_OPTIONS],
 });
 
 /** Each kernel's time in one step; GFLOP/s where its FLOPs are counted, its share of the peak where there is one. */
-type KernelTimes = Array<{ name: string; ms: number; calls: number; gflops?: number; peakShare?: number }>;
+type KernelTimes = Array<{
+  name: string;
+  ms: number;
+  calls: number;
+  gflops?: number;
+  peakShare?: number;
+  measuredPeakShare?: number;
+}>;
+
+/** The two yardsticks: the estimate from ISA, threads and reported clock, and (native) the measured FMA ceiling. */
+interface Peaks {
+  estimate?: PeakEstimate;
+  measured?: PeakEstimate;
+}
 
 /** `alexnet bench`: forward and training images/s at each batch size. */
 export async function bench(argv: string[]): Promise<number> {
@@ -62,7 +76,10 @@ export async function bench(argv: string[]): Promise<number> {
   const optimizer = new SGD(model, { lr: 1e-4, momentum: 0.9, weightDecay: 5e-4 });
   const webgpuKernels = backend.name === 'webgpu' ? await webGpuKernelsInUse() : undefined;
   // Only CPU backends with vector kernels have a peak to compare with (a GPU's is not estimated here).
-  const peak = options.profile && backend.cpu ? machinePeak(backend.cpu.threads, backend.cpu.isa) : undefined;
+  const peak: Peaks = {
+    estimate: options.profile && backend.cpu ? machinePeak(backend.cpu.threads, backend.cpu.isa) : undefined,
+    measured: options.profile && backend.name === 'native' ? await measuredPeak() : undefined,
+  };
   for (const batchSize of options.batchSize) {
     const { forward, train, kernels } = await measure(model, optimizer, {
       batchSize,
@@ -83,7 +100,8 @@ export async function bench(argv: string[]): Promise<number> {
       ...gpuPool(),
       ...(webgpuKernels ? { webgpuKernels } : {}),
       ...(kernels ? { kernels } : {}),
-      ...(kernels && peak ? { peakGflops: peak } : {}),
+      ...(kernels && peak.estimate ? { peakGflops: peak.estimate } : {}),
+      ...(kernels && peak.measured ? { measuredPeakGflops: peak.measured } : {}),
     };
     if (options.json) createOutput({}).json(result);
     else printResult(result, backend, kernels, peak);
@@ -113,7 +131,7 @@ async function webGpuKernelsInUse(): Promise<{ set: string; replaced: string[] }
 async function measure(
   model: AlexNet,
   optimizer: SGD,
-  run: { batchSize: number; side: number; steps: number; profile: boolean; peak?: PeakEstimate },
+  run: { batchSize: number; side: number; steps: number; profile: boolean; peak: Peaks },
 ): Promise<{ forward: number; train: number; kernels?: KernelTimes }> {
   const { batchSize, side, steps } = run;
   const parameters = model.namedParameters();
@@ -166,7 +184,7 @@ function printResult(
   },
   backend: BackendInfo,
   kernels: KernelTimes | undefined,
-  peak: PeakEstimate | undefined,
+  peak: Peaks,
 ): void {
   const side = result.imageSize;
   const pool = result.gpuPoolMB === undefined ? '' : `, GPU pool ${result.gpuPoolMB.toFixed(0)} MB`;
@@ -176,25 +194,44 @@ function printResult(
   if (!kernels) return;
   const total = kernels.reduce((sum, k) => sum + k.ms, 0);
   process.stdout.write(`one training step by kernel (${total.toFixed(0)} ms in kernels):\n`);
-  if (peak) process.stdout.write(`fp32 peak ${peak.gflops.toFixed(0)} GFLOP/s (${peak.basis})\n`);
+  if (peak.estimate)
+    process.stdout.write(`fp32 peak ${peak.estimate.gflops.toFixed(0)} GFLOP/s (${peak.estimate.basis})\n`);
+  if (peak.measured) {
+    process.stdout.write(`measured fp32 ceiling ${peak.measured.gflops.toFixed(0)} GFLOP/s (${peak.measured.basis})\n`);
+  }
   for (const k of kernels.slice(0, 15)) {
     const calls = `${k.calls} calls`.padEnd(9);
     const rate = k.gflops === undefined ? '' : `${k.gflops.toFixed(1).padStart(7)} GFLOP/s`;
     const share = k.peakShare === undefined ? '' : `  ${(100 * k.peakShare).toFixed(1).padStart(5)}% of peak`;
-    const line = `  ${k.name.padEnd(28)} ${k.ms.toFixed(1).padStart(8)} ms  ${calls} ${rate}${share}`;
+    const measured =
+      k.measuredPeakShare === undefined ? '' : `  ${(100 * k.measuredPeakShare).toFixed(1).padStart(5)}% of measured`;
+    const line = `  ${k.name.padEnd(28)} ${k.ms.toFixed(1).padStart(8)} ms  ${calls} ${rate}${share}${measured}`;
     process.stdout.write(`${line.trimEnd()}\n`);
   }
   // Virtual machines report the nominal clock in /proc/cpuinfo, and turbo runs above it: a share over 100% says so.
   if (kernels.some((k) => (k.peakShare ?? 0) > 1)) {
-    process.stdout.write('  (a share over 100%: the cores run faster than the reported clock, e.g. turbo)\n');
+    process.stdout.write('  (a share over 100% of peak: the cores run faster than the reported clock, e.g. turbo)\n');
   }
+  // FLOPs are counted as the direct convolution's; Winograd (native) does fewer multiplications for the same result.
+  if (kernels.some((k) => (k.measuredPeakShare ?? 0) > 1)) {
+    process.stdout.write(
+      '  (over 100% of measured: FLOPs are counted as a direct convolution does them; Winograd does fewer)\n',
+    );
+  }
+}
+
+/** The native backend's measured FMA ceiling (independent FMA chains on every thread, no memory traffic). */
+async function measuredPeak(): Promise<PeakEstimate> {
+  const native = await import('@alexnet/tfjs-backend-native');
+  const { gflops, isa, threads } = native.measureNativePeak();
+  return { gflops, basis: `measured: ${threads} threads x 12 independent FMA chains (${isa}), no memory traffic` };
 }
 
 /**
  * Runs one step under tf.profile and sums each kernel's time (the ops' wrapper entries, `*__op`, are left out), and
  * its FLOPs where every call's are countable: GFLOP/s is the sum of FLOPs over the sum of times.
  */
-async function profileKernels(step: () => tf.Tensor, peak: PeakEstimate | undefined): Promise<KernelTimes> {
+async function profileKernels(step: () => tf.Tensor, peak: Peaks): Promise<KernelTimes> {
   const info = await tf.profile(() => {
     step().dispose();
   });
@@ -213,7 +250,14 @@ async function profileKernels(step: () => tf.Tensor, peak: PeakEstimate | undefi
     .map(([name, { ms, calls, flops }]) => {
       if (flops === undefined || ms <= 0) return { name, ms, calls };
       const gflops = flops / ms / 1e6;
-      return { name, ms, calls, gflops, ...(peak ? { peakShare: gflops / peak.gflops } : {}) };
+      return {
+        name,
+        ms,
+        calls,
+        gflops,
+        ...(peak.estimate ? { peakShare: gflops / peak.estimate.gflops } : {}),
+        ...(peak.measured ? { measuredPeakShare: gflops / peak.measured.gflops } : {}),
+      };
     })
     .sort((a, b) => b.ms - a.ms);
 }
