@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `pnpm --filter @alexnet/tfjs-backend-native bench:winograd-accuracy`: how far the direct path and the Winograd path
-// land from a float64 reference on V2's conv2 (F(2x2, 5x5)) and conv4 (F(4x4, 3x3)) shapes at batch 4, forward and
+// land from a float64 reference on V2's conv2 (5x5) and conv4 (3x3) shapes at batch 4, with 2 x 2 and 4 x 4 tiles, forward and
 // filter gradient: the worst absolute error over the largest reference value. ReLU-like (non-negative) inputs, small
 // dy and weights, as in training. The tolerances of src/winograd.test.ts rest on these figures.
 import { addon } from './addon.mjs';
@@ -25,8 +25,8 @@ function relativeError(values, reference) {
 const batch = 4;
 console.log(`worst error over the largest value against float64, batch ${batch}`);
 for (const [label, size, c, o, k] of [
-  ['V2 conv2 (5x5, F(2x2, 5x5))', 27, 64, 192, 5],
-  ['V2 conv4 (3x3, F(4x4, 3x3))', 13, 384, 384, 3],
+  ['V2 conv2 (5x5)', 27, 64, 192, 5],
+  ['V2 conv4 (3x3)', 13, 384, 384, 3],
 ]) {
   const pad = (k - 1) / 2;
   const shape = Int32Array.from([batch, size, size, c, size, size, o, k, k, 1, 1, 1, 1, pad, pad]);
@@ -62,14 +62,19 @@ for (const [label, size, c, o, k] of [
       }
   const y = new Float32Array(dy.length);
   const dw = new Float32Array(w.length);
-  for (const mode of ['off', 'always']) {
+  for (const [mode, tile, path] of [
+    ['off', 0, 'direct'],
+    ['always', 2, `F(2x2, ${k}x${k})`],
+    ['always', 4, `F(4x4, ${k}x${k})`],
+  ]) {
     addon.setWinograd(mode);
+    addon.setWinogradTile(tile);
     addon.conv2d(shape, x, w, null, false, y);
     addon.conv2dBackpropFilter(shape, x, dy, dw);
-    const path = mode === 'off' ? 'direct' : 'winograd';
     console.log(
-      `${label.padEnd(30)} ${path.padEnd(9)} forward ${relativeError(y, y64)}  filter gradient ${relativeError(dw, dw64)}`,
+      `${label.padEnd(16)} ${path.padEnd(13)} forward ${relativeError(y, y64)}  filter gradient ${relativeError(dw, dw64)}`,
     );
   }
 }
 addon.setWinograd('auto');
+addon.setWinogradTile(0);

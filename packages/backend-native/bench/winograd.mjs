@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `pnpm --filter @alexnet/tfjs-backend-native bench:winograd [--batch 32] [--reps 3]`: 3x3 and 5x5 stride-1
 // convolutions (forward, input gradient, filter gradient) through the direct im2col path and through Winograd
-// (F(4x4, 3x3) and F(2x2, 3x3) for 3x3, F(2x2, 5x5) for 5x5), on AlexNet's own layers and on smaller channel
+// (F(2x2, r x r) and F(4x4, r x r) for r = 3 and 5), on AlexNet's own layers and on smaller channel
 // counts, all threads. The rules in native/winograd.c (`winograd_applies`, `output_tile`) come from these rows; each
 // ratio is direct time / that Winograd's time (above 1: Winograd is faster). Direct-path GFLOP/s count
 // 2 * N*OH*OW * k*k * C * O.
@@ -73,9 +73,7 @@ for (const [label, k, size, c, o] of shapes) {
     addon.setWinograd('off');
     const direct = time(run);
     addon.setWinograd('always');
-    // 3x3 both ways; 5x5 has F(2x2, 5x5) only.
-    const tiles = k === 3 ? [2, 4] : [2];
-    const cells = tiles.map((tile) => {
+    const cells = [2, 4].map((tile) => {
       addon.setWinogradTile(tile);
       const ms = time(run);
       return `${ms.toFixed(1).padStart(8)} ${(direct / ms).toFixed(2).padStart(6)}`;

@@ -162,7 +162,7 @@ static napi_value set_winograd(napi_env env, napi_callback_info cb) {
   return boolean(env, 0);
 }
 
-/* setWinogradTile(m): 3x3 convolutions' output tile, 2 or 4 (F(2x2, 3x3) or F(4x4, 3x3)); 0 the rule's choice. */
+/* setWinogradTile(m): the output tile, 2 or 4 (F(2x2, r x r) or F(4x4, r x r), r = 3 or 5); 0 the rule's choice. */
 static napi_value set_winograd_tile(napi_env env, napi_callback_info cb) {
   napi_value argv[1];
   args_of(env, cb, argv, 1);

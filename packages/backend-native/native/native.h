@@ -64,13 +64,14 @@ void conv2d_backprop_filter(const conv_shape *s, const float *x, const float *dy
 /* winograd.c: 3x3 and 5x5 stride-1 convolutions by F(4x4, 3x3) (F(2x2, 3x3) for outputs under 4 on a side) and
  * F(2x2, 5x5), taken by conv.c's functions when winograd_applies. */
 enum { WINOGRAD_OFF = 0, WINOGRAD_AUTO = 1, WINOGRAD_ALWAYS = 2 };
-/* The measured rule's thresholds: both channel counts at least WINOGRAD_MIN_CHANNELS, and for F(2x2, 3x3) their
- * product at least WINOGRAD_MIN_PAIRS_F2_3X3 (winograd_applies). */
+/* The measured rule's thresholds: both channel counts at least WINOGRAD_MIN_CHANNELS (WINOGRAD_MIN_CHANNELS_F4_5X5 for
+ * F(4x4, 5x5)), and for F(2x2, 3x3) their product at least WINOGRAD_MIN_PAIRS_F2_3X3 (winograd_applies). */
 #define WINOGRAD_MIN_CHANNELS 64
+#define WINOGRAD_MIN_CHANNELS_F4_5X5 32
 #define WINOGRAD_MIN_PAIRS_F2_3X3 (192 * 128)
 int winograd_mode(void); /* ALEXNET_NATIVE_WINOGRAD: off, always, else auto */
 void winograd_set_mode(int mode);
-/* 3x3's output tile: 2 or 4 forces F(2x2, 3x3) or F(4x4, 3x3) (benchmarks, tests), anything else the rule's choice. */
+/* The output tile: 2 or 4 forces F(2x2, r x r) or F(4x4, r x r) (benchmarks, tests), anything else the rule's choice. */
 void winograd_set_tile(int m);
 int winograd_applies(const conv_shape *s);
 void winograd_forward(const conv_shape *s, const float *x, const float *w, const float *bias, int relu, float *y);

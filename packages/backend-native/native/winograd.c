@@ -1,9 +1,9 @@
 /*
- * 3x3 and 5x5 stride-1 convolutions by Winograd's minimal filtering F(4x4, 3x3), F(2x2, 3x3) and F(2x2, 5x5) (Lavin
- * and Gray, 2015): each m x m block of outputs ("tile") is computed from its a x a input patch (a = m + r - 1 for an
- * r x r filter) with a^2 multiplications a channel pair instead of m^2 r^2 (36 instead of 144, 16 instead of 36, 36
- * instead of 100), the a^2 products of all tiles and channels being a^2 independent matrix products (the GEMM of
- * gemm.c):
+ * 3x3 and 5x5 stride-1 convolutions by Winograd's minimal filtering F(4x4, 3x3), F(2x2, 3x3), F(4x4, 5x5) and
+ * F(2x2, 5x5) (Lavin and Gray, 2015): each m x m block of outputs ("tile") is computed from its a x a input patch
+ * (a = m + r - 1 for an r x r filter) with a^2 multiplications a channel pair instead of m^2 r^2 (36 instead of 144,
+ * 16 instead of 36, 64 instead of 400, 36 instead of 100), the a^2 products of all tiles and channels being a^2
+ * independent matrix products (the GEMM of gemm.c):
  *
  *   forward:          Y_t = A^T [ U (.) V_t ] A,  U = G g G^T (filter),  V_t = B^T d_t B (input patch)
  *   input gradient:   the forward of dy with the filter turned 180 degrees and its channels swapped
@@ -13,11 +13,14 @@
  * [C x O] product for each xi. Tiles are taken a chunk at a time, in phases split over the threads (see chunk_job);
  * the filter gradient sums each dU[xi] over the chunks in order, so its bits do not depend on the thread count.
  *
- * The matrices are the usual Toom-Cook ones: points 0, 1, -1 and infinity for F(2, 3); 0, 1, -1, 2, -2 and infinity
- * for F(4, 3) and F(2, 5), whose transforms multiply by up to 8 and divide by 6 and 24 and so round more (the tests
- * hold F(2, 3) to the CPU backend's 1e-5 of the largest value, the others to 3e-5). Each 2-D transform is its 1-D one down the columns, then along the rows, written out without its
- * zero terms. Whether a shape takes this path is `winograd_applies`, measured in bench/winograd.mjs;
- * ALEXNET_NATIVE_WINOGRAD=off (or winograd_set_mode) turns it off.
+ * The matrices are the usual Toom-Cook ones (scripts/native/winograd_matrices.py makes and checks them): points 0, 1,
+ * -1 and infinity for F(2, 3); 0, 1, -1, 2, -2 and infinity for F(4, 3) and F(2, 5), whose transforms multiply by up
+ * to 8 and divide by 6 and 24 and so round more; those and 1/2, -1/2 for F(4, 5), whose multiply by up to 21 and
+ * divide by up to 360 (against float64 on V2's conv2, bench/winograd-accuracy.mjs: 5.0e-6 of the largest output
+ * forward and 4.3e-6 filter gradient, F(2, 5) 2.9e-6 and 7.7e-6). The tests hold F(2, 3) to the CPU backend's 1e-5 of the largest value, the others to
+ * 3e-5. Each 2-D transform is its 1-D one down the columns, then along the rows, written out without its zero terms.
+ * Whether a shape takes this path is `winograd_applies`, measured in bench/winograd.mjs; ALEXNET_NATIVE_WINOGRAD=off
+ * (or winograd_set_mode) turns it off.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -155,26 +158,94 @@ typedef int v8i __attribute__((vector_size(32), aligned(4)));
     (y)[2 * (t)] = (1.f / 6) * ((x)[3 * (s)] + (x)[4 * (s)] - (x)[s] - (x)[2 * (s)]) + (x)[5 * (s)];               \
   } while (0)
 
+/* F(4, 5): points 0, 1, -1, 2, -2, 1/2, -1/2 and infinity (F(6, 3)'s in Lavin and Gray). B^T (8 -> 8), G (5 -> 8),
+ * A^T (8 -> 4), A (4 -> 8), G^T (8 -> 5), from scripts/native/winograd_matrices.py (exact fractions; B^T's rows scaled
+ * to integers, G's rows by the inverse). In B^T, A^T and A, which run for every tile, the rows for +p and -p share
+ * their even and odd parts; G and G^T run once a filter and are written out as generated. */
+#define BT_8(x, s, y, t)                                                                                            \
+  do {                                                                                                              \
+    __typeof__((x)[0] * 1.f) e1_ = 4.f * ((x)[2 * (s)] + (x)[6 * (s)]) - 17.f * (x)[4 * (s)];                       \
+    __typeof__((x)[0] * 1.f) o1_ = 4.f * ((x)[s] + (x)[5 * (s)]) - 17.f * (x)[3 * (s)];                             \
+    __typeof__((x)[0] * 1.f) e2_ = (x)[2 * (s)] - 5.f * (x)[4 * (s)] + 4.f * (x)[6 * (s)];                          \
+    __typeof__((x)[0] * 1.f) o2_ = 2.f * (x)[s] - 10.f * (x)[3 * (s)] + 8.f * (x)[5 * (s)];                         \
+    __typeof__((x)[0] * 1.f) e3_ = 8.f * (x)[2 * (s)] - 10.f * (x)[4 * (s)] + 2.f * (x)[6 * (s)];                   \
+    __typeof__((x)[0] * 1.f) o3_ = 4.f * (x)[s] - 5.f * (x)[3 * (s)] + (x)[5 * (s)];                                \
+    (y)[0] = 4.f * ((x)[6 * (s)] - (x)[0]) + 21.f * ((x)[2 * (s)] - (x)[4 * (s)]);                                  \
+    (y)[t] = e1_ + o1_;                                                                                             \
+    (y)[2 * (t)] = e1_ - o1_;                                                                                       \
+    (y)[3 * (t)] = e2_ + o2_;                                                                                       \
+    (y)[4 * (t)] = e2_ - o2_;                                                                                       \
+    (y)[5 * (t)] = e3_ + o3_;                                                                                       \
+    (y)[6 * (t)] = e3_ - o3_;                                                                                       \
+    (y)[7 * (t)] = 4.f * ((x)[7 * (s)] - (x)[s]) + 21.f * ((x)[3 * (s)] - (x)[5 * (s)]);                            \
+  } while (0)
+#define G_8(x, s, y, t)                                                                                             \
+  do {                                                                                                              \
+    (y)[0] = -(1.f / 4) * (x)[0];                                                                                   \
+    (y)[t] = -(1.f / 18) * (x)[0] - (1.f / 18) * (x)[s] - (1.f / 18) * (x)[2 * (s)] - (1.f / 18) * (x)[3 * (s)] - (1.f / 18) * (x)[4 * (s)]; \
+    (y)[2 * (t)] = -(1.f / 18) * (x)[0] + (1.f / 18) * (x)[s] - (1.f / 18) * (x)[2 * (s)] + (1.f / 18) * (x)[3 * (s)] - (1.f / 18) * (x)[4 * (s)]; \
+    (y)[3 * (t)] = (1.f / 360) * (x)[0] + (1.f / 180) * (x)[s] + (1.f / 90) * (x)[2 * (s)] + (1.f / 45) * (x)[3 * (s)] + (2.f / 45) * (x)[4 * (s)]; \
+    (y)[4 * (t)] = (1.f / 360) * (x)[0] - (1.f / 180) * (x)[s] + (1.f / 90) * (x)[2 * (s)] - (1.f / 45) * (x)[3 * (s)] + (2.f / 45) * (x)[4 * (s)]; \
+    (y)[5 * (t)] = (16.f / 45) * (x)[0] + (8.f / 45) * (x)[s] + (4.f / 45) * (x)[2 * (s)] + (2.f / 45) * (x)[3 * (s)] + (1.f / 45) * (x)[4 * (s)]; \
+    (y)[6 * (t)] = (16.f / 45) * (x)[0] - (8.f / 45) * (x)[s] + (4.f / 45) * (x)[2 * (s)] - (2.f / 45) * (x)[3 * (s)] + (1.f / 45) * (x)[4 * (s)]; \
+    (y)[7 * (t)] = (1.f / 4) * (x)[4 * (s)];                                                                        \
+  } while (0)
+#define AT_8(x, s, y, t)                                                                                            \
+  do {                                                                                                              \
+    __typeof__((x)[0] * 1.f) p1_ = (x)[s] + (x)[2 * (s)], m1_ = (x)[s] - (x)[2 * (s)];                              \
+    __typeof__((x)[0] * 1.f) p2_ = (x)[3 * (s)] + (x)[4 * (s)], m2_ = (x)[3 * (s)] - (x)[4 * (s)];                  \
+    __typeof__((x)[0] * 1.f) p3_ = (x)[5 * (s)] + (x)[6 * (s)], m3_ = (x)[5 * (s)] - (x)[6 * (s)];                  \
+    (y)[0] = (x)[0] + p1_ + p2_ + p3_;                                                                              \
+    (y)[t] = m1_ + 2.f * m2_ + 0.5f * m3_;                                                                          \
+    (y)[2 * (t)] = p1_ + 4.f * p2_ + 0.25f * p3_;                                                                   \
+    (y)[3 * (t)] = m1_ + 8.f * m2_ + 0.125f * m3_ + (x)[7 * (s)];                                                   \
+  } while (0)
+#define A_8(x, s, y, t)                                                                                             \
+  do {                                                                                                              \
+    __typeof__((x)[0] * 1.f) e1_ = (x)[0] + (x)[2 * (s)], o1_ = (x)[s] + (x)[3 * (s)];                              \
+    __typeof__((x)[0] * 1.f) e2_ = (x)[0] + 4.f * (x)[2 * (s)], o2_ = 2.f * (x)[s] + 8.f * (x)[3 * (s)];            \
+    __typeof__((x)[0] * 1.f) e3_ = (x)[0] + 0.25f * (x)[2 * (s)], o3_ = 0.5f * (x)[s] + 0.125f * (x)[3 * (s)];      \
+    (y)[0] = (x)[0];                                                                                                \
+    (y)[t] = e1_ + o1_;                                                                                             \
+    (y)[2 * (t)] = e1_ - o1_;                                                                                       \
+    (y)[3 * (t)] = e2_ + o2_;                                                                                       \
+    (y)[4 * (t)] = e2_ - o2_;                                                                                       \
+    (y)[5 * (t)] = e3_ + o3_;                                                                                       \
+    (y)[6 * (t)] = e3_ - o3_;                                                                                       \
+    (y)[7 * (t)] = (x)[3 * (s)];                                                                                    \
+  } while (0)
+#define GT_8(x, s, y, t)                                                                                            \
+  do {                                                                                                              \
+    (y)[0] = -(1.f / 4) * (x)[0] - (1.f / 18) * (x)[s] - (1.f / 18) * (x)[2 * (s)] + (1.f / 360) * (x)[3 * (s)] + (1.f / 360) * (x)[4 * (s)] + (16.f / 45) * (x)[5 * (s)] + (16.f / 45) * (x)[6 * (s)]; \
+    (y)[t] = -(1.f / 18) * (x)[s] + (1.f / 18) * (x)[2 * (s)] + (1.f / 180) * (x)[3 * (s)] - (1.f / 180) * (x)[4 * (s)] + (8.f / 45) * (x)[5 * (s)] - (8.f / 45) * (x)[6 * (s)]; \
+    (y)[2 * (t)] = -(1.f / 18) * (x)[s] - (1.f / 18) * (x)[2 * (s)] + (1.f / 90) * (x)[3 * (s)] + (1.f / 90) * (x)[4 * (s)] + (4.f / 45) * (x)[5 * (s)] + (4.f / 45) * (x)[6 * (s)]; \
+    (y)[3 * (t)] = -(1.f / 18) * (x)[s] + (1.f / 18) * (x)[2 * (s)] + (1.f / 45) * (x)[3 * (s)] - (1.f / 45) * (x)[4 * (s)] + (2.f / 45) * (x)[5 * (s)] - (2.f / 45) * (x)[6 * (s)]; \
+    (y)[4 * (t)] = -(1.f / 18) * (x)[s] - (1.f / 18) * (x)[2 * (s)] + (2.f / 45) * (x)[3 * (s)] + (2.f / 45) * (x)[4 * (s)] + (1.f / 45) * (x)[5 * (s)] + (1.f / 45) * (x)[6 * (s)] + (1.f / 4) * (x)[7 * (s)]; \
+  } while (0)
+
 /* ---- 2-D transforms: a 1-D one down the columns of an (n_in rows) x (cols) block, then along the rows ---- */
 
 /* out (rows_out x cols_out) = T1 in T2^T, where `down` (n_in -> rows_out) runs down columns and `along`
  * (cols -> cols_out) along the rows of the intermediate (rows_out x cols). */
 #define TRANSFORM_2D(T, down, along, in, cols, rows_out, cols_out, out)                                            \
   do {                                                                                                             \
-    T mid_[36];                                                                                                    \
+    T mid_[64];                                                                                                    \
     for (int j_ = 0; j_ < (cols); j_++) down((in) + j_, (cols), (mid_ + j_), (cols));                              \
     for (int i_ = 0; i_ < (rows_out); i_++) along((mid_ + i_ * (cols)), 1, ((out) + i_ * (cols_out)), 1);          \
   } while (0)
 
-/* The kinds, as (m, r): F(2x2, 3x3), F(4x4, 3x3), F(2x2, 5x5). */
+/* The kinds, as (m, r): F(2x2, 3x3), F(4x4, 3x3), F(2x2, 5x5), F(4x4, 5x5). */
 #define IS_23(m, r) ((m) == 2 && (r) == 3)
-#define IS_43(m, r) ((m) == 4)
+#define IS_43(m, r) ((m) == 4 && (r) == 3)
+#define IS_45(m, r) ((m) == 4 && (r) == 5)
 
 /* V = B^T d B: a x a -> a x a. */
 #define INPUT_TRANSFORM(T, m, r, d, v)                                                                             \
   do {                                                                                                             \
     if (IS_23(m, r))                                                                                               \
       TRANSFORM_2D(T, BT_4, BT_4, d, 4, 4, 4, v);                                                                  \
+    else if (IS_45(m, r))                                                                                          \
+      TRANSFORM_2D(T, BT_8, BT_8, d, 8, 8, 8, v);                                                                  \
     else                                                                                                           \
       TRANSFORM_2D(T, BT_6, BT_6, d, 6, 6, 6, v);                                                                  \
   } while (0)
@@ -185,6 +256,8 @@ typedef int v8i __attribute__((vector_size(32), aligned(4)));
       TRANSFORM_2D(T, AT_4, AT_4, s, 4, 2, 2, y);                                                                  \
     else if (IS_43(m, r))                                                                                          \
       TRANSFORM_2D(T, AT_6_4, AT_6_4, s, 6, 4, 4, y);                                                              \
+    else if (IS_45(m, r))                                                                                          \
+      TRANSFORM_2D(T, AT_8, AT_8, s, 8, 4, 4, y);                                                                  \
     else                                                                                                           \
       TRANSFORM_2D(T, AT_6, AT_6, s, 6, 2, 2, y);                                                                  \
   } while (0)
@@ -195,6 +268,8 @@ typedef int v8i __attribute__((vector_size(32), aligned(4)));
       TRANSFORM_2D(T, A_4, A_4, y, 2, 4, 4, w);                                                                    \
     else if (IS_43(m, r))                                                                                          \
       TRANSFORM_2D(T, A_6_4, A_6_4, y, 4, 6, 6, w);                                                                \
+    else if (IS_45(m, r))                                                                                          \
+      TRANSFORM_2D(T, A_8, A_8, y, 4, 8, 8, w);                                                                    \
     else                                                                                                           \
       TRANSFORM_2D(T, A_6, A_6, y, 2, 6, 6, w);                                                                    \
   } while (0)
@@ -205,6 +280,8 @@ typedef int v8i __attribute__((vector_size(32), aligned(4)));
       TRANSFORM_2D(T, G_4, G_4, g, 3, 4, 4, u);                                                                    \
     else if (IS_43(m, r))                                                                                          \
       TRANSFORM_2D(T, G_6_3, G_6_3, g, 3, 6, 6, u);                                                                \
+    else if (IS_45(m, r))                                                                                          \
+      TRANSFORM_2D(T, G_8, G_8, g, 5, 8, 8, u);                                                                    \
     else                                                                                                           \
       TRANSFORM_2D(T, G_6, G_6, g, 5, 6, 6, u);                                                                    \
   } while (0)
@@ -215,6 +292,8 @@ typedef int v8i __attribute__((vector_size(32), aligned(4)));
       TRANSFORM_2D(T, GT_4, GT_4, du, 4, 3, 3, g);                                                                 \
     else if (IS_43(m, r))                                                                                          \
       TRANSFORM_2D(T, GT_6_3, GT_6_3, du, 6, 3, 3, g);                                                             \
+    else if (IS_45(m, r))                                                                                          \
+      TRANSFORM_2D(T, GT_8, GT_8, du, 8, 5, 5, g);                                                                 \
     else                                                                                                           \
       TRANSFORM_2D(T, GT_6, GT_6, du, 6, 5, 5, g);                                                                 \
   } while (0)
@@ -240,7 +319,7 @@ PER_KIND void input_tiles_k(const int m, const int r, const wino_geom *g, const 
   for (int i = 0; i < count; i++) {
     int n, ty, tx;
     tile_position(g, t0 + i, &n, &ty, &tx);
-    const float *p[36];
+    const float *p[64];
     for (int dy = 0; dy < a; dy++) {
       int iy = m * ty - g->pad_top + dy;
       for (int dx = 0; dx < a; dx++) {
@@ -252,13 +331,13 @@ PER_KIND void input_tiles_k(const int m, const int r, const wino_geom *g, const 
     float *out = v + (long)i * P * C;
     int c = 0;
     for (; c + 8 <= C; c += 8) {
-      v8 d[36], t[36];
+      v8 d[64], t[64];
       for (int k = 0; k < P; k++) d[k] = *(const v8 *)(p[k] + c);
       INPUT_TRANSFORM(v8, m, r, d, t);
       for (int k = 0; k < P; k++) *(v8 *)(out + k * C + c) = t[k];
     }
     for (; c < C; c++) {
-      float d[36], t[36];
+      float d[64], t[64];
       for (int k = 0; k < P; k++) d[k] = p[k][c];
       INPUT_TRANSFORM(float, m, r, d, t);
       for (int k = 0; k < P; k++) out[k * C + c] = t[k];
@@ -282,7 +361,7 @@ PER_KIND void output_tiles_k(const int m, const int r, const wino_geom *g, const
     const float *src = prod + (long)i * P * O;
     int o = 0;
     for (; o + 8 <= O; o += 8) {
-      v8 s[36], y[16];
+      v8 s[64], y[16];
       for (int k = 0; k < P; k++) s[k] = *(const v8 *)(src + k * O + o);
       OUTPUT_TRANSFORM(v8, m, r, s, y);
       v8 b8 = bias ? *(const v8 *)(bias + o) : (v8){0};
@@ -295,7 +374,7 @@ PER_KIND void output_tiles_k(const int m, const int r, const wino_geom *g, const
       }
     }
     for (; o < O; o++) {
-      float s[36], y[16];
+      float s[64], y[16];
       for (int k = 0; k < P; k++) s[k] = src[k * O + o];
       OUTPUT_TRANSFORM(float, m, r, s, y);
       for (int k = 0; k < m * m; k++) {
@@ -323,13 +402,13 @@ PER_KIND void gradient_tiles_k(const int m, const int r, const wino_geom *g, con
     float *dst = w + (long)i * P * O;
     int o = 0;
     for (; o + 8 <= O; o += 8) {
-      v8 y[16], t[36];
+      v8 y[16], t[64];
       for (int k = 0; k < m * m; k++) y[k] = *(const v8 *)(p[k] + o);
       GRADIENT_TRANSFORM(v8, m, r, y, t);
       for (int k = 0; k < P; k++) *(v8 *)(dst + k * O + o) = t[k];
     }
     for (; o < O; o++) {
-      float y[16], t[36];
+      float y[16], t[64];
       for (int k = 0; k < m * m; k++) y[k] = p[k][o];
       GRADIENT_TRANSFORM(float, m, r, y, t);
       for (int k = 0; k < P; k++) dst[k * O + o] = t[k];
@@ -344,6 +423,8 @@ PER_KIND void gradient_tiles_k(const int m, const int r, const wino_geom *g, con
       call(2, 3);                                                                                                  \
     else if (IS_43((g)->m, (g)->r))                                                                                \
       call(4, 3);                                                                                                  \
+    else if (IS_45((g)->m, (g)->r))                                                                                \
+      call(4, 5);                                                                                                  \
     else                                                                                                           \
       call(2, 5);                                                                                                  \
   } while (0)
@@ -544,13 +625,13 @@ PER_KIND void filter_rows_k(const int m, const int r, const filter_job *job, lon
     float *dst = job->u + c * O;
     int o = 0;
     for (; o + 8 <= O; o += 8) {
-      v8 g[25], u[36];
+      v8 g[25], u[64];
       for (int k = 0; k < r * r; k++) g[k] = *(const v8 *)(row + k * plane + o);
       FILTER_TRANSFORM(v8, m, r, g, u);
       for (int xi = 0; xi < P; xi++) *(v8 *)(dst + xi * plane + o) = u[xi];
     }
     for (; o < O; o++) {
-      float g[25], u[36];
+      float g[25], u[64];
       for (int k = 0; k < r * r; k++) g[k] = row[k * plane + o];
       FILTER_TRANSFORM(float, m, r, g, u);
       for (int xi = 0; xi < P; xi++) dst[xi * plane + o] = u[xi];
@@ -595,16 +676,16 @@ static void flip_taps(void *ctx, long begin, long end) {
   }
 }
 
-static int tile_3x3 = 0; /* 0: the rule's choice; 2 or 4: forced (winograd_set_tile) */
+static int tile_forced = 0; /* 0: the rule's choice; 2 or 4: forced (winograd_set_tile) */
 
-void winograd_set_tile(int m) { tile_3x3 = m == 2 || m == 4 ? m : 0; }
+void winograd_set_tile(int m) { tile_forced = m == 2 || m == 4 ? m : 0; }
 
-/* The output tile for an r x r filter on an out_h x out_w output: 5x5 has F(2x2, 5x5) only; 3x3 takes F(4x4, 3x3),
- * which needs 1.36x fewer multiplications than F(2x2, 3x3) on 13 x 13 outputs and fewer wherever both sides are at
- * least 4 (bench/winograd.mjs compares them), unless an output side is under 4. */
+/* The output tile for an r x r filter on an out_h x out_w output: 4 x 4 unless an output side is under 4. F(4x4, 3x3)
+ * needs 1.36x fewer multiplications than F(2x2, 3x3) on 13 x 13 outputs, F(4x4, 5x5) 2.25x fewer than F(2x2, 5x5)
+ * on 27 x 27 (bench/winograd.mjs compares them). */
 static int output_tile(int r, int out_h, int out_w) {
-  if (r == 5) return 2;
-  if (tile_3x3) return tile_3x3;
+  (void)r;
+  if (tile_forced) return tile_forced;
   return out_h >= 4 && out_w >= 4 ? 4 : 2;
 }
 
@@ -687,13 +768,13 @@ PER_KIND void adjoint_rows_k(const int m, const int r, const adjoint_job *job, l
     float *dst = job->dw + c * O;
     int o = 0;
     for (; o + 8 <= O; o += 8) {
-      v8 d[36], g[25];
+      v8 d[64], g[25];
       for (int xi = 0; xi < P; xi++) d[xi] = *(const v8 *)(src + xi * plane + o);
       FILTER_ADJOINT(v8, m, r, d, g);
       for (int k = 0; k < r * r; k++) *(v8 *)(dst + k * plane + o) = g[k];
     }
     for (; o < O; o++) {
-      float d[36], g[25];
+      float d[64], g[25];
       for (int xi = 0; xi < P; xi++) d[xi] = src[xi * plane + o];
       FILTER_ADJOINT(float, m, r, d, g);
       for (int k = 0; k < r * r; k++) dst[k * plane + o] = g[k];
@@ -743,11 +824,14 @@ int winograd_applies(const conv_shape *s) {
   if (s->stride_h != 1 || s->stride_w != 1 || s->dil_h != 1 || s->dil_w != 1) return 0;
   if (s->batch < 1 || s->out_h < 1 || s->out_w < 1 || s->in_c < 1 || s->out_c < 1) return 0;
   if (m == WINOGRAD_ALWAYS) return 1;
-  /* The measured rule (bench/winograd.mjs, batch 32): the transforms move 2.25x (F(4x4, 3x3)), 4x (F(2x2, 3x3)) or
-   * 9x (F(2x2, 5x5)) the input and output, and the products are only C deep, which pays once both channel counts
-   * give them enough work. F(4x4, 3x3) gains 9-24% at 64 -> 64 (27 px) and 1.6-2.1x on V2's conv3-5; F(2x2, 5x5)
-   * gains 7% at 64 -> 64 and 18-47% on V2's conv2, loses 20-30% at 32 -> 96; F(2x2, 3x3), for outputs under 4 on a
-   * side, gains 4-35% at 192 -> 128 and loses up to 15% at 128 -> 128. */
+  /* The measured rule (bench/winograd.mjs, batch 32): the transforms move 2.25x (F(4x4, 3x3)), 4x (F(2x2, 3x3)),
+   * 4x (F(4x4, 5x5)) or 9x (F(2x2, 5x5)) the input and output, and the products are only C deep, which pays once
+   * both channel counts give them enough work. F(4x4, 5x5) gains 2.5-3.2x on V2's conv2, 2.6-2.9x on V1's, 1.4-1.8x at
+   * 32 -> 96 and 1.9-2.5x at 32 -> 64 (27 px); F(4x4, 3x3) gains 9-24% at 64 -> 64 (27 px) and 1.6-2.1x on V2's
+   * conv3-5; F(2x2, 5x5), for outputs under 4 on a side, gains 7% at 64 -> 64 and loses 20-30% at 32 -> 96;
+   * F(2x2, 3x3), for outputs under 4 on a side, gains 4-35% at 192 -> 128 and loses up to 15% at 128 -> 128. */
+  if (s->k_h == 5 && output_tile(5, s->out_h, s->out_w) == 4)
+    return s->in_c >= WINOGRAD_MIN_CHANNELS_F4_5X5 && s->out_c >= WINOGRAD_MIN_CHANNELS_F4_5X5;
   if (s->in_c < WINOGRAD_MIN_CHANNELS || s->out_c < WINOGRAD_MIN_CHANNELS) return 0;
   if (s->k_h == 3 && output_tile(3, s->out_h, s->out_w) == 2) return (long)s->in_c * s->out_c >= WINOGRAD_MIN_PAIRS_F2_3X3;
   return 1;

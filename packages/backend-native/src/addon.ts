@@ -6,9 +6,9 @@ import nodeGypBuild from 'node-gyp-build';
 
 /**
  * When 3x3 and 5x5 stride-1 convolutions use Winograd's minimal filtering (F(4x4, 3x3): 4x fewer multiplications,
- * F(2x2, 3x3) for outputs under 4 on a side: 2.25x, F(2x2, 5x5): 2.8x): `'auto'` where the measured rule says it pays
- * (both channel counts at least 64; for F(2x2, 3x3) also their product at least 192 x 128), `'always'` for every
- * such shape, `'off'` never.
+ * F(4x4, 5x5): 6.25x; for outputs under 4 on a side F(2x2, 3x3): 2.25x and F(2x2, 5x5): 2.8x): `'auto'` where the
+ * measured rule says it pays (both channel counts at least 64, 32 for F(4x4, 5x5); for F(2x2, 3x3) also their product
+ * at least 192 x 128), `'always'` for every such shape, `'off'` never.
  */
 export type WinogradMode = 'off' | 'auto' | 'always';
 
@@ -42,7 +42,7 @@ export interface NativeAddon {
   setThreads(threads: number): void;
   setIsa(isa: string): boolean;
   setWinograd(mode: string): boolean;
-  /** 3x3 convolutions' Winograd output tile: 2 or 4 forces F(2x2, 3x3) or F(4x4, 3x3), 0 the rule's choice. */
+  /** Winograd's output tile: 2 or 4 forces F(2x2, r x r) or F(4x4, r x r) for 3x3 and 5x5 filters, 0 the rule's. */
   setWinogradTile(tile: 0 | 2 | 4): void;
   gemm(
     a: Float32Array,

@@ -178,7 +178,7 @@ export function setNativeGemmBlocks(blocks: { kc: number; mc: number; nc: number
 
 /**
  * Sets when 3x3 and 5x5 stride-1 convolutions (forward and both gradients) use Winograd's minimal filtering
- * (F(4x4, 3x3), F(2x2, 3x3), F(2x2, 5x5); see {@link WinogradMode}): `'auto'` (default, or `ALEXNET_NATIVE_WINOGRAD`)
+ * (F(4x4, 3x3), F(4x4, 5x5), F(2x2, 3x3), F(2x2, 5x5); see {@link WinogradMode}): `'auto'` (default, or `ALEXNET_NATIVE_WINOGRAD`)
  * where it was measured to pay, `'always'`, or `'off'` for the direct im2col path.
  * Both agree with the CPU backend to float32 rounding; the bits differ between them.
  */

@@ -4,8 +4,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { loadAddon, nativeBackendStatus, setNativeThreads, setNativeWinograd } from './index.js';
 import { type Arrays, expectLikeCpu, input, numbers, runOn } from './kernel-test-helpers.js';
 
-// The Winograd paths of 3x3 and 5x5 stride-1 convolutions (native/winograd.c): F(4x4, 3x3) and F(2x2, 3x3), each
-// forced through the addon's tile switch, and F(2x2, 5x5), forced on with 'always' so that small shapes take them,
+// The Winograd paths of 3x3 and 5x5 stride-1 convolutions (native/winograd.c): F(4x4, 3x3), F(2x2, 3x3), F(4x4, 5x5)
+// and F(2x2, 5x5), each forced through the addon's tile switch and on with 'always' so that small shapes take them,
 // against the CPU backend and against the direct path.
 
 /** The addon itself, for its tile switch (not part of the backend's API: benchmarks and these tests use it). */
@@ -94,13 +94,14 @@ function convAndGradients(spec: Case) {
 }
 
 /**
- * F(2x2, 3x3) keeps within 1e-5 of the max; F(4x4, 3x3) and F(2x2, 5x5)'s transforms multiply by up to 8 and divide
- * by 6 and 24, so they round more. Against float64 (`pnpm bench:winograd-accuracy`): F(2x2, 5x5) on V2's conv2 shape
- * 2.9e-6 forward and 6.3e-6 filter gradient, F(4x4, 3x3) on conv4's 6.9e-6 and 6.2e-7; the direct path 2-3e-7.
+ * F(2x2, 3x3) keeps within 1e-5 of the max; the other kinds' transforms multiply by up to 8 (F(4x4, 5x5) by up to 21)
+ * and divide by 6 and 24 (F(4x4, 5x5) by 360), so they round more. Against float64 (`pnpm bench:winograd-accuracy`):
+ * F(4x4, 5x5) on V2's conv2 shape 5.0e-6 forward and 4.3e-6 filter gradient (F(2x2, 5x5) 2.9e-6 and 7.7e-6), F(4x4, 3x3)
+ * on conv4's 6.9e-6 and 1.2e-6; the direct path 2-3e-7.
  */
 const tolerance = (spec: Case, tile: Tile) => (spec.k === 3 && tile === 2 ? 1e-5 : 3e-5);
 
-/** 3x3's output tile: 4 (F(4x4, 3x3), the rule's choice where both output sides are at least 4) or 2. */
+/** The output tile: 4 (F(4x4, r x r), the rule's choice where both output sides are at least 4) or 2. */
 type Tile = 2 | 4;
 const TILES: Tile[] = [4, 2];
 
@@ -127,7 +128,7 @@ describe('Winograd convolutions', () => {
     if (status.available) setNativeThreads(status.threads);
   });
 
-  const runs = CASES.flatMap((spec) => (spec.k === 3 ? TILES.map((tile) => ({ tile, spec })) : [{ tile: 2, spec }]));
+  const runs = CASES.flatMap((spec) => TILES.map((tile) => ({ tile, spec })));
   it.each(runs)(
     'match the CPU backend forward (bias + ReLU) and in both gradients: tile $tile, $spec',
     ({ tile, spec }) => {
@@ -144,6 +145,8 @@ describe('Winograd convolutions', () => {
     { tile: 4 as Tile, spec: { k: 3, n: 8, h: 20, w: 19, c: 2048, o: 16, pad: 'same' } as Case },
     // F(2x2, 5x5): 56 tiles for 1024 channels; 3 images of 20 x 19 are 300 tiles (6 chunks).
     { tile: 2 as Tile, spec: { k: 5, n: 3, h: 20, w: 19, c: 1024, o: 8, pad: 'same' } as Case },
+    // F(4x4, 5x5)'s 64 positions: 48 tiles (the least) for 1024 channels; 8 images of 20 x 19 are 200 tiles (5 chunks).
+    { tile: 4 as Tile, spec: { k: 5, n: 8, h: 20, w: 19, c: 1024, o: 8, pad: 'same' } as Case },
   ])(
     'agree with the direct path over several chunks, and give the same bits for any thread count: tile $tile, $spec',
     ({ tile, spec }) => {
@@ -173,6 +176,8 @@ describe('Winograd convolutions', () => {
     // ... 12 threads over 36 positions 2 blocks (384 tiles), and 16 over F(2x2, 5x5)'s 36 positions 2 (64 + 36 channels).
     { tile: 4 as Tile, threads: 12, spec: { k: 3, n: 24, h: 16, w: 16, c: 8, o: 72, pad: 'same' } as Case },
     { tile: 2 as Tile, threads: 16, spec: { k: 5, n: 8, h: 16, w: 16, c: 8, o: 100, pad: 'same' } as Case },
+    // F(4x4, 5x5)'s 64 positions take 32 threads for 2 blocks (1024 tiles, so that all 32 get a share).
+    { tile: 4 as Tile, threads: 32, spec: { k: 5, n: 64, h: 16, w: 16, c: 8, o: 100, pad: 'same' } as Case },
   ])(
     'split each product into column blocks on many threads, with the same bits as on one: tile $tile, $threads threads',
     ({ tile, threads, spec }) => {
@@ -201,15 +206,19 @@ describe('Winograd convolutions', () => {
   });
 
   it('is taken only where the rule says it pays, and can be switched off', () => {
-    // Both channel counts at least 64; F(2x2, 3x3), taken for outputs under 4 on a side, also 192 x 128 pairs.
+    // Both channel counts at least 64 (32 for F(4x4, 5x5)); F(2x2, 3x3), taken for outputs under 4 on a side, also
+    // 192 x 128 pairs.
     const taken: Case[] = [
       { k: 3, n: 1, h: 5, w: 5, c: 64, o: 64, pad: 'same' },
       { k: 5, n: 1, h: 5, w: 5, c: 64, o: 64, pad: 'same' },
+      { k: 5, n: 1, h: 5, w: 5, c: 32, o: 96, pad: 'same' },
       { k: 3, n: 1, h: 3, w: 5, c: 192, o: 128, pad: 'same' },
     ];
     const left: Case[] = [
       { k: 3, n: 1, h: 5, w: 5, c: 48, o: 128, pad: 'same' },
-      { k: 5, n: 1, h: 5, w: 5, c: 32, o: 96, pad: 'same' },
+      { k: 5, n: 1, h: 5, w: 5, c: 24, o: 96, pad: 'same' },
+      // Outputs under 4 on a side take F(2x2, 5x5), which wants 64 channels.
+      { k: 5, n: 1, h: 3, w: 5, c: 32, o: 96, pad: 'same' },
       { k: 3, n: 1, h: 3, w: 5, c: 128, o: 128, pad: 'same' },
     ];
     // The two paths round differently, so bit equality tells which one ran.
