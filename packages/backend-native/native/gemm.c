@@ -1,8 +1,9 @@
 /*
  * The matrix product every heavy kernel reduces to, in three builds of one source (gemm_kernel.inc): AVX-512,
- * AVX2 + FMA and a portable SSE fallback, chosen once at run time from the CPU's features (ALEXNET_NATIVE_ISA or
- * gemm_set_isa overrides the choice, for tests and benchmarks).
+ * AVX2 + FMA and a portable SSE fallback, chosen once at run time from the CPU's features (the widest, but AVX2 on
+ * AMD Zen 4; ALEXNET_NATIVE_ISA or gemm_set_isa overrides the choice, for tests and benchmarks).
  */
+#include <cpuid.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,12 +79,38 @@ static int supported(int i) {
 #endif
 }
 
+/*
+ * Whether this is an AMD Zen 4 core (family 0x19 with AVX-512), which runs each 512-bit instruction as two halves on
+ * its 256-bit units. AVX-512 gives it no more FMAs a cycle (measureNativePeak: 117 GFLOP/s a core either way), and
+ * the AVX2 build's narrower tiles measured faster there: V1 and V2 at batch 32 and 128, the two builds alternated in
+ * one process, took 5-11% less time in training and 3-6% in inference; the products AlexNet reduces to ran 1-23%
+ * faster on one thread (bench/gemm-blocks.mjs).
+ */
+static int double_pumped_avx512(void) {
+#ifdef ALEXNET_TEST_WIDE_PORTABLE
+  return 0;
+#else
+  unsigned int eax, ebx, ecx, edx;
+  if (!__get_cpuid(0, &eax, &ebx, &ecx, &edx)) return 0;
+  /* "AuthenticAMD" in ebx, edx, ecx. */
+  if (ebx != 0x68747541 || edx != 0x69746e65 || ecx != 0x444d4163) return 0;
+  if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx)) return 0;
+  unsigned int family = (eax >> 8) & 0xf;
+  if (family == 0xf) family += (eax >> 20) & 0xff;
+  return family == 0x19;
+#endif
+}
+
+/* The widest instruction set the CPU has, except AVX2 on Zen 4; ALEXNET_NATIVE_ISA or gemm_set_isa decides instead. */
 static int isa(void) {
   if (chosen >= 0) return chosen;
   const char *env = getenv("ALEXNET_NATIVE_ISA");
   if (env && gemm_set_isa(env)) return chosen;
-  for (int i = 0; i < 3; i++)
-    if (supported(i)) return chosen = i;
+  for (int i = 0; i < 3; i++) {
+    if (!supported(i)) continue;
+    if (i == 0 && supported(1) && double_pumped_avx512()) continue;
+    return chosen = i;
+  }
   return chosen = 2;
 }
 
