@@ -164,18 +164,7 @@ static long cache_size(int level, int sysconf_name) {
   return 0;
 }
 
-static cache_sizes caches;
-static int caches_read = 0;
-
-cache_sizes gemm_cache_sizes(void) {
-  if (!caches_read) {
-    caches.l1d = cache_size(1, _SC_LEVEL1_DCACHE_SIZE);
-    caches.l2 = cache_size(2, _SC_LEVEL2_CACHE_SIZE);
-    caches.l3 = cache_size(3, _SC_LEVEL3_CACHE_SIZE);
-    caches_read = 1;
-  }
-  return caches;
-}
+static cache_sizes caches; /* read once, with the blocking (derive_all) */
 
 static int round_to(int value, int unit, int min, int max) {
   value = value / unit * unit;
@@ -204,7 +193,7 @@ static int round_to(int value, int unit, int min, int max) {
  * hierarchy off another.
  */
 static gemm_blocks derive_blocks(int mr, int nr) {
-  cache_sizes c = gemm_cache_sizes();
+  const cache_sizes c = caches;
   long l1 = c.l1d > 0 ? c.l1d : 32 * 1024, l2 = c.l2 > 0 ? c.l2 : 512 * 1024;
   long cores = sysconf(_SC_NPROCESSORS_ONLN);
   long l3_share = c.l3 > 0 ? c.l3 / (cores > 0 ? cores : 1) : 2 * l2;
@@ -223,8 +212,12 @@ static int valid_blocks(int kc, int mc, int nc) {
   return kc >= KC_MIN && kc <= KC_MAX && mc >= 1 && mc <= MC_MAX && nc >= 1 && nc <= NC_MAX;
 }
 
-/* Once, before any product (worker threads read the result): every ISA's blocking, then the environment's override. */
+/* Once, before any product (worker threads read the result): the cache sizes, every ISA's blocking from them, then
+ * the environment's override. */
 static void derive_all(void) {
+  caches.l1d = cache_size(1, _SC_LEVEL1_DCACHE_SIZE);
+  caches.l2 = cache_size(2, _SC_LEVEL2_CACHE_SIZE);
+  caches.l3 = cache_size(3, _SC_LEVEL3_CACHE_SIZE);
   for (int i = 0; i < 3; i++) derived[i] = derive_blocks(ISAS[i].mr, ISAS[i].nr);
   const char *env = getenv("ALEXNET_NATIVE_GEMM_BLOCKS");
   int kc, mc, nc, end = 0;
@@ -243,6 +236,11 @@ static gemm_blocks blocks_for(int i) {
 }
 
 gemm_blocks gemm_current_blocks(void) { return blocks_for(isa()); }
+
+cache_sizes gemm_cache_sizes(void) {
+  pthread_once(&derive_once, derive_all);
+  return caches;
+}
 
 int gemm_blocks_source(void) {
   pthread_once(&derive_once, derive_all);
