@@ -152,7 +152,7 @@ export interface NativePeak {
 /**
  * Measures the fp32 ceiling of this machine's vector units as the native kernels use them: every thread runs 12
  * independent FMA chains in the current instruction set's widest vectors, with no memory traffic, for about
- * 1.5 x `seconds` (default 0.05), and the fastest of five runs counts. A yardstick for kernels' GFLOP/s that holds where
+ * 1.5 x `seconds` (default 0.05), each timed on its own CPU clock, and the fastest of five runs counts. A yardstick for kernels' GFLOP/s that holds where
  * the reported clock does not (virtual machines report the nominal clock; cores boost above it).
  */
 export function measureNativePeak(seconds = 0.05): NativePeak {
