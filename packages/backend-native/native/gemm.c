@@ -164,18 +164,48 @@ static long cache_size(int level, int sysconf_name) {
   return 0;
 }
 
-static cache_sizes caches; /* read once, with the blocking (derive_all) */
+/* The CPUs sharing cpu0's L3, from sysfs's shared_cpu_list ("0-7,16-23"); 0 if unreadable. */
+static long l3_sharing_cpus(void) {
+  for (int index = 0; index < 8; index++) {
+    if (sysfs_number(index, "level") != 3) continue;
+    char path[96];
+    snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu0/cache/index%d/shared_cpu_list", index);
+    FILE *f = fopen(path, "r");
+    if (!f) return 0;
+    long count = 0, first, last;
+    while (fscanf(f, "%ld", &first) == 1) {
+      last = first;
+      int c = fgetc(f);
+      if (c == '-') {
+        if (fscanf(f, "%ld", &last) != 1) break;
+        c = fgetc(f);
+      }
+      count += last >= first ? last - first + 1 : 0;
+      if (c != ',') break;
+    }
+    fclose(f);
+    return count;
+  }
+  return 0;
+}
+
+static cache_sizes caches;  /* read once, with the blocking (derive_all) */
+static long l3_sharers = 0; /* CPUs sharing that L3 (sysfs), else every online CPU */
 
 static int round_to(int value, int unit, int min, int max) {
   value = value / unit * unit;
   return value < min ? min : value > max ? max : value;
 }
 
-/* Limits on every blocking, so that a cache size misread (or an override) cannot ask for absurd buffers. */
+/* Limits on every blocking, so that a cache size misread (or an override) cannot ask for absurd buffers: each packed
+ * buffer (kc x mc, kc x nc) at most 2^21 floats, 8 MiB a thread. The derived nc is at least NC_MIN (a small L3 share
+ * per CPU, as on a many-core chip, would otherwise ask for narrow panels; 512 to 4096 measured alike). */
 #define KC_MIN 32
 #define KC_MAX 1024
 #define MC_MAX 1536
 #define NC_MAX 8192
+#define NC_MIN 512
+#define PACKED_MAX (1L << 21)
 
 /*
  * The blocking for an mr x nr micro-tile, from the cache sizes. In this loop order one packed sliver of B (kc x nr)
@@ -186,21 +216,21 @@ static int round_to(int value, int unit, int min, int max) {
  *       a 48 KiB one. The narrower tiles keep the same depth: on AVX2 512 measured no faster than 256, and a deeper
  *       slab changes how each sum is split.
  *   mc: the block of A takes a quarter of L2, the rest left to the B slivers and C's tiles passing through.
- *   nc: the panel of B takes half of one core's share of L3, at most 2 MiB (its buffer is per thread).
- * On a 32 KiB L1d and 512 KiB L2 this is the fixed blocking the kernels had before (256, 120 or 126, 2048). Measured on
- * a Zen 4 core (32 KiB L1d, 1 MiB L2; bench/gemm-blocks.mjs): the products AlexNet reduces to vary by under 5% over kc
+ *   nc: the panel of B takes half the L3 share of one of the CPUs sharing it, at most 2 MiB (its buffer is per
+ *       thread) and at least 512 columns.
+ * On a 32 KiB L1d, a 512 KiB L2 and 4 MiB or more of L3 a CPU this is the fixed blocking the kernels had before (256,
+ * 120 or 126, 2048). Measured on a Zen 4 core (32 KiB L1d, 1 MiB L2; bench/gemm-blocks.mjs): the products AlexNet reduces to vary by under 5% over kc
  * 256-512, mc 120-504 and nc 512-4096, and kc 128 is 3-4% slower: the rule mainly keeps blocks sized for one cache
  * hierarchy off another.
  */
 static gemm_blocks derive_blocks(int mr, int nr) {
   const cache_sizes c = caches;
   long l1 = c.l1d > 0 ? c.l1d : 32 * 1024, l2 = c.l2 > 0 ? c.l2 : 512 * 1024;
-  long cores = sysconf(_SC_NPROCESSORS_ONLN);
-  long l3_share = c.l3 > 0 ? c.l3 / (cores > 0 ? cores : 1) : 2 * l2;
+  long l3_share = c.l3 > 0 ? c.l3 / (l3_sharers > 0 ? l3_sharers : 1) : 2 * l2;
   int kc = round_to((int)(l1 / 128), 8, 128, 512);
   int mc = round_to((int)(l2 / 4 / (kc * (long)sizeof(float))), mr, mr, MC_MAX);
   long panel = l3_share / 2 < (2L << 20) ? l3_share / 2 : (2L << 20);
-  int nc = round_to((int)(panel / (kc * (long)sizeof(float))), nr, nr * 4, NC_MAX);
+  int nc = round_to((int)(panel / (kc * (long)sizeof(float))), nr, NC_MIN, NC_MAX);
   return (gemm_blocks){kc, mc, nc};
 }
 
@@ -209,7 +239,8 @@ static int source = GEMM_BLOCKS_CACHES;
 static pthread_once_t derive_once = PTHREAD_ONCE_INIT;
 
 static int valid_blocks(int kc, int mc, int nc) {
-  return kc >= KC_MIN && kc <= KC_MAX && mc >= 1 && mc <= MC_MAX && nc >= 1 && nc <= NC_MAX;
+  return kc >= KC_MIN && kc <= KC_MAX && mc >= 1 && mc <= MC_MAX && nc >= 1 && nc <= NC_MAX &&
+         (long)kc * mc <= PACKED_MAX && (long)kc * nc <= PACKED_MAX;
 }
 
 /* Once, before any product (worker threads read the result): the cache sizes, every ISA's blocking from them, then
@@ -218,6 +249,8 @@ static void derive_all(void) {
   caches.l1d = cache_size(1, _SC_LEVEL1_DCACHE_SIZE);
   caches.l2 = cache_size(2, _SC_LEVEL2_CACHE_SIZE);
   caches.l3 = cache_size(3, _SC_LEVEL3_CACHE_SIZE);
+  l3_sharers = l3_sharing_cpus();
+  if (l3_sharers <= 0) l3_sharers = sysconf(_SC_NPROCESSORS_ONLN);
   for (int i = 0; i < 3; i++) derived[i] = derive_blocks(ISAS[i].mr, ISAS[i].nr);
   const char *env = getenv("ALEXNET_NATIVE_GEMM_BLOCKS");
   int kc, mc, nc, end = 0;
@@ -266,8 +299,14 @@ static __thread long pack_a_floats, pack_b_floats;
 static float *grown(float *buffer, long *floats, long need) {
   if (need <= *floats) return buffer;
   free(buffer);
+  need = (need + 15) / 16 * 16; /* aligned_alloc wants a multiple of the alignment */
+  float *fresh = aligned_alloc(64, sizeof(float) * need);
+  if (!fresh) {
+    fprintf(stderr, "alexnet native: out of memory for a %ld-float GEMM packing buffer\n", need);
+    abort();
+  }
   *floats = need;
-  return aligned_alloc(64, sizeof(float) * need);
+  return fresh;
 }
 
 void gemm_single(const gemm_args *g) {

@@ -15,7 +15,7 @@ typedef struct {
 } gemm_args;
 
 /* Cache blocking: the depth of a packed slab (kc), the rows of a packed block of A (mc) and the columns of a packed panel
- * of B (nc). gemm_blocks_for derives them from the cache sizes read at run time and the micro-tile (gemm.c). */
+ * of B (nc). gemm.c's derive_blocks makes them from the cache sizes read at run time and the micro-tile. */
 typedef struct {
   int kc, mc, nc;
 } gemm_blocks;
@@ -40,7 +40,8 @@ int gemm_set_isa(const char *name);
 gemm_blocks gemm_current_blocks(void);
 enum { GEMM_BLOCKS_CACHES = 0, GEMM_BLOCKS_ENVIRONMENT = 1, GEMM_BLOCKS_SET = 2 };
 int gemm_blocks_source(void);
-/* kc in [32, 1024], mc in [1, 1536], nc in [1, 8192], else refused (0); all zero returns to the derived blocking. */
+/* kc in [32, 1024], mc in [1, 1536], nc in [1, 8192], kc x mc and kc x nc at most 2^21, else refused (0); all zero
+ * returns to the derived blocking. */
 int gemm_set_blocks(int kc, int mc, int nc);
 /* The data cache sizes in bytes the blocking was derived from (0 where the system does not say). */
 typedef struct {
@@ -61,8 +62,8 @@ void conv2d_forward(const conv_shape *s, const float *x, const float *w, const f
 void conv2d_backprop_input(const conv_shape *s, const float *dy, const float *w, float *dx);
 void conv2d_backprop_filter(const conv_shape *s, const float *x, const float *dy, float *dw);
 
-/* winograd.c: 3x3 and 5x5 stride-1 convolutions by F(4x4, 3x3) (F(2x2, 3x3) for outputs under 4 on a side) and
- * F(2x2, 5x5), taken by conv.c's functions when winograd_applies. */
+/* winograd.c: 3x3 and 5x5 stride-1 convolutions by F(4x4, 3x3) and F(4x4, 5x5) (F(2x2, 3x3) and F(2x2, 5x5) for
+ * outputs under 4 on a side), taken by conv.c's functions when winograd_applies. */
 enum { WINOGRAD_OFF = 0, WINOGRAD_AUTO = 1, WINOGRAD_ALWAYS = 2 };
 /* The measured rule's thresholds: both channel counts at least WINOGRAD_MIN_CHANNELS (WINOGRAD_MIN_CHANNELS_F4_5X5 for
  * F(4x4, 5x5)), and for F(2x2, 3x3) their product at least WINOGRAD_MIN_PAIRS_F2_3X3 (winograd_applies). */

@@ -1,9 +1,11 @@
 /*
  * The fp32 ceiling of this machine's vector units, measured: each thread runs 12 independent multiply-add chains
  * (enough to cover an FMA's latency on two pipes) in the chosen instruction set's widest vectors, with no memory
- * traffic, timed on its own CPU clock. `alexnet bench --profile` divides kernels' GFLOP/s by it beside the estimate from the reported clock, which
- * virtual machines give as the nominal one while the cores run at their boost clock.
+ * traffic, timed on its own CPU clock. `alexnet bench --profile` divides kernels' GFLOP/s by it beside the estimate
+ * from the reported clock, which virtual machines give as the nominal one while the cores run at their boost clock.
  */
+#define _GNU_SOURCE
+#include <sched.h>
 #include <time.h>
 
 #include "native.h"
@@ -75,15 +77,23 @@ static void peak_share(void *ctx, int thread, int threads) {
  * threads, in `alexnet bench`) holds: a ceiling of the vector units, not of a share of them. The longest thread's
  * time also bounds the next run's length. */
 static double run_rate(peak_job *job, int threads, double *longest) {
+  for (int t = 0; t < threads; t++) job->seconds[t] = -1; /* a thread that did not run is left out */
   threads_run(peak_share, job, threads);
   double rate = 0;
   *longest = 0;
   for (int t = 0; t < threads; t++) {
+    if (job->seconds[t] < 0) continue;
     double s = job->seconds[t] > 1e-9 ? job->seconds[t] : 1e-9;
     rate += (double)job->iterations * 12 * LANES[job->isa] * 2 / s / 1e9;
     if (s > *longest) *longest = s;
   }
   return rate;
+}
+
+/* The CPUs this process may run on (its affinity mask), 0 if unknown. */
+static int usable_cpus(void) {
+  cpu_set_t set;
+  return sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : 0;
 }
 
 double fma_peak_gflops(int threads, double seconds) {
@@ -103,5 +113,7 @@ double fma_peak_gflops(int threads, double seconds) {
     double rate = run_rate(&job, threads, &took);
     if (rate > best) best = rate;
   }
-  return best;
+  /* More threads than CPUs to run them share the CPUs: each thread's CPU clock hides that, so scale to the CPUs. */
+  int cpus = usable_cpus();
+  return cpus > 0 && cpus < threads ? best * cpus / threads : best;
 }

@@ -30,7 +30,7 @@
 /* A correlation with an r x r filter, stride 1, in m x m output tiles: `in` is read at rows m * ty - pad_top + 0..a-1
  * for output tile row ty. */
 typedef struct {
-  int m, r; /* 4 and 3, 2 and 3, or 2 and 5 */
+  int m, r; /* 4 and 3, 2 and 3, 4 and 5, or 2 and 5 */
   int batch, in_h, in_w, in_c;
   int out_h, out_w, out_c;
   int pad_top, pad_left; /* may be negative (the input gradient of a convolution padded by more than r - 1) */
@@ -464,8 +464,8 @@ static float *scratch(float **buffer, long *floats, long wanted) {
 /* Tiles a chunk: at most 2^17 x 16 floats of V (or M) over all positions, 8 MiB a buffer shared by the threads, but
  * never under 48 tiles (so wider layers than AlexNet's take more). On
  * V2's conv2-5 (all three passes, 2 threads, best of 7 against 2^18) 2^17 took 5% less time at batch 32 and 4% at 128
- * (conv2 11-15% less, conv3-5 within 7% either way); 2^16 took 3% more. Kinds with 36 positions to 16 hold 16/36 as
- * many tiles a chunk. */
+ * (conv2 11-15% less, conv3-5 within 7% either way); 2^16 took 3% more. A chunk holds tiles in inverse proportion to
+ * the kind's positions: F(4x4, 5x5)'s 64 hold 16/64 of F(2x2, 3x3)'s 16, 36 hold 16/36. */
 static int chunk_tiles(const wino_geom *g, int channels) {
   long most = (1L << 17) * 16 / positions(g) / (channels < 1 ? 1 : channels), total = tiles_total(g);
   if (most < 48) most = 48;

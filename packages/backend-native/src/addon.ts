@@ -34,8 +34,8 @@ export interface CacheSizes {
 /** The functions the C addon exports (native/addon.c). Arrays are float32, row-major, NHWC. */
 export interface NativeAddon {
   info(): { isa: string; threads: number; winograd: WinogradMode; gemmBlocks: GemmBlocks; caches: CacheSizes };
-  /** kc in [32, 1024], mc in [1, 1536], nc in [1, 8192] (mc and nc then rounded down to whole micro-tiles); (0, 0, 0)
-   * returns to the derived blocking. False when refused. */
+  /** kc in [32, 1024], mc in [1, 1536], nc in [1, 8192], kc x mc and kc x nc at most 2^21 (mc and nc then rounded
+   * down to whole micro-tiles, at least one); (0, 0, 0) returns to the derived blocking. False when refused. */
   setGemmBlocks(kc: number, mc: number, nc: number): boolean;
   /** GFLOP/s of the current threads running independent FMA chains in the current ISA, about 1.5 x `seconds`. */
   fmaPeak(seconds: number): number;

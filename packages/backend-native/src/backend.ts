@@ -107,7 +107,7 @@ export function registerNativeBackend(): NativeBackendStatus {
   if (blocksVariable !== undefined && info.gemmBlocks.source !== 'environment') {
     console.warn(
       `@alexnet/tfjs-backend-native: ALEXNET_NATIVE_GEMM_BLOCKS=${JSON.stringify(blocksVariable)} ignored: it must be "kc,mc,nc" ` +
-        `with kc in [32, 1024], mc in [1, 1536], nc in [1, 8192]; using kc ${info.gemmBlocks.kc}, mc ${info.gemmBlocks.mc}, ` +
+        `with kc in [32, 1024], mc in [1, 1536], nc in [1, 8192], kc x mc and kc x nc at most 2097152; using kc ${info.gemmBlocks.kc}, mc ${info.gemmBlocks.mc}, ` +
         `nc ${info.gemmBlocks.nc} from the cache sizes`,
     );
   }
@@ -172,7 +172,7 @@ export function setNativeGemmBlocks(blocks: { kc: number; mc: number; nc: number
   const { kc, mc, nc } = blocks === 'auto' ? { kc: 0, mc: 0, nc: 0 } : blocks;
   if (!nativeAddon().setGemmBlocks(kc, mc, nc))
     throw new RangeError(
-      `GEMM blocks must be whole numbers with kc in [32, 1024], mc in [1, 1536], nc in [1, 8192], got ${JSON.stringify(blocks)}`,
+      `GEMM blocks must be whole numbers with kc in [32, 1024], mc in [1, 1536], nc in [1, 8192], kc x mc and kc x nc at most 2097152 (8 MiB a packed buffer), got ${JSON.stringify(blocks)}`,
     );
 }
 

@@ -66,8 +66,9 @@ describe('the matrix products cache blocking', () => {
       expect(gemmBlocks.mc).toBeGreaterThanOrEqual(mr);
       expect(gemmBlocks.mc * gemmBlocks.kc * 4 <= l2 / 4 || gemmBlocks.mc === mr).toBe(true);
       expect((gemmBlocks.mc + mr) * gemmBlocks.kc * 4).toBeGreaterThan(l2 / 4);
-      // nc: whole slivers, the packed panel of B at most 2 MiB.
+      // nc: whole slivers, at least 512, the packed panel of B at most 2 MiB.
       expect(gemmBlocks.nc % nr).toBe(0);
+      expect(gemmBlocks.nc).toBeGreaterThanOrEqual(512);
       expect(gemmBlocks.kc * gemmBlocks.nc * 4).toBeLessThanOrEqual(2 * 1024 * 1024);
     }
   });
@@ -125,6 +126,9 @@ describe('the matrix products cache blocking', () => {
       [256, 0, 100],
       [256, 1537, 100],
       [256, 100, 8193],
+      // Each packed buffer at most 2^21 floats.
+      [1024, 100, 4096],
+      [1024, 1536, 2048 + 32],
       [Number.NaN, 100, 100],
       [256.5, 100, 100],
       [256, Number.POSITIVE_INFINITY, 100],
@@ -134,7 +138,7 @@ describe('the matrix products cache blocking', () => {
       expect(addon.info().gemmBlocks).toEqual(derived);
     }
     expect(() => setNativeGemmBlocks({ kc: 16, mc: 100, nc: 100 })).toThrow(
-      /GEMM blocks must be whole numbers with kc in \[32, 1024\].*got \{"kc":16,"mc":100,"nc":100\}/,
+      /GEMM blocks must be whole numbers with kc in \[32, 1024\].*at most 2097152.*got \{"kc":16,"mc":100,"nc":100\}/,
     );
     setNativeGemmBlocks({ kc: 64, mc: 100, nc: 200 });
     const set = nativeBackendStatus();

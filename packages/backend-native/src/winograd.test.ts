@@ -141,9 +141,9 @@ describe('Winograd convolutions', () => {
   it.each([
     // 1024 input channels make an F(2x2, 3x3) chunk at most 128 tiles; 8 images of 20 x 19 are 800 tiles, 7 chunks.
     { tile: 2 as Tile, spec: { k: 3, n: 8, h: 20, w: 19, c: 1024, o: 24, pad: 'same' } as Case },
-    // Kinds with 36 positions hold 16/36 as many: F(4x4, 3x3) 48 tiles (the least) for 2048 channels, of 200 (5 chunks).
+    // Kinds with 36 positions hold 16/36 as many: F(4x4, 3x3) 48 tiles (the least) for 2048 channels, of 200 (5 chunks);
     { tile: 4 as Tile, spec: { k: 3, n: 8, h: 20, w: 19, c: 2048, o: 16, pad: 'same' } as Case },
-    // F(2x2, 5x5): 56 tiles for 1024 channels; 3 images of 20 x 19 are 300 tiles (6 chunks).
+    // F(2x2, 5x5), also 36: 56 tiles for 1024 channels; 3 images of 20 x 19 are 300 tiles (6 chunks).
     { tile: 2 as Tile, spec: { k: 5, n: 3, h: 20, w: 19, c: 1024, o: 8, pad: 'same' } as Case },
     // F(4x4, 5x5)'s 64 positions: 48 tiles (the least) for 1024 channels; 8 images of 20 x 19 are 200 tiles (5 chunks).
     { tile: 4 as Tile, spec: { k: 5, n: 8, h: 20, w: 19, c: 1024, o: 8, pad: 'same' } as Case },
