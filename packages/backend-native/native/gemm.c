@@ -130,11 +130,16 @@ int gemm_set_isa(const char *name) {
 
 /* ---- Cache blocking ---- */
 
-/* One number from a sysfs file ("32K", "1024K", "2"), in bytes where it has a K or M suffix; -1 if unreadable. */
-static long sysfs_number(int index, const char *name) {
+/* cpu0's sysfs file `name` of cache `index` (index0, index1, ...), or NULL. */
+static FILE *sysfs_cache_file(int index, const char *name) {
   char path[96];
   snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu0/cache/index%d/%s", index, name);
-  FILE *f = fopen(path, "r");
+  return fopen(path, "r");
+}
+
+/* One number from a sysfs cache file ("32K", "1024K", "2"), in bytes where it has a K or M suffix; -1 if unreadable. */
+static long sysfs_number(int index, const char *name) {
+  FILE *f = sysfs_cache_file(index, name);
   if (!f) return -1;
   long value = -1;
   char unit = 0;
@@ -144,49 +149,48 @@ static long sysfs_number(int index, const char *name) {
   return value * (unit == 'K' ? 1024 : unit == 'M' ? 1 << 20 : 1);
 }
 
-/* A data (or unified) cache's size in bytes: sysconf's (glibc reads CPUID), else sysfs's, else 0. */
-static long cache_size(int level, int sysconf_name) {
-  long size = sysconf(sysconf_name);
-  if (size > 0) return size;
+/* The sysfs index of cpu0's data (or unified) cache at `level`, or -1. */
+static int data_cache_index(int level) {
   for (int index = 0; index < 8; index++) {
     if (sysfs_number(index, "level") != level) continue;
-    char path[96], type[32] = "";
-    snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu0/cache/index%d/type", index);
-    FILE *f = fopen(path, "r");
+    char type[32] = "";
+    FILE *f = sysfs_cache_file(index, "type");
     if (f) {
       if (fscanf(f, "%31s", type) != 1) type[0] = 0;
       fclose(f);
     }
-    if (strcmp(type, "Instruction") == 0) continue;
-    long bytes = sysfs_number(index, "size");
-    if (bytes > 0) return bytes;
+    if (strcmp(type, "Instruction") != 0) return index;
   }
-  return 0;
+  return -1;
+}
+
+/* A data (or unified) cache's size in bytes: sysconf's (glibc reads CPUID), else sysfs's, else 0. */
+static long cache_size(int level, int sysconf_name) {
+  long size = sysconf(sysconf_name);
+  if (size > 0) return size;
+  int index = data_cache_index(level);
+  long bytes = index < 0 ? -1 : sysfs_number(index, "size");
+  return bytes > 0 ? bytes : 0;
 }
 
 /* The CPUs sharing cpu0's L3, from sysfs's shared_cpu_list ("0-7,16-23"); 0 if unreadable. */
 static long l3_sharing_cpus(void) {
-  for (int index = 0; index < 8; index++) {
-    if (sysfs_number(index, "level") != 3) continue;
-    char path[96];
-    snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu0/cache/index%d/shared_cpu_list", index);
-    FILE *f = fopen(path, "r");
-    if (!f) return 0;
-    long count = 0, first, last;
-    while (fscanf(f, "%ld", &first) == 1) {
-      last = first;
-      int c = fgetc(f);
-      if (c == '-') {
-        if (fscanf(f, "%ld", &last) != 1) break;
-        c = fgetc(f);
-      }
-      count += last >= first ? last - first + 1 : 0;
-      if (c != ',') break;
+  int index = data_cache_index(3);
+  FILE *f = index < 0 ? NULL : sysfs_cache_file(index, "shared_cpu_list");
+  if (!f) return 0;
+  long count = 0, first, last;
+  while (fscanf(f, "%ld", &first) == 1) {
+    last = first;
+    int c = fgetc(f);
+    if (c == '-') {
+      if (fscanf(f, "%ld", &last) != 1) break;
+      c = fgetc(f);
     }
-    fclose(f);
-    return count;
+    count += last >= first ? last - first + 1 : 0;
+    if (c != ',') break;
   }
-  return 0;
+  fclose(f);
+  return count;
 }
 
 static cache_sizes caches;  /* read once, with the blocking (derive_all) */

@@ -162,6 +162,16 @@ typedef int v8i __attribute__((vector_size(32), aligned(4)));
  * A^T (8 -> 4), A (4 -> 8), G^T (8 -> 5), from scripts/native/winograd_matrices.py (exact fractions; B^T's rows scaled
  * to integers, G's rows by the inverse). In B^T, A^T and A, which run for every tile, the rows for +p and -p share
  * their even and odd parts; G and G^T run once a filter and are written out as generated. */
+/* Rows 1-6 of an 8-point transform from the even and odd parts of its three point pairs (+-1, +-2, +-1/2). */
+#define PAIRS_1_TO_6(y, t, e1, o1, e2, o2, e3, o3)                                                                  \
+  do {                                                                                                              \
+    (y)[t] = (e1) + (o1);                                                                                           \
+    (y)[2 * (t)] = (e1) - (o1);                                                                                     \
+    (y)[3 * (t)] = (e2) + (o2);                                                                                     \
+    (y)[4 * (t)] = (e2) - (o2);                                                                                     \
+    (y)[5 * (t)] = (e3) + (o3);                                                                                     \
+    (y)[6 * (t)] = (e3) - (o3);                                                                                     \
+  } while (0)
 #define BT_8(x, s, y, t)                                                                                            \
   do {                                                                                                              \
     __typeof__((x)[0] * 1.f) e1_ = 4.f * ((x)[2 * (s)] + (x)[6 * (s)]) - 17.f * (x)[4 * (s)];                       \
@@ -171,12 +181,7 @@ typedef int v8i __attribute__((vector_size(32), aligned(4)));
     __typeof__((x)[0] * 1.f) e3_ = 8.f * (x)[2 * (s)] - 10.f * (x)[4 * (s)] + 2.f * (x)[6 * (s)];                   \
     __typeof__((x)[0] * 1.f) o3_ = 4.f * (x)[s] - 5.f * (x)[3 * (s)] + (x)[5 * (s)];                                \
     (y)[0] = 4.f * ((x)[6 * (s)] - (x)[0]) + 21.f * ((x)[2 * (s)] - (x)[4 * (s)]);                                  \
-    (y)[t] = e1_ + o1_;                                                                                             \
-    (y)[2 * (t)] = e1_ - o1_;                                                                                       \
-    (y)[3 * (t)] = e2_ + o2_;                                                                                       \
-    (y)[4 * (t)] = e2_ - o2_;                                                                                       \
-    (y)[5 * (t)] = e3_ + o3_;                                                                                       \
-    (y)[6 * (t)] = e3_ - o3_;                                                                                       \
+    PAIRS_1_TO_6(y, t, e1_, o1_, e2_, o2_, e3_, o3_);                                                               \
     (y)[7 * (t)] = 4.f * ((x)[7 * (s)] - (x)[s]) + 21.f * ((x)[3 * (s)] - (x)[5 * (s)]);                            \
   } while (0)
 #define G_8(x, s, y, t)                                                                                             \
@@ -206,12 +211,7 @@ typedef int v8i __attribute__((vector_size(32), aligned(4)));
     __typeof__((x)[0] * 1.f) e2_ = (x)[0] + 4.f * (x)[2 * (s)], o2_ = 2.f * (x)[s] + 8.f * (x)[3 * (s)];            \
     __typeof__((x)[0] * 1.f) e3_ = (x)[0] + 0.25f * (x)[2 * (s)], o3_ = 0.5f * (x)[s] + 0.125f * (x)[3 * (s)];      \
     (y)[0] = (x)[0];                                                                                                \
-    (y)[t] = e1_ + o1_;                                                                                             \
-    (y)[2 * (t)] = e1_ - o1_;                                                                                       \
-    (y)[3 * (t)] = e2_ + o2_;                                                                                       \
-    (y)[4 * (t)] = e2_ - o2_;                                                                                       \
-    (y)[5 * (t)] = e3_ + o3_;                                                                                       \
-    (y)[6 * (t)] = e3_ - o3_;                                                                                       \
+    PAIRS_1_TO_6(y, t, e1_, o1_, e2_, o2_, e3_, o3_);                                                               \
     (y)[7 * (t)] = (x)[3 * (s)];                                                                                    \
   } while (0)
 #define GT_8(x, s, y, t)                                                                                            \
