@@ -6,6 +6,7 @@
 // drifts, and alternating keeps the drift out of the comparison. The rule in derive_blocks comes from these rows.
 import { parseArgs } from 'node:util';
 import { addon } from './addon.mjs';
+import { random } from './inputs.mjs';
 
 const { values } = parseArgs({
   options: { threads: { type: 'string', default: '1' }, reps: { type: 'string', default: '3' } },
@@ -24,7 +25,6 @@ const shapes = [
   ['fc1 weight gradient', 9216, 4096, 32, true, false],
   ['fc1 input gradient', 32, 9216, 4096, false, true],
 ];
-const random = (n) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 12.9898) * 0.5);
 const operands = shapes.map(([, m, n, k]) => ({ a: random(m * k), b: random(k * n), c: new Float32Array(m * n) }));
 
 /** GFLOP/s of one shape at the blocking in force: enough repetitions for about 0.3 s of work. */

@@ -4,6 +4,7 @@
 // array costs against a recycled one (why the backend pools them).
 import { availableParallelism } from 'node:os';
 import { addon } from './addon.mjs';
+import { random } from './inputs.mjs';
 
 const cores = availableParallelism();
 const shapes = [
@@ -16,7 +17,6 @@ const shapes = [
   // dy w^T: the right operand transposed, packed by 8 x 8 register transposes.
   ['fc1 input gradient (batch 32)', 32, 9216, 4096, false, true],
 ];
-const random = (n) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 12.9898) * 0.5);
 
 console.log(`native matrix product, GFLOP/s (${cores} cores)`);
 console.log(`${'shape'.padEnd(34)} ${'isa'.padEnd(7)} ${'1 thread'.padStart(9)} ${`${cores} threads`.padStart(10)}`);

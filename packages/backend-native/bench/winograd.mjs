@@ -7,6 +7,7 @@
 // 2 * N*OH*OW * k*k * C * O.
 import { parseArgs } from 'node:util';
 import { addon } from './addon.mjs';
+import { random } from './inputs.mjs';
 
 const { values } = parseArgs({
   options: { batch: { type: 'string', default: '32' }, reps: { type: 'string', default: '3' } },
@@ -34,7 +35,6 @@ const shapes = [
   ['256 -> 64 at 13 px', 3, 13, 256, 64],
   ['64 -> 256 at 13 px', 3, 13, 64, 256],
 ];
-const random = (n) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 12.9898) * 0.5);
 
 function time(fn) {
   fn();
