@@ -87,37 +87,39 @@ static napi_value undefined(napi_env env) {
 /* In WINOGRAD_OFF, WINOGRAD_AUTO, WINOGRAD_ALWAYS order. */
 static const char *const WINOGRAD_MODES[] = {"off", "auto", "always"};
 
+/* obj[name] = a number or a string: one N-API status for the pair of calls. */
+static napi_status put_number(napi_env env, napi_value obj, const char *name, double number) {
+  napi_value value;
+  napi_status status = napi_create_double(env, number, &value);
+  return status != napi_ok ? status : napi_set_named_property(env, obj, name, value);
+}
+
+static napi_status put_string(napi_env env, napi_value obj, const char *name, const char *text) {
+  napi_value value;
+  napi_status status = napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &value);
+  return status != napi_ok ? status : napi_set_named_property(env, obj, name, value);
+}
+
 static napi_value info(napi_env env, napi_callback_info cb) {
   (void)cb;
-  napi_value out, isa, threads, winograd;
-  CHECK(napi_create_object(env, &out));
-  CHECK(napi_create_string_utf8(env, gemm_isa(), NAPI_AUTO_LENGTH, &isa));
-  CHECK(napi_create_int32(env, threads_count(), &threads));
-  CHECK(napi_set_named_property(env, out, "isa", isa));
-  CHECK(napi_set_named_property(env, out, "threads", threads));
-  CHECK(napi_create_string_utf8(env, WINOGRAD_MODES[winograd_mode()], NAPI_AUTO_LENGTH, &winograd));
-  CHECK(napi_set_named_property(env, out, "winograd", winograd));
-  gemm_blocks b = gemm_current_blocks();
-  cache_sizes c = gemm_cache_sizes();
   static const char *const SOURCES[] = {"caches", "environment", "set"};
-  napi_value blocks, caches, value;
+  const gemm_blocks b = gemm_current_blocks();
+  const cache_sizes c = gemm_cache_sizes();
+  napi_value out, blocks, caches;
+  CHECK(napi_create_object(env, &out));
+  CHECK(put_string(env, out, "isa", gemm_isa()));
+  CHECK(put_number(env, out, "threads", threads_count()));
+  CHECK(put_string(env, out, "winograd", WINOGRAD_MODES[winograd_mode()]));
   CHECK(napi_create_object(env, &blocks));
-  CHECK(napi_create_int32(env, b.kc, &value));
-  CHECK(napi_set_named_property(env, blocks, "kc", value));
-  CHECK(napi_create_int32(env, b.mc, &value));
-  CHECK(napi_set_named_property(env, blocks, "mc", value));
-  CHECK(napi_create_int32(env, b.nc, &value));
-  CHECK(napi_set_named_property(env, blocks, "nc", value));
-  CHECK(napi_create_string_utf8(env, SOURCES[gemm_blocks_source()], NAPI_AUTO_LENGTH, &value));
-  CHECK(napi_set_named_property(env, blocks, "source", value));
+  CHECK(put_number(env, blocks, "kc", b.kc));
+  CHECK(put_number(env, blocks, "mc", b.mc));
+  CHECK(put_number(env, blocks, "nc", b.nc));
+  CHECK(put_string(env, blocks, "source", SOURCES[gemm_blocks_source()]));
   CHECK(napi_set_named_property(env, out, "gemmBlocks", blocks));
   CHECK(napi_create_object(env, &caches));
-  CHECK(napi_create_double(env, (double)c.l1d, &value));
-  CHECK(napi_set_named_property(env, caches, "l1d", value));
-  CHECK(napi_create_double(env, (double)c.l2, &value));
-  CHECK(napi_set_named_property(env, caches, "l2", value));
-  CHECK(napi_create_double(env, (double)c.l3, &value));
-  CHECK(napi_set_named_property(env, caches, "l3", value));
+  CHECK(put_number(env, caches, "l1d", (double)c.l1d));
+  CHECK(put_number(env, caches, "l2", (double)c.l2));
+  CHECK(put_number(env, caches, "l3", (double)c.l3));
   CHECK(napi_set_named_property(env, out, "caches", caches));
   return out;
 }
