@@ -77,6 +77,9 @@ export type NativeBackendStatus =
 
 let status: NativeBackendStatus | undefined;
 
+/** The blockings native/gemm.c's gemm_set_blocks takes (valid_blocks there), for the errors that refuse others. */
+const GEMM_BLOCK_LIMITS = 'kc in [32, 1024], mc in [1, 1536], nc in [1, 8192], kc x mc and kc x nc at most 2097152';
+
 /**
  * Registers the `native` backend, once. Importing the package calls it; where the addon cannot be loaded it
  * registers nothing, warns once, and {@link nativeBackendStatus} says why (TF.js then keeps to wasm or cpu).
@@ -105,10 +108,10 @@ export function registerNativeBackend(): NativeBackendStatus {
   const info = addon.info();
   const blocksVariable = process.env.ALEXNET_NATIVE_GEMM_BLOCKS;
   if (blocksVariable !== undefined && info.gemmBlocks.source !== 'environment') {
+    const { kc, mc, nc } = info.gemmBlocks;
     console.warn(
-      `@alexnet/tfjs-backend-native: ALEXNET_NATIVE_GEMM_BLOCKS=${JSON.stringify(blocksVariable)} ignored: it must be "kc,mc,nc" ` +
-        `with kc in [32, 1024], mc in [1, 1536], nc in [1, 8192], kc x mc and kc x nc at most 2097152; using kc ${info.gemmBlocks.kc}, mc ${info.gemmBlocks.mc}, ` +
-        `nc ${info.gemmBlocks.nc} from the cache sizes`,
+      `@alexnet/tfjs-backend-native: ALEXNET_NATIVE_GEMM_BLOCKS=${JSON.stringify(blocksVariable)} ignored: it must be ` +
+        `"kc,mc,nc" with ${GEMM_BLOCK_LIMITS}; using kc ${kc}, mc ${mc}, nc ${nc} from the cache sizes`,
     );
   }
   status = { available: true, ...info, addonPath: load.path, kernels: [...own].sort() };
@@ -152,8 +155,9 @@ export interface NativePeak {
 /**
  * Measures the fp32 ceiling of this machine's vector units as the native kernels use them: every thread runs 12
  * independent FMA chains in the current instruction set's widest vectors, with no memory traffic, for about
- * 1.5 x `seconds` (default 0.05), each timed on its own CPU clock, and the fastest of five runs counts. A yardstick for kernels' GFLOP/s that holds where
- * the reported clock does not (virtual machines report the nominal clock; cores boost above it).
+ * 1.5 x `seconds` (default 0.05), each timed on its own CPU clock, and the fastest of five runs counts. A yardstick
+ * for kernels' GFLOP/s that holds where the reported clock does not (virtual machines report the nominal clock; cores
+ * boost above it).
  */
 export function measureNativePeak(seconds = 0.05): NativePeak {
   if (!(seconds >= 0.001 && seconds <= 10)) throw new RangeError(`seconds must be from 0.001 to 10, got ${seconds}`);
@@ -172,7 +176,7 @@ export function setNativeGemmBlocks(blocks: { kc: number; mc: number; nc: number
   const { kc, mc, nc } = blocks === 'auto' ? { kc: 0, mc: 0, nc: 0 } : blocks;
   if (!nativeAddon().setGemmBlocks(kc, mc, nc))
     throw new RangeError(
-      `GEMM blocks must be whole numbers with kc in [32, 1024], mc in [1, 1536], nc in [1, 8192], kc x mc and kc x nc at most 2097152 (8 MiB a packed buffer), got ${JSON.stringify(blocks)}`,
+      `GEMM blocks must be whole numbers with ${GEMM_BLOCK_LIMITS} (8 MiB a packed buffer), got ${JSON.stringify(blocks)}`,
     );
 }
 
