@@ -680,17 +680,16 @@ static int tile_forced = 0; /* 0: the rule's choice; 2 or 4: forced (winograd_se
 
 void winograd_set_tile(int m) { tile_forced = m == 2 || m == 4 ? m : 0; }
 
-/* The output tile for an r x r filter on an out_h x out_w output: 4 x 4 unless an output side is under 4. F(4x4, 3x3)
- * needs 1.36x fewer multiplications than F(2x2, 3x3) on 13 x 13 outputs, F(4x4, 5x5) 2.25x fewer than F(2x2, 5x5)
- * on 27 x 27 (bench/winograd.mjs compares them). */
-static int output_tile(int r, int out_h, int out_w) {
-  (void)r;
+/* The output tile, for 3x3 and 5x5 filters alike, on an out_h x out_w output: 4 x 4 unless an output side is under
+ * 4. F(4x4, 3x3) needs 1.36x fewer multiplications than F(2x2, 3x3) on 13 x 13 outputs, F(4x4, 5x5) 2.25x fewer than
+ * F(2x2, 5x5) on 27 x 27 (bench/winograd.mjs compares them). */
+static int output_tile(int out_h, int out_w) {
   if (tile_forced) return tile_forced;
   return out_h >= 4 && out_w >= 4 ? 4 : 2;
 }
 
 static wino_geom forward_geom(const conv_shape *s) {
-  wino_geom g = {output_tile(s->k_h, s->out_h, s->out_w),
+  wino_geom g = {output_tile(s->out_h, s->out_w),
                  s->k_h,
                  s->batch,
                  s->in_h,
@@ -716,7 +715,7 @@ void winograd_backprop_input(const conv_shape *s, const float *dy, const float *
   float *flipped = scratch(&filter_flipped, &filter_flipped_floats, (long)taps * s->in_c * s->out_c);
   flip_job flip = {taps, w, s->in_c, s->out_c, flipped};
   parallel_range(taps, 1, flip_taps, &flip);
-  wino_geom g = {output_tile(r, s->in_h, s->in_w),
+  wino_geom g = {output_tile(s->in_h, s->in_w),
                  r,
                  s->batch,
                  s->out_h,
@@ -830,9 +829,9 @@ int winograd_applies(const conv_shape *s) {
    * 32 -> 96 and 1.9-2.5x at 32 -> 64 (27 px); F(4x4, 3x3) gains 9-24% at 64 -> 64 (27 px) and 1.6-2.1x on V2's
    * conv3-5; F(2x2, 5x5), for outputs under 4 on a side, gains 7% at 64 -> 64 and loses 20-30% at 32 -> 96;
    * F(2x2, 3x3), for outputs under 4 on a side, gains 4-35% at 192 -> 128 and loses up to 15% at 128 -> 128. */
-  if (s->k_h == 5 && output_tile(5, s->out_h, s->out_w) == 4)
+  if (s->k_h == 5 && output_tile(s->out_h, s->out_w) == 4)
     return s->in_c >= WINOGRAD_MIN_CHANNELS_F4_5X5 && s->out_c >= WINOGRAD_MIN_CHANNELS_F4_5X5;
   if (s->in_c < WINOGRAD_MIN_CHANNELS || s->out_c < WINOGRAD_MIN_CHANNELS) return 0;
-  if (s->k_h == 3 && output_tile(3, s->out_h, s->out_w) == 2) return (long)s->in_c * s->out_c >= WINOGRAD_MIN_PAIRS_F2_3X3;
+  if (s->k_h == 3 && output_tile(s->out_h, s->out_w) == 2) return (long)s->in_c * s->out_c >= WINOGRAD_MIN_PAIRS_F2_3X3;
   return 1;
 }
