@@ -7,6 +7,9 @@
 //                    [--engines native,pytorch,wasm] [--wasm-batch-sizes 32,128] [--wasm-models ...] [--rounds 1]
 //                    [--json out.json]
 //
+// An engine `native:<isa>` is the native backend held to one instruction set (avx512, avx2, sse) through
+// ALEXNET_NATIVE_ISA: `--engines native,native:avx512` compares the default build with the AVX-512 one, paired.
+//
 // --rounds N measures every engine N times a model and batch size, alternating their order (native, pytorch, then
 // pytorch, native, ...), and prints each round's ratios and their median: on a shared host whose speed drifts by
 // 10-30% over minutes, the ratio of two measurements taken side by side is steadier than either speed.
@@ -81,11 +84,14 @@ function measure(engine, model, batchSize) {
     '--image-size',
     values['image-size'],
   ];
+  // `native:<isa>` is the native backend held to one instruction set (ALEXNET_NATIVE_ISA), to compare its builds.
+  const [backend, isa] = engine.split(':');
   const [command, args] =
     engine === 'pytorch'
       ? [python, [join(root, 'scripts', 'bench', 'pytorch_alexnet.py'), ...common, '--threads', String(threads)]]
-      : [process.execPath, [cli, 'bench', '--json', '--backend', engine, ...common]];
-  const result = spawnSync(command, args, { encoding: 'utf8', maxBuffer: 1 << 24 });
+      : [process.execPath, [cli, 'bench', '--json', '--backend', backend, ...common]];
+  const env = isa ? { ...process.env, ALEXNET_NATIVE_ISA: isa } : process.env;
+  const result = spawnSync(command, args, { encoding: 'utf8', maxBuffer: 1 << 24, env });
   const line = result.stdout
     .trim()
     .split('\n')
@@ -132,7 +138,7 @@ for (const model of models) {
         console.log(`${model.padEnd(11)} ${String(batchSize).padStart(5)}  ${line}`);
       }
       const n = row.native && !row.native.error ? row.native : null;
-      for (const other of ['pytorch', 'wasm']) {
+      for (const other of present.filter((engine) => engine !== 'native')) {
         const o = row[other] && !row[other].error ? row[other] : null;
         if (!n || !o) continue;
         console.log(
