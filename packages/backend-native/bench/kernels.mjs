@@ -10,6 +10,8 @@ const cores = availableParallelism();
 const shapes = [
   ['square 1024', 1024, 1024, 1024],
   ['conv1 forward (V2, one image)', 3025, 64, 363],
+  // col^T dy: the left operand transposed, packed by one copy of MR floats a column.
+  ['conv1 filter grad (V2, one image)', 363, 64, 3025, true, false],
   ['conv2 forward (V2, one image)', 729, 192, 1600],
   ['conv4 forward (V2, one image)', 169, 384, 3456],
   ['fc1 forward (batch 32)', 32, 4096, 9216],
