@@ -82,9 +82,10 @@ static int supported(int i) {
 /*
  * Whether this is an AMD Zen 4 core (family 0x19 with AVX-512), which runs each 512-bit instruction as two halves on
  * its 256-bit units. AVX-512 gives it no more FMAs a cycle (measureNativePeak: 117 GFLOP/s a core either way), and
- * the AVX2 build's narrower tiles measured faster there: V1 and V2 at batch 32 and 128, the two builds alternated in
- * one process, took 5-11% less time in training and 3-6% in inference; the products AlexNet reduces to ran 1-23%
- * faster on one thread (bench/gemm-blocks.mjs).
+ * the AVX2 build's narrower tiles measured faster there: `pnpm bench:train --engines native,native:avx512 --rounds 3`
+ * (V1 and V2 at batch 32 and 128, medians of paired rounds) trained 1.02-1.12x as fast with AVX2 and inferred
+ * 0.95-1.09x as fast (V2 at batch 32 the one slower case); the products AlexNet reduces to ran 1-23% faster on one
+ * thread (bench/gemm-blocks.mjs).
  */
 static int double_pumped_avx512(void) {
 #ifdef ALEXNET_TEST_WIDE_PORTABLE
